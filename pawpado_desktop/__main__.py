@@ -1,0 +1,8 @@
+"""`python -m pawpado_desktop` and the `pawpado-desktop` script."""
+
+import sys
+
+from pawpado_desktop.cli.main import main
+
+if __name__ == "__main__":
+    sys.exit(main())

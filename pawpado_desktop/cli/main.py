@@ -1,0 +1,93 @@
+"""Entry point: no subcommand starts the tray; subcommands run headless."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from pawpado_desktop import __version__
+from pawpado_desktop.errors import ExitCode, PawpadoError
+
+Handler = Callable[[argparse.Namespace], Awaitable[int]]
+
+# Modules that contribute subcommands, imported only when the CLI runs.
+COMMAND_MODULES = (
+    "pawpado_desktop.cli.auth_commands",
+    "pawpado_desktop.cli.session_commands",
+    "pawpado_desktop.cli.sim_command",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pawpado-desktop",
+        description="Play on your Pawpado cloud gaming PC. Without a command, starts the tray app.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="run against the built-in simulator (no account, no real cloud PC)",
+    )
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue  # that group is not built yet
+        module.register(sub)
+    return parser
+
+
+def configure_logging(verbosity: int) -> None:
+    level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def report(error: PawpadoError) -> None:
+    print(f"{error.title}: {error.message}", file=sys.stderr)
+
+
+def run_handler(handler: Handler, args: argparse.Namespace) -> int:
+    try:
+        return asyncio.run(handler(args))
+    except PawpadoError as error:
+        report(error)
+        return int(error.exit_code)
+    except KeyboardInterrupt:
+        print("Cancelled.", file=sys.stderr)
+        return int(ExitCode.CANCELLED)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    configure_logging(args.verbose)
+    handler: Any = getattr(args, "handler", None)
+    if handler is None:
+        return run_app(args)
+    return run_handler(handler, args)
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """No subcommand: the tray app (or, until it exists, the terminal demo)."""
+    try:
+        from pawpado_desktop.ui.app import run as run_tray
+    except ModuleNotFoundError as exc:
+        if exc.name != "pawpado_desktop.ui.app":
+            raise
+        if args.demo:
+            from pawpado_desktop.demo import run_terminal_demo
+
+            return run_handler(run_terminal_demo, args)
+        print("The tray app is not built yet; try `pawpado-desktop --demo`.", file=sys.stderr)
+        return int(ExitCode.ERROR)
+    return run_tray(args)

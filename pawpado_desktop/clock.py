@@ -1,0 +1,73 @@
+"""Time as the app and the simulator see it.
+
+Everything that waits, expires or bills asks a `Clock`, so tests and the demo can
+run the same code on compressed time: a `ScaledClock(60)` turns an hour into a
+minute for both sides of a socket, and `advance()` models a sleep-and-wake jump.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def monotonic(self) -> float:
+        """Seconds on a clock that never goes back (in this clock's time)."""
+        ...
+
+    def now(self) -> datetime:
+        """The wall-clock time, timezone-aware UTC."""
+        ...
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait `seconds` of this clock's time."""
+        ...
+
+
+class SystemClock:
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(max(0.0, seconds))
+
+
+class ScaledClock:
+    """Real time multiplied by `speed`, plus jumps made with `advance()`. Thread-safe."""
+
+    def __init__(self, speed: float = 1.0) -> None:
+        if speed <= 0:
+            raise ValueError("speed must be positive")
+        self.speed = speed
+        self._lock = threading.Lock()
+        self._offset = 0.0
+        self._mono0 = time.monotonic()
+        self._wall0 = datetime.now(UTC)
+
+    def _elapsed(self) -> float:
+        with self._lock:
+            return (time.monotonic() - self._mono0) * self.speed + self._offset
+
+    def monotonic(self) -> float:
+        return self._mono0 + self._elapsed()
+
+    def now(self) -> datetime:
+        return self._wall0 + timedelta(seconds=self._elapsed())
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(max(0.0, seconds) / self.speed)
+
+    def advance(self, seconds: float) -> None:
+        """Jump forward, as a machine waking from sleep sees it."""
+        with self._lock:
+            self._offset += seconds
+
+
+SYSTEM_CLOCK = SystemClock()

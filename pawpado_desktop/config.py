@@ -1,0 +1,198 @@
+"""Endpoints, local paths and local settings.
+
+Endpoints come from the environment (`PAWPADO_BASE_URL`, `PAWPADO_AUTH_URL`) and
+obey the contract's rule: https, or plain http only to a loopback host, so a
+bearer token never travels in clear text. Local files live under platformdirs
+(`PAWPADO_CONFIG_DIR` overrides) and are always written atomically.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from pawpado_desktop.errors import ConfigError
+
+APP_NAME = "pawpado-desktop"
+DEFAULT_BASE_URL = "https://pawpado.com"
+DEFAULT_AUTH_URL = "https://huudis.com"
+CLIENT_ID = "pawpado-desktop"
+SCOPE = "openid email offline_access pawpado"
+
+_LOOPBACK_NAMES = {"localhost"}
+
+
+def is_loopback_host(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def checked_url(url: str, *, what: str, env_name: str) -> str:
+    """Return `url` without a trailing slash if it may carry a bearer token."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"The {what} address {url!r} is not a web address. "
+            f"Set {env_name} to an https:// URL, or unset it to use the default."
+        )
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        raise ConfigError(
+            f"The {what} address {url!r} uses plain http to a remote host, which would "
+            f"send your sign-in token unencrypted. Use https://, or http:// only to "
+            f"localhost, in {env_name}."
+        )
+    return url.strip().rstrip("/")
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    base_url: str
+    auth_url: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Endpoints:
+        env = os.environ if env is None else env
+        return cls(
+            base_url=checked_url(
+                env.get("PAWPADO_BASE_URL") or DEFAULT_BASE_URL,
+                what="Pawpado API",
+                env_name="PAWPADO_BASE_URL",
+            ),
+            auth_url=checked_url(
+                env.get("PAWPADO_AUTH_URL") or DEFAULT_AUTH_URL,
+                what="Huudis sign-in",
+                env_name="PAWPADO_AUTH_URL",
+            ),
+        )
+
+
+def config_dir(env: Mapping[str, str] | None = None) -> Path:
+    """Where settings, state files and locks live (created 0700)."""
+    env = os.environ if env is None else env
+    override = env.get("PAWPADO_CONFIG_DIR")
+    if override:
+        path = Path(override).expanduser()
+    else:
+        import platformdirs  # deferred: only needed when no override is set
+
+        path = Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def log_dir(env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    if env.get("PAWPADO_CONFIG_DIR"):
+        path = config_dir(env) / "logs"
+    else:
+        import platformdirs
+
+        path = Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def atomic_write(path: Path, data: bytes | str, *, mode: int = 0o600) -> None:
+    """Replace `path` with `data` so a crash or a full disk leaves the old file whole.
+
+    The temporary file is created with `mode` from the start (never world-readable
+    for a moment), flushed and fsynced, then renamed over the target.
+    """
+    payload = data.encode() if isinstance(data, str) else data
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        if hasattr(os, "fchmod"):  # not on Windows, where mkstemp is private anyway
+            os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def read_json(path: Path) -> Any:
+    """The parsed file, or None when it is missing or unreadable as JSON."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def write_json(path: Path, value: Any) -> None:
+    atomic_write(path, json.dumps(value, indent=2, sort_keys=True) + "\n")
+
+
+DISPLAY_MODES = ("windowed", "fullscreen", "borderless")
+NOTIFICATION_LEVELS = ("all", "important")
+LANGUAGES = ("system", "en", "id")
+
+
+@dataclass
+class LocalSettings:
+    """Preferences that belong to this computer, not to the Pawpado account."""
+
+    moonlight_path: str = ""  # empty: search the usual places
+    moonlight_app: str = "Desktop"
+    display_mode: str = "fullscreen"
+    stop_grace_minutes: int = 5  # after the stream ends; 0 stops at once
+    launch_at_login: bool = False
+    notification_level: str = "all"
+    language: str = "system"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def validate(self) -> None:
+        problems = {
+            "display_mode": self.display_mode in DISPLAY_MODES,
+            "notification_level": self.notification_level in NOTIFICATION_LEVELS,
+            "language": self.language in LANGUAGES,
+            "stop_grace_minutes": 0 <= self.stop_grace_minutes <= 240,
+            "moonlight_app": bool(self.moonlight_app.strip()),
+        }
+        bad = [name for name, ok in problems.items() if not ok]
+        if bad:
+            raise ConfigError(f"Invalid local setting: {', '.join(bad)}.")
+
+    @classmethod
+    def from_mapping(cls, raw: Any) -> LocalSettings:
+        """Build from a parsed file, keeping defaults for missing or mistyped fields."""
+        settings = cls()
+        if not isinstance(raw, dict):
+            return settings
+        for f in fields(cls):
+            if f.name == "extra" or f.name not in raw:
+                continue
+            value = raw[f.name]
+            default = getattr(settings, f.name)
+            if type(value) is type(default):
+                setattr(settings, f.name, value)
+        try:
+            settings.validate()
+        except ConfigError:
+            return cls()
+        return settings
+
+    @classmethod
+    def load(cls, directory: Path | None = None) -> LocalSettings:
+        return cls.from_mapping(read_json((directory or config_dir()) / "settings.json"))
+
+    def save(self, directory: Path | None = None) -> None:
+        self.validate()
+        write_json((directory or config_dir()) / "settings.json", asdict(self))
