@@ -61,6 +61,9 @@ class NotSignedIn(PawpadoError):
     title = "Not signed in"
     exit_code = ExitCode.NOT_SIGNED_IN
 
-    def __init__(self, message: str = "You are not signed in. Run `pawpado-desktop login` "
-                 "(or choose Sign in from the tray) and try again.") -> None:
+    def __init__(
+        self,
+        message: str = "You are not signed in. Run `pawpado-desktop login` "
+        "(or choose Sign in from the tray) and try again.",
+    ) -> None:
         super().__init__(message)

@@ -1,0 +1,268 @@
+"""The Pawpado REST client: one httpx.AsyncClient, a method per operation.
+
+Every call has a timeout, waits for its rate bucket, carries the bearer token
+from the pluggable provider (refreshing once on a 401, then retrying once), and
+turns every answer into a typed model or a typed error. GETs retry connection
+errors and 5xx with jittered, bounded backoff; POST, PATCH and DELETE are retried
+only when the request provably never left (the connection could not be made).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import httpx
+
+from pawpado_desktop import __version__
+from pawpado_desktop.api.errors import (
+    NetworkError,
+    ProtocolError,
+    RateLimited,
+    ServerError,
+    Unauthenticated,
+    api_error,
+)
+from pawpado_desktop.api.models import (
+    AccountDeletion,
+    ConnectInfo,
+    Credits,
+    Health,
+    Identity,
+    JsonObject,
+    PairPin,
+    SessionStatus,
+    Settings,
+    SettingsPatch,
+    StorageBilling,
+    TailscaleKey,
+    TopupCheckout,
+)
+from pawpado_desktop.api.ratelimit import RateLimiter
+from pawpado_desktop.api.tokens import TokenProvider
+from pawpado_desktop.clock import SYSTEM_CLOCK, Clock
+from pawpado_desktop.config import checked_url
+from pawpado_desktop.errors import PawpadoError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+MAX_BODY_BYTES = 1 << 20  # the largest real answer is a few hundred bytes
+MAX_RETRY_AFTER = 60.0  # never park a call longer than one rate window
+GET_ATTEMPTS = 3
+BACKOFF_BASE = 0.5
+BACKOFF_CAP = 5.0
+
+Model = TypeVar("Model")
+
+_NO_BODY = object()  # the body was empty
+_NOT_JSON = object()  # the body was not JSON
+
+
+class PawpadoClient:
+    def __init__(
+        self,
+        base_url: str,
+        tokens: TokenProvider | None,
+        *,
+        http: httpx.AsyncClient | None = None,
+        clock: Clock | None = None,
+        limiter: RateLimiter | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self.base_url = checked_url(base_url, what="Pawpado API", env_name="PAWPADO_BASE_URL")
+        self.tokens = tokens
+        self.clock = clock or SYSTEM_CLOCK
+        self.limiter = limiter or RateLimiter(self.clock)
+        self._owns_http = http is None
+        self._http = http or httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+        self._timeout = timeout
+        self._jitter = jitter
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> PawpadoClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    # -- operations -------------------------------------------------------------
+
+    async def health(self) -> Health:
+        return Health.from_json(await self._call("GET", "/api/v1/health", auth=False))
+
+    async def start_session(self, instance_type: str | None = None) -> SessionStatus:
+        body = {"instanceType": instance_type} if instance_type else None
+        return SessionStatus.from_json(await self._call("POST", "/api/v1/sessions/start", body))
+
+    async def stop_session(self) -> SessionStatus:
+        return SessionStatus.from_json(await self._call("POST", "/api/v1/sessions/stop"))
+
+    async def poll_session(self) -> SessionStatus:
+        return SessionStatus.from_json(await self._call("GET", "/api/v1/sessions/poll"))
+
+    async def pair_pin(self) -> PairPin:
+        return PairPin.from_json(await self._call("POST", "/api/v1/sessions/pair"))
+
+    async def connect_info(self) -> ConnectInfo:
+        return ConnectInfo.from_json(await self._call("GET", "/api/v1/sessions/connect"))
+
+    async def tailscale_key(self) -> TailscaleKey:
+        return TailscaleKey.from_json(await self._call("POST", "/api/v1/sessions/tailscale-key"))
+
+    async def credits(self) -> Credits:
+        return Credits.from_json(await self._call("GET", "/api/v1/credits/me"))
+
+    async def topup(self, amount: Decimal, return_url: str | None = None) -> TopupCheckout:
+        body: JsonObject = {"amount": format(amount, "f")}
+        if return_url:
+            body["returnUrl"] = return_url
+        return TopupCheckout.from_json(await self._call("POST", "/api/v1/credits/topup", body))
+
+    async def storage_billing(self) -> StorageBilling:
+        return StorageBilling.from_json(await self._call("GET", "/api/v1/billing/storage"))
+
+    async def settings(self) -> Settings:
+        return Settings.from_json(await self._call("GET", "/api/v1/settings"))
+
+    async def update_settings(self, changes: SettingsPatch) -> Settings:
+        return Settings.from_json(await self._call("PATCH", "/api/v1/settings", dict(changes)))
+
+    async def whoami(self) -> Identity:
+        return Identity.from_json(await self._call("GET", "/api/v1/session"))
+
+    async def delete_account(self) -> AccountDeletion:
+        return AccountDeletion.from_json(await self._call("DELETE", "/api/v1/account/delete"))
+
+    # -- transport --------------------------------------------------------------
+
+    async def _call(
+        self, method: str, path: str, body: JsonObject | None = None, *, auth: bool = True
+    ) -> JsonObject:
+        idempotent = method in ("GET", "HEAD")
+        bucket = self.limiter.bucket(method, path)
+        attempt = 0
+        refreshed = False
+        waited_out_429 = False
+        while True:
+            attempt += 1
+            await bucket.acquire()
+            token = await self._token() if auth else None
+            try:
+                status, headers, parsed = await self._send(method, path, body, token)
+            except httpx.TransportError as exc:
+                # A refused connection never reached the server, so any method may retry it.
+                retryable = idempotent or isinstance(exc, httpx.ConnectError)
+                if retryable and attempt < GET_ATTEMPTS:
+                    await self._backoff(attempt)
+                    continue
+                raise _network_error(exc, self.base_url) from None
+            if auth:
+                bucket.observe(headers)
+            if 200 <= status < 300:
+                if not isinstance(parsed, dict):
+                    raise ProtocolError(
+                        f"Pawpado answered {method} {path} without the expected data "
+                        f"(HTTP {status}). Try again; if it persists, check for an app update."
+                    )
+                return parsed
+            error = api_error(status, parsed if isinstance(parsed, dict) else None, headers)
+            if isinstance(error, Unauthenticated) and token is not None and not refreshed:
+                refreshed = True
+                assert self.tokens is not None
+                await self.tokens.refreshed_after_rejection(token)
+                continue
+            if isinstance(error, RateLimited):
+                asked = error.retry_after if error.retry_after is not None else 1.0
+                pause = min(asked, MAX_RETRY_AFTER)
+                bucket.block_for(pause)
+                log.warning("%s %s was rate limited; waiting %.1f s", method, path, pause)
+                if idempotent and not waited_out_429:
+                    waited_out_429 = True
+                    continue
+            elif (
+                isinstance(error, ServerError | ProtocolError)
+                and idempotent
+                and status >= 500
+                and attempt < GET_ATTEMPTS
+            ):
+                await self._backoff(attempt)
+                continue
+            raise error
+
+    async def _token(self) -> str:
+        if self.tokens is None:
+            from pawpado_desktop.errors import NotSignedIn
+
+            raise NotSignedIn()
+        return await self.tokens.access_token()
+
+    async def _send(
+        self, method: str, path: str, body: JsonObject | None, token: str | None
+    ) -> tuple[int, httpx.Headers, Any]:
+        headers = {"Accept": "application/json", "User-Agent": f"pawpado-desktop/{__version__}"}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        started = self.clock.monotonic()
+        async with self._http.stream(
+            method, self.base_url + path, json=body, headers=headers, timeout=self._timeout
+        ) as response:
+            raw = await _read_capped(response)
+        log.debug(
+            "%s %s -> %s (%.0f ms)",
+            method,
+            path,
+            response.status_code,
+            (self.clock.monotonic() - started) * 1000,
+        )
+        return response.status_code, response.headers, _parse_json(raw)
+
+    async def _backoff(self, attempt: int) -> None:
+        delay = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1)) * (0.5 + self._jitter())
+        await self.clock.sleep(delay)
+
+
+async def _read_capped(response: httpx.Response) -> bytes:
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise ProtocolError("Pawpado sent an answer far larger than expected. Try again later.")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise ProtocolError("Pawpado sent an answer far larger than expected. Try again later.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _parse_json(raw: bytes) -> Any:
+    if not raw.strip():
+        return _NO_BODY
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return _NOT_JSON
+
+
+def _network_error(exc: httpx.TransportError, base_url: str) -> PawpadoError:
+    if isinstance(exc, httpx.TimeoutException):
+        return NetworkError(
+            "Pawpado did not answer in time. Check your internet connection and try again."
+        )
+    if isinstance(exc, httpx.ConnectError):
+        return NetworkError(
+            f"Could not connect to Pawpado ({base_url}). Check your internet connection "
+            "and try again."
+        )
+    return NetworkError(
+        "The connection to Pawpado broke off. Check your internet connection and try again."
+    )
