@@ -1,0 +1,113 @@
+"""Money rules: low-balance alerts, the run-out countdown and top-up amounts.
+
+Pure functions and one small stateful guard, so they are tested without a clock
+or a server. Amounts are Decimal throughout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import ROUND_CEILING, Decimal
+
+from pawpado_desktop.api.models import Credits
+from pawpado_desktop.core.state import Attention
+
+EXTRA_ALERT_MINUTES = (10, 5)  # always warn again at these, whatever the account says
+MINIMUM_TOPUP = Decimal(10000)  # the contract's minimum, in IDR
+TOPUP_HOURS = (1, 3, 10)
+
+
+@dataclass(frozen=True)
+class BalanceAlert:
+    minutes_left: int
+    threshold: int
+    during_session: bool
+
+    @property
+    def message(self) -> str:
+        when = "at the current rate" if not self.during_session else "of play"
+        if self.minutes_left <= 0:
+            return "Your balance has run out. Top up to keep playing."
+        return (
+            f"Your balance covers about {self.minutes_left} more minutes {when}. "
+            "Top up to keep playing."
+        )
+
+
+def alert_thresholds(account_minutes: int) -> list[int]:
+    """The account's threshold plus the fixed ones, most generous first."""
+    return sorted({m for m in (account_minutes, *EXTRA_ALERT_MINUTES) if m > 0}, reverse=True)
+
+
+class BudgetGuard:
+    """Fires each threshold once as the balance falls; re-arms it when a top-up lifts it."""
+
+    def __init__(self) -> None:
+        self._fired: set[int] = set()
+
+    def observe(
+        self, credits: Credits, account_minutes: int, *, during_session: bool
+    ) -> BalanceAlert | None:
+        minutes = credits.minutes_left
+        if minutes is None:
+            return None
+        thresholds = alert_thresholds(account_minutes)
+        self._fired = {t for t in self._fired if minutes <= t}  # re-arm after a top-up
+        crossed = [t for t in thresholds if minutes <= t]
+        fresh = [t for t in crossed if t not in self._fired]
+        self._fired.update(crossed)
+        if not fresh:
+            return None
+        # Several at once (a long sleep, a first look): one alert, the most urgent.
+        return BalanceAlert(minutes, min(fresh), during_session)
+
+
+def attention(credits: Credits | None, account_minutes: int) -> Attention:
+    if credits is None or credits.minutes_left is None:
+        return Attention.OK
+    if credits.minutes_left <= 0:
+        return Attention.EMPTY
+    if credits.minutes_left <= EXTRA_ALERT_MINUTES[0]:
+        return Attention.CRITICAL
+    if credits.minutes_left <= account_minutes or credits.shortfall_to_start > 0:
+        return Attention.LOW
+    return Attention.OK
+
+
+def runs_out_at(credits: Credits, now: datetime) -> datetime | None:
+    """When a running session exhausts the balance (the server then stops it)."""
+    if credits.rate_per_minute <= 0:
+        return None
+    minutes = max(Decimal(0), credits.balance / credits.rate_per_minute)
+    return now + timedelta(seconds=float(minutes * 60))
+
+
+def topup_suggestions(rate_per_minute: Decimal) -> list[tuple[int, Decimal]]:
+    """(hours, amount) for 1, 3 and 10 hours of play, rounded up to a round sum."""
+    suggestions: list[tuple[int, Decimal]] = []
+    for hours in TOPUP_HOURS:
+        raw = rate_per_minute * 60 * hours
+        step = Decimal(1000) if raw >= 1000 else Decimal(1)
+        amount = (raw / step).to_integral_value(rounding=ROUND_CEILING) * step
+        suggestions.append((hours, max(amount, MINIMUM_TOPUP)))
+    return suggestions
+
+
+def format_minutes(minutes: int | None) -> str:
+    if minutes is None:
+        return "unlimited"
+    hours, mins = divmod(max(0, minutes), 60)
+    if hours and mins:
+        return f"{hours} h {mins} min"
+    if hours:
+        return f"{hours} h"
+    return f"{mins} min"
+
+
+def format_money(amount: Decimal, currency: str) -> str:
+    """Plain-text money for the CLI and logs (the tray uses QLocale)."""
+    if currency == "IDR":
+        whole = amount.quantize(Decimal(1))
+        return f"Rp {whole:,.0f}".replace(",", ".")
+    return f"{amount:,.2f} {currency}"
