@@ -48,6 +48,7 @@ class ScaledClock:
         self.speed = speed
         self._lock = threading.Lock()
         self._offset = 0.0
+        self._wall_offset = 0.0
         self._mono0 = time.monotonic()
         self._wall0 = datetime.now(UTC)
 
@@ -59,13 +60,20 @@ class ScaledClock:
         return self._mono0 + self._elapsed()
 
     def now(self) -> datetime:
-        return self._wall0 + timedelta(seconds=self._elapsed())
+        elapsed = self._elapsed()
+        with self._lock:
+            return self._wall0 + timedelta(seconds=elapsed + self._wall_offset)
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(max(0.0, seconds) / self.speed)
 
+    def suspend(self, seconds: float) -> None:
+        """A system sleep: wall time jumps, monotonic time does not (as on Linux)."""
+        with self._lock:
+            self._wall_offset += seconds
+
     def advance(self, seconds: float) -> None:
-        """Jump forward, as a machine waking from sleep sees it."""
+        """Jump both clocks forward: time passed that nobody slept through."""
         with self._lock:
             self._offset += seconds
 

@@ -30,6 +30,9 @@ CREDITS_SESSION_S = 60.0
 CREDITS_IDLE_S = 300.0
 CREDITS_TOPUP_S = 5.0
 SLEEP_JUMP_S = 30.0  # wall time running this much ahead of monotonic time means we slept
+# Monotonic timers stand still while the machine sleeps, so never nap longer than
+# this: a wake is noticed within it (two cheap wake-ups a minute when idle).
+MAX_NAP_S = 30.0
 
 _WAITING_PHASES = (PlayPhase.STARTING, PlayPhase.BOOTING, PlayPhase.WAITING_READY)
 
@@ -140,16 +143,16 @@ class Poller:
                         log.debug("%s poll failed: %s", name, error.title)
             waits = [w for w in self._due_in(self._clock.monotonic()).values() if w is not None]
             self._wake.clear()
-            timeout = max(0.0, min(waits)) if waits else None
-            if timeout == 0.0:
+            nap = min([MAX_NAP_S, *waits])
+            if nap <= 0:
                 continue
-            await self._sleep_or_wake(timeout)
+            await self._sleep_or_wake(nap)
 
-    async def _sleep_or_wake(self, seconds: float | None) -> None:
+    async def _sleep_or_wake(self, seconds: float) -> None:
         """Sleep on the clock for `seconds`, or until poke()/replan() wakes us."""
         waiter = asyncio.ensure_future(self._wake.wait())
-        sleeper = asyncio.ensure_future(self._clock.sleep(seconds)) if seconds is not None else None
-        pending = {waiter} | ({sleeper} if sleeper else set())
+        sleeper = asyncio.ensure_future(self._clock.sleep(seconds))
+        pending = {waiter, sleeper}
         try:
             await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
         finally:

@@ -1,0 +1,92 @@
+import asyncio
+from datetime import UTC, datetime
+
+from pawpado_desktop.api.models import SessionState, SessionStatus
+from pawpado_desktop.clock import ScaledClock
+from pawpado_desktop.core.polling import Poller, PollPlan, poll_plan
+from pawpado_desktop.core.state import AppState, PlayPhase, PlayProgress
+
+
+def state(session: SessionState | None, ready: bool = False, **kw: object) -> AppState:
+    status = None
+    if session is not None:
+        status = SessionStatus(state=session, ready=ready, started_at=datetime.now(UTC))
+    return AppState(signed_in=True, session=status, **kw)  # type: ignore[arg-type]
+
+
+def test_nothing_is_polled_while_signed_out() -> None:
+    assert poll_plan(AppState(signed_in=False)) == PollPlan(None, None)
+
+
+def test_plan_follows_the_session() -> None:
+    assert poll_plan(state(SessionState.PROVISIONING)).session_every == 2
+    assert poll_plan(state(SessionState.STARTING)).session_every == 2
+    assert poll_plan(state(SessionState.RUNNING, ready=False)).session_every == 2
+    running = poll_plan(state(SessionState.RUNNING, ready=True))
+    assert 15 <= (running.session_every or 0) <= 30
+    assert running.credits_every == 60
+    idle = poll_plan(state(SessionState.STOPPED))
+    assert (idle.session_every or 0) >= 60 and (idle.credits_every or 0) >= 180
+    waiting = state(SessionState.STOPPED, play=PlayProgress(phase=PlayPhase.STARTING))
+    assert poll_plan(waiting).session_every == 2
+
+
+def test_topup_watch_polls_credits_every_5_seconds() -> None:
+    assert poll_plan(state(SessionState.STOPPED), watching_topup=True).credits_every == 5
+
+
+def test_every_plan_stays_inside_the_rate_limits() -> None:
+    for current in SessionState:
+        for ready in (False, True):
+            for topup in (False, True):
+                plan = poll_plan(state(current, ready=ready), watching_topup=topup)
+                assert plan.session_every is not None and 60 / plan.session_every <= 30
+                assert plan.credits_every is not None and 60 / plan.credits_every <= 60
+
+
+async def test_poke_polls_at_once_and_the_schedule_resumes() -> None:
+    clock = ScaledClock(1.0)
+    calls: list[str] = []
+    done = asyncio.Event()
+
+    async def fetch_session() -> None:
+        calls.append("session")
+        if calls.count("session") == 2:
+            done.set()
+
+    async def fetch_credits() -> None:
+        calls.append("credits")
+
+    poller = Poller(clock, lambda: PollPlan(3600, 3600), fetch_session, fetch_credits)
+    poller.start()
+    try:
+        await asyncio.sleep(0.05)
+        assert calls == ["session", "credits"]  # both at start, then an hour's wait
+        poller.poke(credits=False)
+        await asyncio.wait_for(done.wait(), timeout=5)
+        assert calls.count("credits") == 1
+    finally:
+        await poller.stop()
+
+
+async def test_a_wake_from_sleep_refreshes_at_once() -> None:
+    clock = ScaledClock(100.0)  # a 30 s nap takes 0.3 s here
+    polled = asyncio.Event()
+
+    async def fetch() -> None:
+        polled.set()
+
+    async def nothing() -> None:
+        pass
+
+    poller = Poller(clock, lambda: PollPlan(3600, None), fetch, nothing)
+    poller.start()
+    try:
+        await asyncio.wait_for(polled.wait(), timeout=5)
+        polled.clear()
+        assert poller.polls["session"] == 1
+        clock.suspend(2 * 3600)  # the laptop slept two hours
+        await asyncio.wait_for(polled.wait(), timeout=5)
+        assert poller.polls["session"] == 2  # well before the hourly schedule
+    finally:
+        await poller.stop()
