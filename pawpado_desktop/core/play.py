@@ -1,0 +1,416 @@
+"""The Play pipeline: from a signed-in user to a running stream, and back.
+
+preflight -> start (or attach) -> boot, joining the tailnet meanwhile -> ready
+-> connect -> pair only if needed -> stream -> grace -> stop -> leave tailnet.
+
+Money rule: every path that started an instance either hands it to the user
+(streaming, or kept running on request) or stops it, including errors, cancel
+and Ctrl-C. An instance this Play only attached to is stopped on cancel only if
+the user says so; otherwise the user is told plainly that it keeps billing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from datetime import timedelta
+
+from pawpado_desktop.api.client import PawpadoClient
+from pawpado_desktop.api.errors import (
+    AwsCapacity,
+    InsufficientCredits,
+    SessionAlreadyRunning,
+    SessionNotRunning,
+)
+from pawpado_desktop.api.models import Credits, SessionState, SessionStatus, Settings
+from pawpado_desktop.clock import Clock
+from pawpado_desktop.config import LocalSettings
+from pawpado_desktop.core.budget import format_money
+from pawpado_desktop.core.notices import NoticeBoard, NoticeKind
+from pawpado_desktop.core.ports import Streamer, StreamHandle, Tailnet
+from pawpado_desktop.core.state import PhaseStep, PlayPhase, PlayProgress, StateStore
+from pawpado_desktop.errors import CancelledByUser, PawpadoError
+
+log = logging.getLogger(__name__)
+
+BOOT_DEADLINE_S = 15 * 60.0  # production boots take 1-4 minutes
+STOP_DEADLINE_S = 5 * 60.0
+JOIN_DEADLINE_S = 120.0
+CAPACITY_RETRIES = 3
+CAPACITY_DEFAULT_WAIT_S = 30.0
+
+SessionPredicate = Callable[[SessionStatus], bool]
+WaitSession = Callable[[SessionPredicate, float], Awaitable[SessionStatus]]
+Confirm = Callable[[str], Awaitable[bool]]
+
+
+class StartFailed(PawpadoError):
+    title = "Your gaming PC could not start"
+
+
+class SessionEnded(PawpadoError):
+    title = "Your session ended"
+
+
+class Timeout(PawpadoError):
+    title = "This is taking too long"
+
+
+@dataclass(frozen=True)
+class PlayOptions:
+    app: str | None = None  # None: the local setting
+    grace_minutes: float | None = None  # None: the local setting; 0 stops at once
+    keep_running: bool = False  # leave the instance running after the stream
+    pipelined: bool = True  # join the tailnet while booting (False: after ready; benchmarks)
+
+
+class PlayControls:
+    """What the user can do while a Play runs: keep it, stop now, reconnect."""
+
+    def __init__(self) -> None:
+        self.keep = asyncio.Event()
+        self.stop_now = asyncio.Event()
+        self.reconnect = asyncio.Event()
+
+
+class PlayPipeline:
+    def __init__(
+        self,
+        *,
+        client: PawpadoClient,
+        tailnet: Tailnet,
+        streamer: Streamer,
+        store: StateStore,
+        notices: NoticeBoard,
+        clock: Clock,
+        local: LocalSettings,
+        wait_session: WaitSession,
+        refresh: Callable[[], None],
+        confirm: Confirm | None = None,
+    ) -> None:
+        self.client = client
+        self.tailnet = tailnet
+        self.streamer = streamer
+        self.store = store
+        self.notices = notices
+        self.clock = clock
+        self.local = local
+        self.wait_session = wait_session
+        self.refresh = refresh
+        self.confirm = confirm
+        self.controls = PlayControls()
+        self._started_by_us = False
+        self._joined = False
+
+    # -- progress ---------------------------------------------------------------
+
+    def _enter(self, phase: PlayPhase, detail: str = "") -> None:
+        now = self.clock.monotonic()
+        play = self.store.state.play
+        steps = list(play.steps)
+        if steps and steps[-1].ended is None:
+            steps[-1] = replace(steps[-1], ended=now)
+        steps.append(PhaseStep(phase, now, detail=detail))
+        self.store.update(
+            play=replace(
+                play,
+                phase=phase,
+                steps=tuple(steps),
+                detail=detail,
+                started_by_us=self._started_by_us,
+                grace_deadline=None,
+            )
+        )
+        log.info("play: %s %s", phase.value, detail)
+        self.refresh()  # a new phase may want a faster or slower poll
+
+    def _detail(self, detail: str) -> None:
+        self.store.update(play=replace(self.store.state.play, detail=detail))
+
+    # -- the pipeline -----------------------------------------------------------
+
+    async def run(self, options: PlayOptions) -> PlayPhase:
+        """Play to the end; returns DONE (or raises a PawpadoError / CancelledError)."""
+        self.store.update(play=PlayProgress(), last_error=None)
+        try:
+            server = await self._preflight()
+            session = await self._start()
+            address = await self._boot_and_connect(session, options)
+            await self._pair_if_needed(address)
+            while True:
+                await self._stream(address, options, server)
+                if not await self._grace(options):
+                    break
+            return await self._finish(options)
+        except BaseException as exc:
+            await self._clean_up_after(exc)
+            raise
+
+    async def _preflight(self) -> Settings:
+        self._enter(PlayPhase.PREFLIGHT)
+        # Independent checks at once: the slowest decides, not their sum.
+        credits, server, _, _ = await asyncio.gather(
+            self.client.credits(),
+            self.client.settings(),
+            self.streamer.check_ready(),
+            self.tailnet.check_ready(),
+        )
+        self.store.update(credits=credits)
+        session = self.store.state.session
+        attaching = session is not None and session.state.is_active
+        if not attaching and credits.shortfall_to_start > 0:
+            raise _insufficient(credits)
+        return server
+
+    async def _start(self) -> SessionStatus:
+        self._enter(PlayPhase.STARTING)
+        current = await self.client.poll_session()
+        self.store.update(session=current)
+        if current.state is SessionState.STOPPING:
+            self._detail("Waiting for the previous session to stop")
+            current = await self.wait_session(lambda s: s.state.can_start, STOP_DEADLINE_S)
+        if current.state.is_active or current.state is SessionState.UNKNOWN:
+            self._detail("Attached to your running session")
+            return current
+        for attempt in range(1, CAPACITY_RETRIES + 2):
+            try:
+                started = await self.client.start_session()
+            except SessionAlreadyRunning:
+                # Another device or a second window started it: attach, do not fail.
+                self._detail("Attached to your running session")
+                started = await self.client.poll_session()
+                self.store.update(session=started)
+                return started
+            except InsufficientCredits:
+                credits = await self.client.credits()
+                self.store.update(credits=credits)
+                raise _insufficient(credits) from None
+            except AwsCapacity as error:
+                if attempt > CAPACITY_RETRIES:
+                    raise AwsCapacity(
+                        f"The Jakarta region still has no free gaming PC after {attempt} tries. "
+                        "Nothing was charged. Try again in a few minutes.",
+                        status=error.status,
+                        server_message=error.server_message,
+                    ) from None
+                wait = error.retry_after if error.retry_after else CAPACITY_DEFAULT_WAIT_S
+                self._detail(
+                    f"No free gaming PC right now; trying again in {round(wait)} s "
+                    f"(attempt {attempt + 1} of {CAPACITY_RETRIES + 1})"
+                )
+                await self.clock.sleep(wait)
+                continue
+            self._started_by_us = True
+            self.store.update(session=started)
+            self._detail("Start accepted")
+            return started
+        raise AssertionError("unreachable")
+
+    async def _boot_and_connect(self, session: SessionStatus, options: PlayOptions) -> str:
+        self._enter(PlayPhase.BOOTING)
+        join: asyncio.Task[None] | None = None
+        if options.pipelined:
+            join = asyncio.get_running_loop().create_task(self._join_tailnet(), name="join")
+        try:
+            await self._wait_ready()
+            if join is None:
+                await self._join_tailnet()
+            else:
+                self._enter(PlayPhase.CONNECTING, "Finishing the tailnet join")
+                await join
+        finally:
+            if join is not None and not join.done():
+                join.cancel()
+                with contextlib.suppress(asyncio.CancelledError, PawpadoError):
+                    await join
+        self._enter(PlayPhase.CONNECTING)
+        connect = await self.client.connect_info()
+        return connect.address
+
+    async def _join_tailnet(self) -> None:
+        key = await self.client.tailscale_key()
+        instance_ip = self.store.state.session.tailnet_ip if self.store.state.session else None
+        self._joined = True  # from here on, leaving is needed even if join fails half-way
+        await self.tailnet.join(key.auth_key, key.control_url, instance_ip, JOIN_DEADLINE_S)
+        log.info("joined the tailnet")
+
+    async def _wait_ready(self) -> None:
+        def settled(s: SessionStatus) -> bool:
+            return s.is_playable or not (s.state.is_active or s.state is SessionState.UNKNOWN)
+
+        def phase_of(s: SessionStatus) -> None:
+            if s.state is SessionState.RUNNING and self.store.state.play.phase is PlayPhase.BOOTING:
+                self._enter(PlayPhase.WAITING_READY)
+
+        unsubscribe = self.store.subscribe(
+            lambda old, new: phase_of(new.session) if new.session else None
+        )
+        try:
+            status = await self.wait_session(settled, BOOT_DEADLINE_S)
+        finally:
+            unsubscribe()
+        if status.is_playable:
+            self.notices.post(
+                NoticeKind.SESSION_READY, "Your gaming PC is ready", "Launching the stream."
+            )
+            return
+        if status.state is SessionState.ERROR:
+            self._started_by_us = False  # the server stopped billing it
+            raise StartFailed(
+                f"{status.message or 'The start failed.'} Nothing more is charged. "
+                "Try Play again; if it keeps failing, contact Pawpado support."
+            )
+        raise SessionEnded(
+            f"Your session stopped while starting ({status.message or status.raw_state}). "
+            "Try Play again."
+        )
+
+    async def _pair_if_needed(self, address: str) -> None:
+        if await self.streamer.is_paired(address):
+            return
+        self._enter(PlayPhase.PAIRING)
+        pin = await self.client.pair_pin()
+        await self.streamer.pair(address, pin.pin, pin.expires_at)
+
+    async def _stream(self, address: str, options: PlayOptions, server: Settings) -> None:
+        self._enter(PlayPhase.STREAMING)
+        app = options.app or self.local.moonlight_app
+        handle: StreamHandle = await self.streamer.stream(address, app, server, self.local)
+        try:
+            await handle.wait()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await handle.terminate()
+            raise
+
+    async def _grace(self, options: PlayOptions) -> bool:
+        """After the stream: True to stream again (Reconnect), False to go on."""
+        if options.keep_running:
+            return False
+        minutes = options.grace_minutes
+        if minutes is None:
+            minutes = self.local.stop_grace_minutes
+        if minutes <= 0:
+            return False
+        deadline = self.clock.now() + timedelta(minutes=minutes)
+        self._enter(PlayPhase.GRACE, f"Stopping in {minutes:g} min unless you keep it running")
+        self.store.update(play=replace(self.store.state.play, grace_deadline=deadline))
+        self.notices.post(
+            NoticeKind.STREAM_ENDED,
+            "Stream ended",
+            f"Your gaming PC stops in {minutes:g} minutes unless you keep it running.",
+        )
+        c = self.controls
+        for event in (c.keep, c.stop_now, c.reconnect):
+            event.clear()
+        waiters = [asyncio.ensure_future(e.wait()) for e in (c.keep, c.stop_now, c.reconnect)]
+        timer = asyncio.ensure_future(self.clock.sleep(minutes * 60))
+        try:
+            await asyncio.wait([*waiters, timer], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (*waiters, timer):
+                task.cancel()
+        if c.reconnect.is_set():
+            return True
+        if c.keep.is_set():
+            self._started_by_us = False  # the user takes it over
+        return False
+
+    async def _finish(self, options: PlayOptions) -> PlayPhase:
+        keep = options.keep_running or self.controls.keep.is_set()
+        if keep:
+            self._enter(PlayPhase.DONE, "Your gaming PC keeps running (and billing)")
+            await self._leave_tailnet()
+            self.notices.post(
+                NoticeKind.WARNING,
+                "Session kept running",
+                "Your gaming PC is still running and billing. Stop it from the tray or "
+                "with `pawpado-desktop stop` when you are done.",
+            )
+            return PlayPhase.DONE
+        await self._stop_instance()
+        await self._leave_tailnet()
+        self._enter(PlayPhase.DONE, "Stopped")
+        return PlayPhase.DONE
+
+    async def _stop_instance(self) -> None:
+        self._enter(PlayPhase.STOPPING)
+        with contextlib.suppress(SessionNotRunning):  # already stopping: the goal is reached
+            self.store.update(session=await self.client.stop_session())
+        self._started_by_us = False
+        await self.wait_session(lambda s: not s.state.is_active, STOP_DEADLINE_S)
+        self.notices.post(NoticeKind.SESSION_STOPPED, "Session stopped", "Billing has ended.")
+
+    async def _leave_tailnet(self) -> None:
+        if self._joined:
+            await self.tailnet.leave()
+            self._joined = False
+
+    # -- failure paths ----------------------------------------------------------
+
+    async def _clean_up_after(self, exc: BaseException) -> None:
+        """Stop what this Play started and leave the tailnet, whatever happened.
+
+        Runs to completion even if cancelled again while it works (a second Ctrl-C).
+        """
+        task = asyncio.get_running_loop().create_task(self._clean_up(exc), name="play-cleanup")
+        while not task.done():
+            try:
+                await asyncio.shield(task)
+            except asyncio.CancelledError:
+                continue
+            except Exception:
+                log.exception("cleanup after a failed Play failed")
+                break
+
+    async def _clean_up(self, exc: BaseException) -> None:
+        cancelled = isinstance(exc, asyncio.CancelledError | CancelledByUser | KeyboardInterrupt)
+        phase = PlayPhase.CANCELLED if cancelled else PlayPhase.FAILED
+        stop = self._started_by_us
+        active = self.store.state.session is not None and self.store.state.session.state.is_active
+        if not stop and cancelled and active and self.confirm is not None:
+            stop = await self.confirm(
+                "This session was already running before you pressed Play. Stop it now?"
+            )
+        problems: list[str] = []
+        if stop:
+            try:
+                await self._stop_instance()
+            except PawpadoError as error:
+                problems.append(f"Stopping your gaming PC failed: {error.message}")
+        elif active:
+            problems.append(
+                "Your gaming PC is still running and billing. Stop it from the tray or with "
+                "`pawpado-desktop stop`."
+            )
+        try:
+            await self._leave_tailnet()
+        except PawpadoError as error:
+            problems.append(f"Leaving the Pawpado tailnet failed: {error.message}")
+        detail = " ".join(problems)
+        self._enter(phase, detail)
+        if isinstance(exc, PawpadoError):
+            self.store.update(last_error=exc)
+        for problem in problems:
+            self.notices.post(NoticeKind.WARNING, "Check your session", problem)
+
+
+def _insufficient(credits: Credits) -> InsufficientCredits:
+    missing = format_money(credits.shortfall_to_start, credits.currency)
+    needed = format_money(credits.minimum_start_balance, credits.currency)
+    return InsufficientCredits(
+        f"Your balance is {format_money(credits.balance, credits.currency)}; starting needs "
+        f"at least {needed} (15 minutes of play), so {missing} is missing. "
+        "Top up from the tray or with `pawpado-desktop topup AMOUNT`, then press Play again.",
+    )
+
+
+def timeline(progress: PlayProgress, now: float) -> list[tuple[PlayPhase, float]]:
+    """The steps as (phase, seconds spent), for the progress window and the CLI."""
+    return [
+        (step.phase, (step.ended if step.ended is not None else now) - step.started)
+        for step in progress.steps
+    ]

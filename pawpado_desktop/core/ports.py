@@ -1,0 +1,61 @@
+"""What the core needs from Tailscale and Moonlight, as structural protocols.
+
+`pawpado_desktop.tailscale` and `pawpado_desktop.moonlight` satisfy these; tests
+and benchmarks may pass other implementations. Keeping the core to these few
+calls keeps the Play pipeline readable and its failure paths testable.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from pawpado_desktop.api.models import Settings
+from pawpado_desktop.config import LocalSettings
+
+
+class TailnetJoin(Protocol):
+    """The outcome of joining: our own tailnet IP and how we reach the instance."""
+
+    @property
+    def node_ip(self) -> str | None: ...
+
+
+class Tailnet(Protocol):
+    async def check_ready(self) -> None:
+        """Raise a precise error unless tailscaled is installed, running and writable."""
+        ...
+
+    async def join(
+        self, auth_key: str, control_url: str | None, instance_ip: str | None, deadline_s: float
+    ) -> Any:
+        """Join on a fresh profile, remembering the user's to restore it later."""
+        ...
+
+    async def leave(self) -> None:
+        """Log out of our profile and switch back to the user's. Idempotent."""
+        ...
+
+    async def restore_after_crash(self) -> bool:
+        """Restore the user's profile if a previous run died mid-join."""
+        ...
+
+
+class StreamHandle(Protocol):
+    async def wait(self) -> Any: ...
+
+    async def terminate(self) -> None: ...
+
+
+class Streamer(Protocol):
+    async def check_ready(self) -> None:
+        """Raise a precise error unless Moonlight is installed and new enough."""
+        ...
+
+    async def is_paired(self, address: str) -> bool: ...
+
+    async def pair(self, address: str, pin: str, expires_at: datetime) -> None: ...
+
+    async def stream(
+        self, address: str, app: str, server: Settings, local: LocalSettings
+    ) -> StreamHandle: ...
