@@ -27,6 +27,18 @@ class Clock(Protocol):
         """Wait `seconds` of this clock's time."""
         ...
 
+    async def wait_for(self, event: asyncio.Event, seconds: float) -> bool:
+        """Wait until `event` is set (True) or `seconds` of this clock's time pass (False)."""
+        ...
+
+
+async def _wait_event(event: asyncio.Event, real_seconds: float) -> bool:
+    try:
+        await asyncio.wait_for(event.wait(), timeout=max(0.0, real_seconds))
+    except TimeoutError:
+        return event.is_set()
+    return True
+
 
 class SystemClock:
     def monotonic(self) -> float:
@@ -37,6 +49,9 @@ class SystemClock:
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(max(0.0, seconds))
+
+    async def wait_for(self, event: asyncio.Event, seconds: float) -> bool:
+        return await _wait_event(event, seconds)
 
 
 class ScaledClock:
@@ -66,6 +81,9 @@ class ScaledClock:
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(max(0.0, seconds) / self.speed)
+
+    async def wait_for(self, event: asyncio.Event, seconds: float) -> bool:
+        return await _wait_event(event, seconds / self.speed)
 
     def suspend(self, seconds: float) -> None:
         """A system sleep: wall time jumps, monotonic time does not (as on Linux)."""

@@ -150,11 +150,4 @@ class Poller:
 
     async def _sleep_or_wake(self, seconds: float) -> None:
         """Sleep on the clock for `seconds`, or until poke()/replan() wakes us."""
-        waiter = asyncio.ensure_future(self._wake.wait())
-        sleeper = asyncio.ensure_future(self._clock.sleep(seconds))
-        pending = {waiter, sleeper}
-        try:
-            await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in pending:
-                task.cancel()
+        await self._clock.wait_for(self._wake, seconds)

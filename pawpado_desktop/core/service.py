@@ -1,0 +1,350 @@
+"""The core service: one object the tray and the CLI both drive.
+
+It owns the observable state, the notices, the poller and the budget guard, and
+offers the user's actions (sign in/out, Play, cancel, stop, top up). It never
+imports Qt; renderers subscribe to `store` and `notices`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Protocol
+
+from pawpado_desktop.api.client import PawpadoClient
+from pawpado_desktop.api.errors import NetworkError, ProtocolError, ServerError, SessionNotRunning
+from pawpado_desktop.api.models import Credits, SessionStatus, TopupCheckout
+from pawpado_desktop.clock import Clock
+from pawpado_desktop.config import LocalSettings
+from pawpado_desktop.core.budget import BudgetGuard, attention, format_money, runs_out_at
+from pawpado_desktop.core.notices import NoticeBoard, NoticeKind
+from pawpado_desktop.core.play import Confirm, PlayOptions, PlayPipeline, Timeout
+from pawpado_desktop.core.polling import Poller, poll_plan
+from pawpado_desktop.core.ports import Streamer, Tailnet
+from pawpado_desktop.core.state import AppState, PlayPhase, StateStore
+from pawpado_desktop.errors import NotSignedIn, PawpadoError
+
+log = logging.getLogger(__name__)
+
+TOPUP_WATCH_S = 10 * 60.0
+TOPUP_POLL_S = 5.0
+_TRANSIENT = (NetworkError, ProtocolError, ServerError)
+
+
+class SignIn(Protocol):
+    """What the core needs from `pawpado_desktop.auth.manager.AuthManager`."""
+
+    @property
+    def is_signed_in(self) -> bool: ...
+
+    async def load(self) -> bool: ...
+
+    async def start_sign_in(self) -> Any: ...
+
+    async def sign_out(self) -> None: ...
+
+
+class BusyError(PawpadoError):
+    title = "Already playing"
+
+
+@dataclass
+class Services:
+    """Everything the core talks to, built by `pawpado_desktop.core.factory`."""
+
+    client: PawpadoClient
+    auth: SignIn
+    tailnet: Tailnet
+    streamer: Streamer
+    clock: Clock
+    local: LocalSettings
+    open_url: Callable[[str], Awaitable[None]]
+    demo: bool = False
+
+
+class Core:
+    def __init__(self, services: Services, *, confirm: Confirm | None = None) -> None:
+        self.services = services
+        self.client = services.client
+        self.clock = services.clock
+        self.confirm = confirm
+        self.store = StateStore(AppState(demo=services.demo))
+        self.notices = NoticeBoard()
+        self.budget = BudgetGuard()
+        self.poller = Poller(self.clock, self._plan, self.refresh_session, self.refresh_credits)
+        self.pipeline: PlayPipeline | None = None
+        self._play_task: asyncio.Task[PlayPhase] | None = None
+        self._topup_task: asyncio.Task[None] | None = None
+        self._topup_baseline: Decimal | None = None
+
+    # -- lifecycle --------------------------------------------------------------
+
+    async def start(self, *, poll: bool = True) -> AppState:
+        """Load the sign-in, restore a crashed tailnet join, find a running session."""
+        try:
+            restored = await self.services.tailnet.restore_after_crash()
+        except PawpadoError as error:
+            log.warning("could not restore the Tailscale profile: %s", error.message)
+            restored = False
+        if restored:
+            self.notices.post(
+                NoticeKind.WARNING,
+                "Tailscale restored",
+                "The app had stopped mid-way last time; your own Tailscale profile is back.",
+            )
+        signed_in = await self.services.auth.load()
+        self.store.update(signed_in=signed_in)
+        if signed_in:
+            await self._on_signed_in()
+        if poll:
+            self.poller.start()
+        return self.store.state
+
+    async def aclose(self) -> None:
+        await self.poller.stop()
+        for task in (self._topup_task,):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        await self.client.aclose()
+
+    async def _on_signed_in(self) -> None:
+        try:
+            identity = await self.client.whoami()
+            self.store.update(identity=identity)
+            await self.refresh_settings()
+            await self.refresh_session()
+            await self.refresh_credits()
+        except NotSignedIn:
+            self._signed_out()
+            return
+        except _TRANSIENT as error:
+            self.store.update(warning=error.message)
+            return
+        session = self.store.state.session
+        if session is not None and session.state.is_active and not self.playing:
+            cost = self.store.state.cost_so_far(self.clock.now())
+            credits = self.store.state.credits
+            spent = f", {format_money(cost, credits.currency)} so far" if cost and credits else ""
+            self.notices.post(
+                NoticeKind.SESSION_FOUND,
+                "Your gaming PC is running",
+                f"A session is {session.state.value}{spent}. Reconnect to it, or stop it.",
+            )
+
+    def _signed_out(self) -> None:
+        self.store.update(signed_in=False, identity=None, credits=None, session=None)
+        self.poller.replan()
+
+    # -- polling ----------------------------------------------------------------
+
+    def _plan(self) -> Any:
+        return poll_plan(self.store.state, watching_topup=self._topup_task is not None)
+
+    async def refresh_session(self) -> SessionStatus | None:
+        if not self.store.state.signed_in:
+            return None
+        try:
+            status = await self.client.poll_session()
+        except NotSignedIn:
+            self._signed_out()
+            raise
+        except _TRANSIENT as error:
+            self.store.update(warning=error.message)
+            raise
+        old = self.store.state.session
+        self.store.update(session=status, warning="")
+        ended = old is not None and old.state.is_active and not status.state.is_active
+        if ended and status.message and not self.playing:
+            self.notices.post(NoticeKind.WARNING, "Session stopped", status.message)
+        self._update_money()
+        self.poller.replan()
+        return status
+
+    async def refresh_credits(self) -> Credits | None:
+        if not self.store.state.signed_in:
+            return None
+        try:
+            credits = await self.client.credits()
+        except NotSignedIn:
+            self._signed_out()
+            raise
+        except _TRANSIENT as error:
+            self.store.update(warning=error.message)
+            raise
+        self.store.update(credits=credits, warning="")
+        self._update_money()
+        return credits
+
+    async def refresh_settings(self) -> None:
+        settings = await self.client.settings()
+        self.store.update(low_balance_alert_minutes=settings.low_balance_alert_minutes)
+
+    def _update_money(self) -> None:
+        state = self.store.state
+        if state.credits is None:
+            return
+        session_on = state.session is not None and state.session.state.is_active
+        self.store.update(
+            attention=attention(state.credits, state.low_balance_alert_minutes),
+            runs_out_at=runs_out_at(state.credits, self.clock.now()) if session_on else None,
+        )
+        alert = self.budget.observe(
+            state.credits, state.low_balance_alert_minutes, during_session=session_on
+        )
+        if alert is not None:
+            self.notices.post(NoticeKind.LOW_BALANCE, "Balance running low", alert.message)
+
+    async def wait_session(
+        self, predicate: Callable[[SessionStatus], bool], deadline_s: float
+    ) -> SessionStatus:
+        """Wait until a polled session status satisfies `predicate`."""
+        changed = asyncio.Event()
+        unsubscribe = self.store.subscribe(
+            lambda old, new: changed.set() if new.session is not old.session else None
+        )
+        end = self.clock.monotonic() + deadline_s
+        try:
+            self.poller.poke(credits=False)
+            while True:
+                session = self.store.state.session
+                if session is not None and predicate(session):
+                    return session
+                left = end - self.clock.monotonic()
+                if left <= 0:
+                    raise Timeout(
+                        "Your gaming PC did not reach the expected state in time. "
+                        "Check the session in the tray; stop it if it is stuck."
+                    )
+                changed.clear()
+                await self.clock.wait_for(changed, left)
+        finally:
+            unsubscribe()
+
+    # -- actions ----------------------------------------------------------------
+
+    @property
+    def playing(self) -> bool:
+        return self._play_task is not None and not self._play_task.done()
+
+    async def play(self, options: PlayOptions | None = None) -> PlayPhase:
+        if self.playing:
+            raise BusyError("A Play is already under way. Cancel it first, or wait for it.")
+        if not self.store.state.signed_in:
+            raise NotSignedIn()
+        self.pipeline = PlayPipeline(
+            client=self.client,
+            tailnet=self.services.tailnet,
+            streamer=self.services.streamer,
+            store=self.store,
+            notices=self.notices,
+            clock=self.clock,
+            local=self.services.local,
+            wait_session=self.wait_session,
+            refresh=self.poller.replan,
+            confirm=self.confirm,
+        )
+        task = asyncio.get_running_loop().create_task(self.pipeline.run(options or PlayOptions()))
+        self._play_task = task
+        try:
+            return await task
+        except PawpadoError as error:
+            self.store.update(last_error=error)
+            self.notices.post(NoticeKind.ERROR, error.title, error.message)
+            raise
+        finally:
+            self.poller.poke()
+
+    def cancel_play(self) -> bool:
+        if self.playing and self._play_task is not None:
+            self._play_task.cancel()
+            return True
+        return False
+
+    def keep_running(self) -> None:
+        if self.pipeline is not None:
+            self.pipeline.controls.keep.set()
+
+    def stop_now(self) -> None:
+        if self.pipeline is not None:
+            self.pipeline.controls.stop_now.set()
+
+    def reconnect(self) -> None:
+        if self.pipeline is not None:
+            self.pipeline.controls.reconnect.set()
+
+    async def stop_session(self) -> SessionStatus | None:
+        """Stop the running session (outside a Play, or to end one)."""
+        if self.playing and self.pipeline is not None:
+            self.pipeline.controls.stop_now.set()
+        try:
+            status = await self.client.stop_session()
+        except SessionNotRunning:
+            status = await self.client.poll_session()
+        self.store.update(session=status)
+        self.poller.poke()
+        return status
+
+    async def topup(self, amount: Decimal, *, open_browser: bool = True) -> TopupCheckout:
+        """Create a checkout, open it, and watch the balance until it rises."""
+        credits = self.store.state.credits or await self.client.credits()
+        checkout = await self.client.topup(amount)
+        if open_browser:
+            await self.services.open_url(checkout.checkout_url)
+        self._topup_baseline = credits.balance
+        if self._topup_task is not None:
+            self._topup_task.cancel()
+        self._topup_task = asyncio.get_running_loop().create_task(self._watch_topup())
+        self.poller.replan()
+        return checkout
+
+    async def wait_for_topup(self) -> Credits | None:
+        """The credited balance, or None when the watch ended without a rise."""
+        if self._topup_task is None:
+            return None
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._topup_task
+        return self.store.state.credits
+
+    async def _watch_topup(self) -> None:
+        baseline = self._topup_baseline
+        end = self.clock.monotonic() + TOPUP_WATCH_S
+        try:
+            while self.clock.monotonic() < end:
+                await self.clock.sleep(TOPUP_POLL_S)
+                try:
+                    credits = await self.refresh_credits()
+                except PawpadoError:
+                    continue
+                if credits and baseline is not None and credits.balance > baseline:
+                    added = format_money(credits.balance - baseline, credits.currency)
+                    total = format_money(credits.balance, credits.currency)
+                    self.notices.post(
+                        NoticeKind.TOPUP_CREDITED,
+                        "Top-up credited",
+                        f"{added} was added; your balance is now {total}.",
+                    )
+                    return
+        finally:
+            self._topup_task = None
+            self.poller.replan()
+
+    async def sign_in(self) -> Any:
+        """Start the device flow; the caller shows the code and awaits `flow.wait()`."""
+        return await self.services.auth.start_sign_in()
+
+    async def signed_in(self) -> None:
+        """Call after a device flow finished: load the identity and start polling."""
+        self.store.update(signed_in=True)
+        await self._on_signed_in()
+        self.poller.poke()
+
+    async def sign_out(self) -> None:
+        self.cancel_play()
+        await self.services.auth.sign_out()
+        self._signed_out()
