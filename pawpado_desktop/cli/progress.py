@@ -1,0 +1,85 @@
+"""Terminal rendering of the core's state: a live line on a TTY, plain lines otherwise."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from typing import TextIO
+
+from pawpado_desktop.clock import Clock
+from pawpado_desktop.core.notices import Notice
+from pawpado_desktop.core.state import PHASE_LABELS, AppState, PlayPhase
+
+SPINNER = "|/-\\"
+
+
+class ProgressPrinter:
+    """Prints each Play phase with its elapsed time; spins while waiting on a TTY."""
+
+    def __init__(self, clock: Clock, stream: TextIO | None = None) -> None:
+        self.clock = clock
+        self.out = stream or sys.stdout
+        self.live = self.out.isatty()
+        self._phase = PlayPhase.IDLE
+        self._detail = ""
+        self._phase_started = clock.monotonic()
+        self._play_started = clock.monotonic()
+        self._spin_task: asyncio.Task[None] | None = None
+        self._line_open = False
+
+    def on_state(self, old: AppState, new: AppState) -> None:
+        play = new.play
+        if play.phase is not self._phase:
+            self._close_line()
+            now = self.clock.monotonic()
+            if self._phase is PlayPhase.IDLE:
+                self._play_started = now
+            self._phase, self._phase_started, self._detail = play.phase, now, play.detail
+            self._print_phase()
+        elif play.detail != self._detail and play.detail:
+            self._detail = play.detail
+            self._close_line()
+            self._print_phase()
+
+    def on_notice(self, notice: Notice) -> None:
+        self._close_line()
+        print(f"  * {notice.title}: {notice.message}", file=self.out, flush=True)
+
+    def _print_phase(self) -> None:
+        total = self.clock.monotonic() - self._play_started
+        label = PHASE_LABELS[self._phase]
+        detail = f" ({self._detail})" if self._detail else ""
+        if self.live and self._phase.is_running:
+            self.out.write(f"[{total:6.1f}s] {label}{detail} ")
+            self.out.flush()
+            self._line_open = True
+        else:
+            print(f"[{total:6.1f}s] {label}{detail}", file=self.out, flush=True)
+
+    def _close_line(self) -> None:
+        if self._line_open:
+            elapsed = self.clock.monotonic() - self._phase_started
+            self.out.write(f"\b done in {elapsed:.1f}s\n")
+            self.out.flush()
+            self._line_open = False
+
+    def start(self) -> None:
+        if self.live:
+            self._spin_task = asyncio.get_running_loop().create_task(self._spin())
+
+    async def stop(self) -> None:
+        if self._spin_task is not None:
+            self._spin_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._spin_task
+        self._close_line()
+
+    async def _spin(self) -> None:
+        i = 0
+        while True:
+            await asyncio.sleep(0.2)
+            if self._line_open:
+                self.out.write("\b" + SPINNER[i % len(SPINNER)])
+                self.out.flush()
+                i += 1

@@ -1,0 +1,189 @@
+"""`status`, `play`, `stop` and `topup`: the core's actions, headless."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from pawpado_desktop.cli.progress import ProgressPrinter
+from pawpado_desktop.core.budget import format_minutes, format_money
+from pawpado_desktop.core.factory import open_core
+from pawpado_desktop.core.play import PlayOptions
+from pawpado_desktop.core.state import AppState
+from pawpado_desktop.errors import ExitCode, NotSignedIn
+
+
+def register(sub: Any) -> None:
+    status = sub.add_parser("status", help="who is signed in, the balance and the session")
+    status.add_argument("--json", action="store_true", help="one JSON object (keys in README)")
+    status.set_defaults(handler=status_command)
+
+    play = sub.add_parser("play", help="start (or attach to) your gaming PC and stream")
+    play.add_argument("--app", help="the Moonlight app to launch (default: the local setting)")
+    play.add_argument(
+        "--grace",
+        type=_minutes,
+        metavar="MINUTES",
+        help="after the stream ends, stop the session after this many minutes (0: at once)",
+    )
+    play.add_argument(
+        "--keep-running", action="store_true", help="leave the session running after the stream"
+    )
+    play.set_defaults(handler=play_command)
+
+    stop = sub.add_parser("stop", help="stop your gaming PC (billing ends when it is stopped)")
+    stop.set_defaults(handler=stop_command)
+
+    topup = sub.add_parser("topup", help="add credit: opens the checkout, waits for the payment")
+    topup.add_argument("amount", type=_amount, metavar="AMOUNT", help="in your wallet currency")
+    topup.add_argument("--no-browser", action="store_true", help="print the checkout link only")
+    topup.set_defaults(handler=topup_command)
+
+
+def _minutes(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a number of minutes") from None
+    if not 0 <= value <= 240:
+        raise argparse.ArgumentTypeError("the grace period must be between 0 and 240 minutes")
+    return value
+
+
+def _amount(raw: str) -> Decimal:
+    try:
+        value = Decimal(raw.replace(",", ""))
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not an amount") from None
+    if not value.is_finite() or value <= 0:
+        raise argparse.ArgumentTypeError("the amount must be a positive number")
+    return value
+
+
+def status_json(state: AppState, now: Any) -> dict[str, Any]:
+    """The `status --json` object; its keys are documented in the README."""
+    identity = state.identity
+    session = state.session
+    credits = state.credits
+    cost = state.cost_so_far(now)
+    return {
+        "signedIn": state.signed_in,
+        "identity": None
+        if identity is None
+        else {"email": identity.email, "name": identity.name, "userId": identity.huudis_user_id},
+        "session": {
+            "state": session.raw_state if session else "stopped",
+            "ready": bool(session and session.ready),
+            "startedAt": session.started_at.isoformat() if session and session.started_at else None,
+            "tailnetIp": session.tailnet_ip if session else None,
+            "message": session.message if session else None,
+        },
+        "ready": bool(session and session.is_playable),
+        "balance": format(credits.balance, "f") if credits else None,
+        "currency": credits.currency if credits else None,
+        "ratePerMinute": format(credits.rate_per_minute, "f") if credits else None,
+        "minutesLeft": state.minutes_left,
+        "costSoFar": format(cost, "f") if cost is not None else None,
+        "attention": state.attention.value,
+        "demo": state.demo,
+    }
+
+
+def print_status(state: AppState, now: Any) -> None:
+    if not state.signed_in:
+        print("Not signed in. Run `pawpado-desktop login`.")
+        return
+    if state.identity:
+        print(f"Signed in as {state.identity.display_name}")
+    credits = state.credits
+    if credits:
+        print(
+            f"Balance: {format_money(credits.balance, credits.currency)} "
+            f"({format_minutes(credits.minutes_left)} of play at "
+            f"{format_money(credits.rate_per_minute, credits.currency)}/min)"
+        )
+    session = state.session
+    line = f"Session: {session.raw_state if session else 'stopped'}"
+    if session and session.state.value == "running":
+        line += ", ready" if session.ready else ", getting ready"
+    cost = state.cost_so_far(now)
+    if cost is not None and credits:
+        line += f", {format_money(cost, credits.currency)} so far"
+    if session and session.message:
+        line += f" ({session.message})"
+    print(line)
+    if state.warning:
+        print(f"Note: {state.warning}")
+
+
+async def status_command(args: argparse.Namespace) -> int:
+    async with open_core(args, poll=False) as core:
+        state = core.store.state
+        if args.json:
+            print(json.dumps(status_json(state, core.clock.now()), indent=2))
+        else:
+            print_status(state, core.clock.now())
+        return int(ExitCode.OK if state.signed_in else ExitCode.NOT_SIGNED_IN)
+
+
+async def _ask(question: str) -> bool:
+    """Ask on the terminal; without one, never prompt (the caller decides)."""
+    if not sys.stdin.isatty():
+        return False
+    answer = await asyncio.to_thread(input, f"{question} [y/N] ")
+    return answer.strip().lower() in ("y", "yes")
+
+
+async def play_command(args: argparse.Namespace) -> int:
+    options = PlayOptions(app=args.app, grace_minutes=args.grace, keep_running=args.keep_running)
+    async with open_core(args, confirm=_ask if sys.stdin.isatty() else None) as core:
+        if not core.store.state.signed_in:
+            raise NotSignedIn()
+        printer = ProgressPrinter(core.clock)
+        core.store.subscribe(printer.on_state)
+        core.notices.subscribe(printer.on_notice)
+        printer.start()
+        try:
+            await core.play(options)
+        finally:
+            await printer.stop()
+        print_status(core.store.state, core.clock.now())
+        return int(ExitCode.OK)
+
+
+async def stop_command(args: argparse.Namespace) -> int:
+    async with open_core(args) as core:
+        if not core.store.state.signed_in:
+            raise NotSignedIn()
+        session = core.store.state.session
+        if session is None or not session.state.is_active:
+            print(f"Nothing to stop: your session is {session.raw_state if session else 'stopped'}.")
+            return int(ExitCode.OK)
+        print("Stopping your gaming PC...", flush=True)
+        await core.stop_session()
+        await core.wait_session(lambda s: not s.state.is_active and s.state.value != "stopping", 600)
+        print("Stopped. Billing has ended.")
+        return int(ExitCode.OK)
+
+
+async def topup_command(args: argparse.Namespace) -> int:
+    async with open_core(args) as core:
+        if not core.store.state.signed_in:
+            raise NotSignedIn()
+        checkout = await core.topup(args.amount, open_browser=not args.no_browser)
+        print(f"Pay here: {checkout.checkout_url}")
+        print("Waiting for the payment to be credited (up to 10 minutes; Ctrl-C stops waiting)...")
+        before = core.store.state.credits
+        credits = await core.wait_for_topup()
+        if credits and before and credits.balance > before.balance:
+            print(f"Credited. Your balance is {format_money(credits.balance, credits.currency)}.")
+            return int(ExitCode.OK)
+        print(
+            "No payment arrived yet. If you paid, it will show up in your balance shortly "
+            "(`pawpado-desktop status`)."
+        )
+        return int(ExitCode.ERROR)
