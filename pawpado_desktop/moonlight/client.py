@@ -1,0 +1,344 @@
+"""Moonlight as the app uses it: ready check, pairing state, pairing, streaming.
+
+Only `moonlight list` has meaningful exit codes; `pair` and `stream` end on
+dialogs and exit 0 whatever happened. So pairing is decided by polling `list`
+under our own deadline (the PIN's expiry, on the app's Clock), and the pair
+process, which stays open on its success dialog, is closed by us once the
+pairing has had a moment to be saved.
+
+Process timeouts are real seconds (the child runs on real time); the PIN
+deadline and the polling rhythm follow the Clock, as the server's PIN does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import os
+import re
+import sys
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from pawpado_desktop.clock import SYSTEM_CLOCK, Clock
+from pawpado_desktop.config import LocalSettings
+from pawpado_desktop.moonlight.dialogs import Outcome, classify, last_outcome
+from pawpado_desktop.moonlight.errors import (
+    INSTALL_URL,
+    HostUnreachable,
+    MoonlightTooOld,
+    MoonlightUnusable,
+    PairingFailed,
+    PinExpired,
+    StreamSettingsInvalid,
+    WrongPin,
+)
+from pawpado_desktop.moonlight.instances import RunningMoonlight, running_moonlights
+from pawpado_desktop.moonlight.locate import MoonlightExecutable, SearchRoots, locate_moonlight
+from pawpado_desktop.moonlight.options import StreamOptions
+from pawpado_desktop.moonlight.process import Completed, WatchedProcess, run_captured, spawn
+from pawpado_desktop.moonlight.stream import StreamProcess
+from pawpado_desktop.moonlight.version import MIN_VERSION, MoonlightVersion, read_version
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+_PIN_RE = re.compile(r"^[0-9]{4}$")
+_HOST_RE = re.compile(r"^[A-Za-z0-9._-]+$")
+
+
+@dataclass(frozen=True)
+class MoonlightTimeouts:
+    version: float = 15.0  # `--version`, real seconds
+    list: float = 45.0  # `list` itself looks for the host for up to 30 s
+    save_grace: float = 1.0  # after pairing is confirmed, before we close the dialog
+    close: float = 5.0  # from SIGTERM to SIGKILL
+    pair_poll: float = 1.0  # Clock seconds between `list` checks while pairing
+
+
+def host_address(ip: str, port: int) -> str:
+    """`IP:PORT` as Moonlight wants it; IPv6 is bracketed."""
+    try:
+        if ipaddress.ip_address(ip).version == 6:
+            return f"[{ip}]:{port}"
+    except ValueError:
+        pass
+    return f"{ip}:{port}"
+
+
+def check_address(address: str) -> str:
+    """Refuse anything Moonlight would not read as a host (it must not look like an option)."""
+    host, port = address, ""
+    if address.startswith("["):
+        host, _, port = address[1:].partition("]")
+        port = port.removeprefix(":")
+        valid_host = _is_ip(host)
+    else:
+        if address.count(":") == 1:
+            host, port = address.split(":")
+        valid_host = bool(_HOST_RE.match(host)) and not host.startswith("-")
+    if not valid_host or (port and not (port.isdigit() and 0 < int(port) < 65536)):
+        raise ValueError(f"not a Moonlight host address: {address!r}")
+    return address
+
+
+class Moonlight:
+    """One Moonlight installation. Located lazily, so constructing never fails."""
+
+    def __init__(
+        self,
+        executable: MoonlightExecutable | None = None,
+        *,
+        settings: LocalSettings | None = None,
+        env: Mapping[str, str] | None = None,
+        platform: str = sys.platform,
+        roots: SearchRoots | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+        timeouts: MoonlightTimeouts | None = None,
+        on_warning: Callable[[str], None] | None = None,
+    ) -> None:
+        self._executable = executable
+        self._settings = settings
+        self._env = env  # for the search and the children; None: this process's
+        self._platform = platform
+        self._roots = roots
+        self._clock = clock
+        self._timeouts = timeouts or MoonlightTimeouts()
+        self._on_warning = on_warning
+        self._version: MoonlightVersion | None = None
+        self._children: set[WatchedProcess] = set()
+
+    @property
+    def executable(self) -> MoonlightExecutable:
+        """The installation to run; raises `MoonlightNotInstalled`."""
+        if self._executable is None:
+            settings = self._settings if self._settings is not None else LocalSettings.load()
+            env = self._env if self._env is not None else os.environ
+            self._executable = locate_moonlight(settings, env, self._platform, self._roots)
+            log.info("using Moonlight at %s (%s)", self._executable.path, self._executable.kind)
+        return self._executable
+
+    async def version(self) -> MoonlightVersion:
+        if self._version is None:
+            self._version = await read_version(
+                self.executable, time_limit=self._timeouts.version, env=self._env
+            )
+        return self._version
+
+    async def check_ready(self) -> MoonlightVersion:
+        """Installed and new enough to pair from the command line, or a clear error."""
+        version = await self.version()
+        if version < MIN_VERSION:
+            raise MoonlightTooOld(
+                f"Moonlight {version} is too old: Pawpado needs Moonlight {MIN_VERSION} or "
+                f"newer to pair and play. Update it from {INSTALL_URL}."
+            )
+        return version
+
+    async def is_paired(self, address: str) -> bool:
+        """Whether Moonlight can stream from `address` now (from `moonlight list`).
+
+        Raises `HostUnreachable` when Moonlight cannot reach the host at all.
+        """
+        done = await self._list(address)
+        if done.returncode == 0:
+            return True
+        found = last_outcome((done.stderr + "\n" + done.stdout).splitlines())
+        if found is not None and found[0] is Outcome.NOT_PAIRED:
+            return False
+        if found is not None and found[0] is Outcome.UNREACHABLE:
+            raise _unreachable(address)
+        raise MoonlightUnusable(
+            f"`moonlight list` failed (exit code {done.returncode}): "
+            f"{_first_line(done.stderr or done.stdout)}. Update Moonlight from {INSTALL_URL}."
+        )
+
+    async def other_instances(self) -> list[RunningMoonlight]:
+        """Moonlight processes on this computer that we did not start."""
+        ours = {child.pid for child in self._children if child.returncode is None}
+        found = await running_moonlights(self._platform, env=self._env)
+        return [p for p in found if p.pid not in ours and p.pid != os.getpid()]
+
+    async def pair(self, address: str, pin: str, expires_at: datetime) -> None:
+        """Pair with the host at `address` using the server's PIN, before `expires_at`.
+
+        Returns once `moonlight list` confirms the pairing and the pair process
+        has been closed. On failure the pair process is killed and the error says
+        why: `WrongPin`, `PinExpired`, `HostUnreachable` or `PairingFailed`.
+        """
+        check_address(address)
+        if not _PIN_RE.match(pin):
+            raise PairingFailed("The pairing PIN is not four digits. Start pairing again.")
+        await self.check_ready()
+        if await self.is_paired(address):
+            log.info("already paired with %s", address)
+            return
+        await self._warn_about_other_instances()
+        lines_changed = asyncio.Event()
+
+        def on_line(line: str) -> None:
+            if classify(line) is not None:
+                lines_changed.set()
+
+        watched = await self._start(["pair", address, "--pin", pin], on_line)
+        try:
+            await self._until_paired(watched, address, pin, expires_at, lines_changed)
+            # Moonlight saves the host list in the background: let it finish.
+            await asyncio.sleep(self._timeouts.save_grace)
+            await watched.stop(self._timeouts.close)
+        finally:
+            if watched.returncode is None:
+                await asyncio.shield(watched.kill())
+        if not await self.is_paired(address):
+            raise PairingFailed(
+                "Moonlight paired but forgot the pairing when it closed. Close every "
+                "other Moonlight window and try again."
+            )
+
+    async def stream(self, address: str, app: str, options: StreamOptions) -> StreamProcess:
+        """Start streaming `app`; the returned handle's `wait()` says how it ended."""
+        check_address(address)
+        if not app.strip() or app.startswith("-"):
+            raise StreamSettingsInvalid(
+                f"{app!r} is not an app name Moonlight can start. Choose an app "
+                "(for example Desktop) in Settings."
+            )
+        version = await self.check_ready()
+        watched = await self._start(["stream", address, app, *options.to_args(version)])
+        return StreamProcess(watched, address=address, app=app)
+
+    async def _list(self, address: str) -> Completed:
+        check_address(address)
+        executable = self.executable
+        try:
+            async with asyncio.timeout(self._timeouts.list):
+                return await run_captured(
+                    executable.command("list", address), env=self._env, cwd=executable.cwd
+                )
+        except TimeoutError:
+            raise MoonlightUnusable(
+                f"`moonlight list` did not finish within {self._timeouts.list:g} seconds. "
+                "Close any Moonlight window that is waiting for you, then try again."
+            ) from None
+
+    async def _start(
+        self, args: list[str], on_line: Callable[[str], None] | None = None
+    ) -> WatchedProcess:
+        executable = self.executable
+        process = await spawn(executable.command(*args), env=self._env, cwd=executable.cwd)
+        watched = WatchedProcess(process, on_line)
+        self._children = {c for c in self._children if c.returncode is None} | {watched}
+        return watched
+
+    async def _warn_about_other_instances(self) -> None:
+        others = await self.other_instances()
+        if not others:
+            return
+        pids = ", ".join(str(p.pid) for p in others)
+        message = (
+            f"Another Moonlight window is open (process {pids}). Close it: when it "
+            "closes it can overwrite the pairing Pawpado is about to make."
+        )
+        log.warning("%s", message)
+        if self._on_warning is not None:
+            self._on_warning(message)
+
+    async def _until_paired(
+        self,
+        watched: WatchedProcess,
+        address: str,
+        pin: str,
+        expires_at: datetime,
+        lines_changed: asyncio.Event,
+    ) -> None:
+        while True:
+            _raise_for_pair_failure(watched, address, pin)
+            remaining = (expires_at - self._clock.now()).total_seconds()
+            if remaining <= 0:
+                raise PinExpired(
+                    "The pairing PIN expired before Moonlight finished pairing. Try again "
+                    "for a fresh PIN; if it keeps happening, check that Tailscale is "
+                    "connected and close other Moonlight windows."
+                )
+            lines_changed.clear()
+            interrupts = (lines_changed.wait(), watched.wait())
+            finished, paired = await _first(
+                self._paired_now(address), self._clock.sleep(remaining), *interrupts
+            )
+            if finished and paired:
+                return
+            if finished:  # not yet: wait a little, or less if something happens
+                await _first(
+                    self._clock.sleep(min(self._timeouts.pair_poll, remaining)), *interrupts
+                )
+
+    async def _paired_now(self, address: str) -> bool:
+        done = await self._list(address)
+        return done.returncode == 0
+
+
+async def _first(main: Awaitable[T], *others: Awaitable[Any]) -> tuple[bool, T | None]:
+    """Run until `main` or any of `others` completes; cancel the rest.
+
+    Returns (True, result) when `main` finished first, else (False, None).
+    """
+    main_task = asyncio.ensure_future(main)
+    tasks = [main_task, *(asyncio.ensure_future(o) for o in others)]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        # Let cancelled `list` runs kill their child before we go on.
+        await asyncio.gather(*tasks, return_exceptions=True)
+    if main_task.done() and not main_task.cancelled():
+        return True, main_task.result()
+    return False, None
+
+
+def _raise_for_pair_failure(watched: WatchedProcess, address: str, pin: str) -> None:
+    lines = list(watched.lines)
+    found = last_outcome(lines)
+    if found is not None:
+        outcome, line = found
+        if outcome is Outcome.WRONG_PIN:
+            raise WrongPin(
+                "Moonlight says the PIN did not match. Start pairing again for a fresh PIN."
+            )
+        if outcome is Outcome.UNREACHABLE:
+            raise _unreachable(address)
+        if outcome is Outcome.PAIR_FAILED:
+            raise PairingFailed(
+                f"Moonlight could not pair: {line.replace(pin, '****')} Try again; if it "
+                "keeps failing, stop and start your cloud PC."
+            )
+    code = watched.returncode
+    if code is not None:
+        said = _first_line("\n".join(lines)).replace(pin, "****")
+        raise PairingFailed(
+            f"Moonlight closed before pairing finished (exit code {code}"
+            f"{': ' + said if said else ''}). Try again; if it keeps failing, update "
+            f"Moonlight from {INSTALL_URL}."
+        )
+
+
+def _unreachable(address: str) -> HostUnreachable:
+    return HostUnreachable(
+        f"Moonlight could not reach your cloud PC at {address}. Check that Tailscale "
+        "is connected and the PC is ready, then try again."
+    )
+
+
+def _first_line(text: str) -> str:
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
