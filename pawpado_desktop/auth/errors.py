@@ -1,0 +1,68 @@
+"""What can go wrong while signing in, refreshing or storing credentials.
+
+Each class says what happened and what to do; none carries a token, a device
+code or a raw server answer that could contain one.
+"""
+
+from __future__ import annotations
+
+from pawpado_desktop.errors import ExitCode, NotSignedIn, PawpadoError
+
+LOGIN_HINT = "Run `pawpado-desktop login` (or choose Sign in from the tray)"
+
+
+class SignInEnded(NotSignedIn):
+    """The stored sign-in is no longer accepted (expired, revoked or reused)."""
+
+    title = "Signed out"
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(
+            message
+            or "Your sign-in has ended: it expired, or was revoked (for example by signing "
+            f"out elsewhere). {LOGIN_HINT} to sign in again."
+        )
+
+
+class SignInDenied(PawpadoError):
+    title = "Sign-in declined"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The sign-in was declined in the browser. If that was a mistake, run "
+            "`pawpado-desktop login` (or choose Sign in from the tray) again."
+        )
+
+
+class SignInExpired(PawpadoError):
+    title = "Sign-in code expired"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The sign-in code expired before it was approved. Start the sign-in again and "
+            "approve it in the browser within the time shown."
+        )
+
+
+class SignInRejected(PawpadoError):
+    """Huudis answered with an error the device flow does not know: stop, per RFC 8628."""
+
+    title = "Sign-in failed"
+
+
+class AuthServiceError(PawpadoError):
+    """Huudis could not be reached or answered something unusable."""
+
+    title = "Cannot reach Huudis sign-in"
+    exit_code = ExitCode.NETWORK
+
+
+class CredentialStoreError(PawpadoError):
+    """The credential store (system keyring or the opt-in file) cannot be used."""
+
+    title = "Cannot store your sign-in"
+    exit_code = ExitCode.KEYRING
+
+
+class AuthServiceUnavailable(AuthServiceError):
+    """A transient failure (no connection, timeout, 5xx, 429): trying again may work."""

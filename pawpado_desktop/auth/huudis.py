@@ -1,0 +1,250 @@
+"""The wire side of Huudis: discovery, device authorization, token and revocation posts.
+
+No state beyond the cached discovery document; the sign-in manager decides what
+the answers mean. Endpoint paths always come from
+`{issuer}/.well-known/openid-configuration`. Secrets travel only in form bodies,
+never in a URL, a log line or an exception message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from pawpado_desktop.auth.errors import AuthServiceError, AuthServiceUnavailable
+from pawpado_desktop.auth.tokens import parse_seconds
+from pawpado_desktop.config import CLIENT_ID, SCOPE, checked_url
+from pawpado_desktop.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+DEFAULT_POLL_INTERVAL = 5.0  # RFC 8628 §3.2
+DEFAULT_DEVICE_CODE_LIFETIME = 600.0
+REQUIRED_METADATA = (
+    "issuer",
+    "device_authorization_endpoint",
+    "token_endpoint",
+    "revocation_endpoint",
+)
+
+
+@dataclass(frozen=True)
+class ProviderMetadata:
+    issuer: str
+    device_authorization_endpoint: str
+    token_endpoint: str
+    revocation_endpoint: str
+
+
+@dataclass(frozen=True, repr=False)
+class DeviceAuthorization:
+    device_code: str  # a credential: never shown, never logged
+    user_code: str
+    verification_uri: str
+    verification_uri_complete: str | None
+    expires_in: float
+    interval: float
+
+    def __repr__(self) -> str:
+        return f"DeviceAuthorization(user_code={self.user_code!r}, expires_in={self.expires_in})"
+
+
+class OAuthError(Exception):
+    """An RFC 6749 §5.2 error answer (`{"error": code}`); the caller decides what it means."""
+
+    def __init__(self, status: int, error: str, description: str | None, body: Mapping[str, Any]):
+        super().__init__(f"{error} (HTTP {status})")
+        self.status = status
+        self.error = error
+        self.description = description
+        self.body = body
+
+
+class HuudisClient:
+    def __init__(
+        self,
+        issuer_url: str,
+        http: httpx.AsyncClient,
+        *,
+        client_id: str = CLIENT_ID,
+        scope: str = SCOPE,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.issuer_url = checked_url(
+            issuer_url, what="Huudis sign-in", env_name="PAWPADO_AUTH_URL"
+        )
+        self.client_id = client_id
+        self.scope = scope
+        self._http = http
+        self._timeout = timeout
+        self._metadata: ProviderMetadata | None = None
+        self._metadata_lock = asyncio.Lock()
+
+    async def metadata(self) -> ProviderMetadata:
+        async with self._metadata_lock:
+            if self._metadata is None:
+                self._metadata = await self._discover()
+            return self._metadata
+
+    async def start_device_authorization(self) -> DeviceAuthorization:
+        meta = await self.metadata()
+        body = await self._post(
+            meta.device_authorization_endpoint, {"client_id": self.client_id, "scope": self.scope}
+        )
+        fields = {}
+        for name in ("device_code", "user_code", "verification_uri"):
+            value = body.get(name)
+            if not isinstance(value, str) or not value:
+                raise self._incomplete("sign-in code", name)
+            fields[name] = value
+        complete = body.get("verification_uri_complete")
+        return DeviceAuthorization(
+            device_code=fields["device_code"],
+            user_code=fields["user_code"],
+            verification_uri=fields["verification_uri"],
+            verification_uri_complete=complete if isinstance(complete, str) and complete else None,
+            expires_in=parse_seconds(body.get("expires_in"), DEFAULT_DEVICE_CODE_LIFETIME),
+            interval=parse_seconds(body.get("interval"), DEFAULT_POLL_INTERVAL),
+        )
+
+    async def poll_device_token(self, device_code: str) -> Mapping[str, Any]:
+        meta = await self.metadata()
+        return await self._post(
+            meta.token_endpoint,
+            {
+                "grant_type": DEVICE_CODE_GRANT,
+                "device_code": device_code,
+                "client_id": self.client_id,
+            },
+        )
+
+    async def refresh(self, refresh_token: str) -> Mapping[str, Any]:
+        meta = await self.metadata()
+        return await self._post(
+            meta.token_endpoint,
+            {
+                "grant_type": "refresh_token",
+                "refresh_token": refresh_token,
+                "client_id": self.client_id,
+            },
+        )
+
+    async def revoke(self, refresh_token: str) -> None:
+        """RFC 7009: 200 even for unknown tokens; anything else raises."""
+        meta = await self.metadata()
+        await self._post(
+            meta.revocation_endpoint,
+            {
+                "token": refresh_token,
+                "token_type_hint": "refresh_token",
+                "client_id": self.client_id,
+            },
+            expect_json=False,
+        )
+
+    # -- plumbing ---------------------------------------------------------------
+
+    async def _discover(self) -> ProviderMetadata:
+        url = f"{self.issuer_url}/.well-known/openid-configuration"
+        try:
+            response = await self._http.get(url, timeout=self._timeout)
+        except httpx.TransportError as exc:
+            raise self._unreachable(exc) from None
+        if response.status_code >= 500 or response.status_code == 429:
+            raise self._server_trouble(response.status_code)
+        body = _json_object(response) if response.status_code == 200 else None
+        if body is None:
+            raise AuthServiceError(
+                f"Huudis sign-in at {self.issuer_url} did not send its configuration "
+                f"(HTTP {response.status_code}). Check PAWPADO_AUTH_URL, or try again later."
+            )
+        values: dict[str, str] = {}
+        for name in REQUIRED_METADATA:
+            value = body.get(name)
+            if not isinstance(value, str) or not value:
+                raise self._incomplete("configuration", name)
+            values[name] = value
+        if values["issuer"].rstrip("/") != self.issuer_url:
+            raise AuthServiceError(
+                f"Huudis sign-in at {self.issuer_url} describes itself as a different issuer. "
+                "Check PAWPADO_AUTH_URL; if it is right, try again later."
+            )
+        for name in REQUIRED_METADATA[1:]:
+            try:
+                values[name] = checked_url(values[name], what=name, env_name="PAWPADO_AUTH_URL")
+            except ConfigError:
+                raise AuthServiceError(
+                    f"Huudis sign-in's configuration points {name} at an address that is not "
+                    "secure (https). Nothing was sent. Try again later or contact support."
+                ) from None
+        return ProviderMetadata(**values)
+
+    async def _post(
+        self, url: str, form: Mapping[str, str], *, expect_json: bool = True
+    ) -> Mapping[str, Any]:
+        try:
+            response = await self._http.post(
+                url, data=dict(form), headers={"Accept": "application/json"}, timeout=self._timeout
+            )
+        except httpx.TransportError as exc:
+            raise self._unreachable(exc) from None
+        log.debug("POST %s -> %s", url, response.status_code)
+        body = _json_object(response)
+        if 200 <= response.status_code < 300:
+            if body is None and expect_json:
+                raise AuthServiceError(
+                    "Huudis sign-in sent an answer this app cannot read. Try again; if it "
+                    "persists, check for an app update."
+                )
+            return body or {}
+        if response.status_code >= 500 or response.status_code == 429:
+            raise self._server_trouble(response.status_code)
+        error = body.get("error") if body else None
+        if isinstance(error, str) and error:
+            description = body.get("error_description") if body else None
+            raise OAuthError(
+                response.status_code,
+                error,
+                description if isinstance(description, str) else None,
+                body or {},
+            )
+        raise AuthServiceError(
+            f"Huudis sign-in refused the request (HTTP {response.status_code}) without saying "
+            "why. Try again; if it persists, check for an app update."
+        )
+
+    def _unreachable(self, exc: httpx.TransportError) -> AuthServiceUnavailable:
+        what = "did not answer in time" if isinstance(exc, httpx.TimeoutException) else (
+            "could not be reached"
+        )
+        return AuthServiceUnavailable(
+            f"Huudis sign-in ({self.issuer_url}) {what}. Check your internet connection "
+            "and try again."
+        )
+
+    def _server_trouble(self, status: int) -> AuthServiceUnavailable:
+        return AuthServiceUnavailable(
+            f"Huudis sign-in is having trouble (HTTP {status}). Nothing was changed; "
+            "try again in a few minutes."
+        )
+
+    def _incomplete(self, what: str, field: str) -> AuthServiceError:
+        return AuthServiceError(
+            f"Huudis sign-in sent an incomplete {what} (no {field!r}). Nothing was stored. "
+            "Try again later; if it persists, check PAWPADO_AUTH_URL or contact support."
+        )
+
+
+def _json_object(response: httpx.Response) -> dict[str, Any] | None:
+    try:
+        value = response.json()
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None

@@ -1,0 +1,189 @@
+"""Where the sign-in is kept: the OS keyring, memory, or (opted in) a file.
+
+Only what a later run needs is kept: the refresh token, the access token and
+its deadlines, so a CLI call within the hour needs no refresh. We never fall
+back to plaintext on our own: without a usable keyring the sign-in lives in
+memory for this run and the caller gets a warning to show.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from pawpado_desktop.auth.errors import CredentialStoreError
+from pawpado_desktop.auth.keyring_backend import OPT_IN_FILE
+from pawpado_desktop.auth.keyring_store import KeyringStore
+from pawpado_desktop.auth.tokens import TokenSet
+from pawpado_desktop.config import atomic_write, config_dir
+from pawpado_desktop.errors import ConfigError
+
+__all__ = [
+    "CredentialStore",
+    "CredentialStoreError",
+    "FileStore",
+    "KeyringStore",
+    "MemoryStore",
+    "OpenedStore",
+    "open_default_store",
+]
+
+log = logging.getLogger(__name__)
+
+STORE_ENV = "PAWPADO_CREDENTIAL_STORE"
+CREDENTIALS_FILE = "credentials.json"
+
+
+class CredentialStore(Protocol):
+    @property
+    def persistent(self) -> bool:
+        """Whether another process, or a later run, sees what is saved."""
+        ...
+
+    @property
+    def description(self) -> str:
+        """Where the sign-in is kept, for messages ("the system keyring")."""
+        ...
+
+    async def load(self) -> TokenSet | None: ...
+
+    async def save(self, tokens: TokenSet) -> None:
+        """Replace the stored set as a whole; a failure leaves the previous one intact."""
+        ...
+
+    async def clear(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class MemoryStore:
+    """Kept for this run only."""
+
+    persistent = False
+    description = "memory (until the app quits)"
+
+    def __init__(self) -> None:
+        self._tokens: TokenSet | None = None
+
+    def __repr__(self) -> str:
+        return "MemoryStore()"
+
+    async def load(self) -> TokenSet | None:
+        return self._tokens
+
+    async def save(self, tokens: TokenSet) -> None:
+        self._tokens = tokens
+
+    async def clear(self) -> None:
+        self._tokens = None
+
+    def close(self) -> None:
+        pass
+
+
+class FileStore:
+    """Opt-in plaintext file, 0600, replaced atomically."""
+
+    persistent = True
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or config_dir() / CREDENTIALS_FILE
+
+    def __repr__(self) -> str:
+        return f"FileStore({str(self.path)!r})"
+
+    @property
+    def description(self) -> str:
+        return f"the file {self.path}"
+
+    @property
+    def warning(self) -> str:
+        return (
+            f"Your sign-in is kept in a plain file ({self.path}), as you chose with "
+            f"{STORE_ENV}=file. Any program running as you can read it."
+        )
+
+    async def load(self) -> TokenSet | None:
+        try:
+            text = await asyncio.to_thread(self._read)
+        except OSError as exc:
+            raise self._error("read", exc) from None
+        if text is None:
+            return None
+        tokens = TokenSet.from_json(text)
+        if tokens is None:
+            log.warning("the credentials file is damaged; treating it as signed out")
+        return tokens
+
+    async def save(self, tokens: TokenSet) -> None:
+        payload = tokens.to_json()
+        try:
+            await asyncio.to_thread(atomic_write, self.path, payload, mode=0o600)
+        except OSError as exc:
+            raise self._error("write", exc) from None
+
+    async def clear(self) -> None:
+        try:
+            await asyncio.to_thread(self.path.unlink, missing_ok=True)
+        except OSError as exc:
+            raise self._error("delete", exc) from None
+
+    def close(self) -> None:
+        pass
+
+    def _read(self) -> str | None:
+        try:
+            return self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+
+    def _error(self, action: str, exc: OSError) -> CredentialStoreError:
+        reason = exc.strerror or type(exc).__name__
+        return CredentialStoreError(
+            f"Could not {action} the credentials file {self.path} ({reason}). Check that the "
+            f"folder exists and belongs to you, or unset {STORE_ENV} to use the system keyring."
+        )
+
+
+@dataclass(frozen=True)
+class OpenedStore:
+    store: CredentialStore
+    warning: str | None  # for the UI/CLI to show; None when all is well
+
+
+async def open_default_store(
+    env: Mapping[str, str] | None = None, *, keyring_timeout: float | None = None
+) -> OpenedStore:
+    """The store the rules pick: the user's opt-in, else the OS keyring, else memory."""
+    env = os.environ if env is None else env
+    choice = env.get(STORE_ENV, "").strip().lower()
+    if choice == "file":
+        file_store = FileStore()
+        return OpenedStore(file_store, file_store.warning)
+    if choice == "memory":
+        return OpenedStore(
+            MemoryStore(),
+            f"Your sign-in is kept only while the app runs, as you chose with {STORE_ENV}=memory.",
+        )
+    if choice not in ("", "keyring"):
+        raise ConfigError(
+            f"{STORE_ENV} is {choice!r}; use 'keyring' (the default), 'file' or 'memory'."
+        )
+    keyring_store = (
+        KeyringStore() if keyring_timeout is None else KeyringStore(timeout=keyring_timeout)
+    )
+    try:
+        await keyring_store.probe()
+    except CredentialStoreError as exc:
+        keyring_store.close()
+        log.warning("no usable keyring; keeping the sign-in in memory")
+        warning = exc.message
+        if OPT_IN_FILE not in warning:
+            warning = f"{warning} {OPT_IN_FILE}"
+        return OpenedStore(MemoryStore(), warning)
+    return OpenedStore(keyring_store, None)
