@@ -1,0 +1,53 @@
+"""Tailscale: the LocalAPI client, and joining the cloud PC's tailnet on a separate profile.
+
+Typical use, all awaited: `client = await connect_default()` and
+`joiner = TailnetJoiner(client, clock=clock)`; at start-up
+`joiner.restore_after_crash()`; before Play `joiner.check_ready()`; then
+`joiner.join(auth_key, control_url, instance_ip, deadline_s)` (a `JoinResult`),
+`joiner.wait_for_instance(ip, timeout_s)` until the cloud PC is online, and at the
+end `joiner.leave()` and `client.aclose()`.
+"""
+
+from pawpado_desktop.tailscale.client import IpnBus, LocalClient, connect_default
+from pawpado_desktop.tailscale.errors import (
+    TailscaleApiError,
+    TailscaleError,
+    TailscaleJoinFailed,
+    TailscaleKeyRejected,
+    TailscaleNoPermission,
+    TailscaleNotInstalled,
+    TailscaleNotRunning,
+    TailscaleOperatorLimit,
+)
+from pawpado_desktop.tailscale.joiner import TailnetJoiner
+from pawpado_desktop.tailscale.models import (
+    BackendState,
+    JoinResult,
+    LoginProfile,
+    Notify,
+    PeerInfo,
+    PingResult,
+    Status,
+)
+
+__all__ = [
+    "BackendState",
+    "IpnBus",
+    "JoinResult",
+    "LocalClient",
+    "LoginProfile",
+    "Notify",
+    "PeerInfo",
+    "PingResult",
+    "Status",
+    "TailnetJoiner",
+    "TailscaleApiError",
+    "TailscaleError",
+    "TailscaleJoinFailed",
+    "TailscaleKeyRejected",
+    "TailscaleNoPermission",
+    "TailscaleNotInstalled",
+    "TailscaleNotRunning",
+    "TailscaleOperatorLimit",
+    "connect_default",
+]

@@ -1,0 +1,372 @@
+"""The LocalAPI client: one httpx.AsyncClient talking to tailscaled.
+
+Rules the daemon enforces (fact sheet, sections 1 and 4): the Host header must be
+`local-tailscaled.sock`, an Origin or Referer header is refused, and errors come
+as text or as JSON with `Error` or `error`. Every call has a timeout; the bus
+stream has one for connecting and none between messages (its reader decides).
+The auth key goes only into the body of `start` and is scrubbed from any error
+text that might echo it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from pawpado_desktop.tailscale.endpoint import (
+    LocalEndpoint,
+    discover_endpoint,
+    find_tailscale,
+)
+from pawpado_desktop.tailscale.errors import (
+    TailscaleApiError,
+    TailscaleError,
+    TailscaleNoPermission,
+    TailscaleNotInstalled,
+    TailscaleNotRunning,
+)
+from pawpado_desktop.tailscale.models import (
+    LoginProfile,
+    Notify,
+    PingResult,
+    Prefs,
+    Status,
+)
+from pawpado_desktop.tailscale.stream_transport import OpenerTransport, open_windows_pipe
+
+log = logging.getLogger(__name__)
+
+LOCALAPI_HOST = "local-tailscaled.sock"
+BASE_URL = f"http://{LOCALAPI_HOST}"
+PREFIX = "/localapi/v0/"
+DEFAULT_TIMEOUT_S = 10.0
+LOGOUT_TIMEOUT_S = 30.0  # logout waits for the control server
+PING_TIMEOUT_S = 5.0  # as the CLI: tailscaled itself never gives up on a ping
+# InitialState | NoPrivateKeys | InitialHealthState (fact sheet, section 7).
+BUS_MASK = 2 | 16 | 128
+_MAX_ERROR_CHARS = 300
+
+
+def error_text(body: bytes) -> str:
+    """The message in an error body: JSON `Error`/`error` (any case) or the trimmed text."""
+    text = body.decode("utf-8", errors="replace").strip()
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return text[:_MAX_ERROR_CHARS]
+    if isinstance(parsed, dict):
+        for key, value in parsed.items():
+            if key.lower() == "error" and isinstance(value, str):
+                return value.strip()[:_MAX_ERROR_CHARS]
+    return text[:_MAX_ERROR_CHARS]
+
+
+class LocalClient:
+    """Async LocalAPI calls. Create with `connect_default()`; close with `aclose()`."""
+
+    def __init__(
+        self,
+        endpoint: LocalEndpoint,
+        *,
+        timeout: float = DEFAULT_TIMEOUT_S,
+        installed: Callable[[], bool] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.endpoint = endpoint
+        self.timeout = timeout
+        self._installed = installed or (lambda: find_tailscale() is not None)
+        auth = httpx.BasicAuth("", endpoint.token) if endpoint.token else None
+        self._http = httpx.AsyncClient(
+            base_url=BASE_URL,
+            transport=transport or _transport_for(endpoint),
+            auth=auth,
+            timeout=timeout,
+            trust_env=False,  # never send LocalAPI calls through a proxy
+            follow_redirects=False,
+        )
+
+    def __repr__(self) -> str:
+        return f"LocalClient({self.endpoint.describe()})"
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> LocalClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    # -- the calls -------------------------------------------------------------
+
+    async def status(self, *, peers: bool = True) -> Status:
+        params = None if peers else {"peers": "false"}
+        response = await self._call("GET", "status", "read its status", params=params)
+        return Status.parse(response.json())
+
+    async def get_prefs(self) -> Prefs:
+        response = await self._call("GET", "prefs", "read its settings")
+        prefs = response.json()
+        if not isinstance(prefs, dict):
+            raise TailscaleApiError("read its settings", response.status_code, "not an object")
+        return prefs
+
+    async def patch_prefs(self, masked: Mapping[str, Any]) -> Prefs:
+        response = await self._call("PATCH", "prefs", "change its settings", json=dict(masked))
+        prefs = response.json()
+        return prefs if isinstance(prefs, dict) else {}
+
+    async def start(self, prefs: Prefs, *, auth_key: str | None = None) -> None:
+        """`POST start` with a complete prefs object; the key travels only in this body."""
+        body: dict[str, Any] = {"UpdatePrefs": prefs}
+        if auth_key:
+            body["AuthKey"] = auth_key
+        await self._call(
+            "POST",
+            "start",
+            "start with the game network's key",
+            json=body,
+            ok=(204, 200),
+            secret=auth_key,
+        )
+
+    async def login_interactive(self) -> None:
+        await self._call("POST", "login-interactive", "log in", ok=(204, 200))
+
+    async def logout(self) -> None:
+        await self._call("POST", "logout", "log out", ok=(204, 200), timeout_s=LOGOUT_TIMEOUT_S)
+
+    async def profiles(self) -> list[LoginProfile]:
+        response = await self._call("GET", "profiles/", "list its profiles")
+        raw = response.json()
+        return [LoginProfile.parse(item) for item in raw] if isinstance(raw, list) else []
+
+    async def current_profile(self) -> LoginProfile:
+        response = await self._call("GET", "profiles/current", "read the current profile")
+        return LoginProfile.parse(response.json())
+
+    async def new_profile(self) -> None:
+        """Create an empty profile and switch to it (`PUT profiles/`)."""
+        await self._call("PUT", "profiles/", "create a new profile", ok=(201, 200, 204))
+
+    async def switch_profile(self, profile_id: str) -> None:
+        await self._call(
+            "POST", f"profiles/{quote(profile_id, safe='')}", "switch profiles", ok=(204, 200)
+        )
+
+    async def delete_profile(self, profile_id: str) -> None:
+        await self._call(
+            "DELETE", f"profiles/{quote(profile_id, safe='')}", "delete a profile", ok=(204, 200)
+        )
+
+    async def ping(
+        self, ip: str, *, kind: str = "disco", timeout_s: float = PING_TIMEOUT_S
+    ) -> PingResult:
+        """A Tailscale-level ping; no answer within `timeout_s` is a result with `err` set."""
+        try:
+            response = await self._call(
+                "POST",
+                "ping",
+                "ping the cloud PC",
+                params={"ip": ip, "type": kind},
+                timeout_s=timeout_s,
+            )
+        except TailscaleApiError as error:
+            return PingResult.parse({"IP": ip, "Err": error.detail})
+        except _PingTimeout:
+            return PingResult.parse({"IP": ip, "Err": f"no reply within {timeout_s:g} s"})
+        return PingResult.parse(response.json())
+
+    def watch_ipn_bus(self, mask: int = BUS_MASK) -> IpnBus:
+        """`async with client.watch_ipn_bus() as bus: async for note in bus: ...`"""
+        return IpnBus(self, mask)
+
+    # -- plumbing --------------------------------------------------------------
+
+    async def _call(
+        self,
+        method: str,
+        name: str,
+        what: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        ok: Sequence[int] = (200,),
+        timeout_s: float | None = None,
+        secret: str | None = None,
+    ) -> httpx.Response:
+        request = self._http.build_request(
+            method,
+            PREFIX + name,
+            params=params,
+            json=json,
+            timeout=self.timeout if timeout_s is None else timeout_s,
+        )
+        try:
+            response = await self._http.send(request)
+        except httpx.TimeoutException as exc:
+            if name == "ping" and isinstance(exc, httpx.ReadTimeout):
+                raise _PingTimeout from None
+            raise TailscaleError(
+                f"Tailscale did not answer in time when asked to {what}. Check that it "
+                "works (`tailscale status`) and try again."
+            ) from None
+        except httpx.TransportError as exc:
+            raise await self.unreachable(exc) from None
+        log.debug("LocalAPI %s %s -> %d", method, name, response.status_code)
+        if response.status_code not in ok:
+            raise self._http_error(what, response.status_code, response.content, secret)
+        return response
+
+    def _http_error(
+        self, what: str, status: int, body: bytes, secret: str | None = None
+    ) -> TailscaleError:
+        detail = error_text(body)
+        if secret:
+            detail = detail.replace(secret, "<auth key>")
+        if status == 403 and "access denied" in detail.lower():
+            return TailscaleNoPermission(detail)
+        if status == 401 and "in use by" in detail.lower():
+            return TailscaleNoPermission(detail, platform="win32")
+        return TailscaleApiError(what, status, detail)
+
+    async def unreachable(self, exc: Exception) -> TailscaleError:
+        """Why tailscaled cannot be reached: not installed, or installed but not running."""
+        log.debug("LocalAPI at %s unreachable: %s", self.endpoint.describe(), type(exc).__name__)
+        if isinstance(exc, httpx.ConnectError | OSError):
+            installed = await asyncio.to_thread(self._installed)
+            if not installed:
+                return TailscaleNotInstalled()
+            return TailscaleNotRunning(self.endpoint.describe())
+        return TailscaleError(
+            f"The connection to Tailscale broke ({type(exc).__name__}). Check that it works "
+            "(`tailscale status`) and try again."
+        )
+
+    async def _open_bus(self, mask: int) -> httpx.Response:
+        request = self._http.build_request(
+            "GET",
+            PREFIX + "watch-ipn-bus",
+            params={"mask": str(mask)},
+            timeout=httpx.Timeout(self.timeout, read=None),
+        )
+        try:
+            response = await self._http.send(request, stream=True)
+        except httpx.TimeoutException:
+            raise TailscaleError(
+                "Tailscale did not answer in time when asked to watch its state. Check that "
+                "it works (`tailscale status`) and try again."
+            ) from None
+        except httpx.TransportError as exc:
+            raise await self.unreachable(exc) from None
+        if response.status_code != 200:
+            body = await response.aread()
+            await response.aclose()
+            raise self._http_error("watch its state", response.status_code, body)
+        return response
+
+
+class _PingTimeout(Exception):
+    pass
+
+
+class IpnBus:
+    """The IPN bus as an async iterator of `Notify`, open while inside `async with`.
+
+    Entering returns once tailscaled has registered the watcher, so nothing that
+    happens afterwards is missed. Iteration ends when tailscaled closes the stream.
+    """
+
+    def __init__(self, client: LocalClient, mask: int) -> None:
+        self._client = client
+        self._mask = mask
+        self._response: httpx.Response | None = None
+        self._lines: Any = None
+
+    async def __aenter__(self) -> IpnBus:
+        self._response = await self._client._open_bus(self._mask)
+        self._lines = self._response.aiter_lines()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._response is not None:
+            await self._response.aclose()
+            self._response = None
+
+    def __aiter__(self) -> IpnBus:
+        return self
+
+    async def __anext__(self) -> Notify:
+        if self._lines is None:
+            raise RuntimeError("enter the bus with `async with` first")
+        while True:
+            try:
+                line = await self._lines.__anext__()
+            except httpx.TransportError as exc:
+                raise await self._client.unreachable(exc) from None
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                raw = json.loads(line)
+            except ValueError:
+                log.debug("IPN bus: skipped a line that is not JSON")
+                continue
+            note = Notify.parse(raw)
+            log.debug(
+                "IPN bus: state=%s err=%s login_finished=%s",
+                note.state,
+                bool(note.err_message),
+                note.login_finished,
+            )
+            return note
+
+
+def _transport_for(endpoint: LocalEndpoint) -> httpx.AsyncBaseTransport:
+    if endpoint.kind == "unix":
+        return httpx.AsyncHTTPTransport(uds=endpoint.address)
+    if endpoint.kind == "pipe":
+        path = endpoint.address
+        return OpenerTransport(lambda: open_windows_pipe(path))
+    host, _, port = endpoint.address.rpartition(":")
+    return OpenerTransport(lambda: asyncio.open_connection(host, int(port)))
+
+
+async def connect_default(
+    env: Mapping[str, str] | None = None,
+    *,
+    platform: str | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    search_dirs: Sequence[str] | None = None,
+) -> LocalClient:
+    """A client for this computer's tailscaled (see `endpoint` for how it is found).
+
+    Nothing is sent yet: call `TailnetJoiner.check_ready()` to learn whether
+    Tailscale is installed, running and writable.
+    """
+    endpoint = await discover_endpoint(env, platform=platform)
+
+    def installed() -> bool:
+        return find_tailscale(env, platform=platform, search_dirs=search_dirs) is not None
+
+    return LocalClient(endpoint, timeout=timeout_s, installed=installed)

@@ -1,0 +1,395 @@
+"""Join the cloud PC's tailnet with a session key, and put the user's Tailscale back after.
+
+Joining with a key on the user's current profile would overwrite their own login,
+so (fact sheet, sections 8 and 9):
+1. record the current profile in a state file, before anything changes;
+2. `PUT profiles/` (a new empty profile), `start` with the key and a complete
+   prefs object, `login-interactive`, and wait on the IPN bus for Running;
+3. on leave: `logout` (removes the ephemeral node at once and deletes the game
+   profile), switch back to the recorded profile, delete the state file.
+A state file found at start-up means a crash: `restore_after_crash()` does step 3.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import getpass
+import logging
+import os
+import re
+import secrets
+import socket
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from pawpado_desktop.clock import SYSTEM_CLOCK, Clock
+from pawpado_desktop.tailscale.client import IpnBus, LocalClient
+from pawpado_desktop.tailscale.endpoint import platform_family
+from pawpado_desktop.tailscale.errors import (
+    TailscaleJoinFailed,
+    TailscaleKeyRejected,
+    TailscaleOperatorLimit,
+)
+from pawpado_desktop.tailscale.join_state import JoinRecord, JoinStateStore
+from pawpado_desktop.tailscale.models import (
+    DEFAULT_CONTROL_URL,
+    BackendState,
+    JoinResult,
+    LoginProfile,
+    Notify,
+    PeerInfo,
+    Prefs,
+)
+
+log = logging.getLogger(__name__)
+
+GAME_PROFILE_PREFIX = "pawpado-session-"
+SETTLE_TIMEOUT_S = 15.0
+SETTLE_POLL_S = 0.1
+_T = TypeVar("_T")
+
+
+def game_hostname(machine: str | None = None) -> str:
+    """`pawpado-<machine>`, reduced to what a DNS label allows."""
+    machine = (machine or socket.gethostname()).split(".")[0].lower()
+    label = re.sub(r"[^a-z0-9-]+", "-", machine).strip("-") or "desktop"
+    return f"pawpado-{label}"[:63].rstrip("-")
+
+
+class TailnetJoiner:
+    """Join/leave the game tailnet on a separate Tailscale profile. One join at a time."""
+
+    def __init__(
+        self,
+        client: LocalClient,
+        *,
+        clock: Clock = SYSTEM_CLOCK,
+        store: JoinStateStore | None = None,
+        hostname: str | None = None,
+        user_name: str | None = None,
+        is_root: bool | None = None,
+        platform: str | None = None,
+        on_state: Callable[[BackendState], None] | None = None,
+    ) -> None:
+        self.client = client
+        self.clock = clock
+        self.store = store or JoinStateStore()
+        self.hostname = hostname or game_hostname()
+        self.on_state = on_state
+        self.last_state: BackendState | None = None
+        self._user_name = user_name if user_name is not None else getpass.getuser()
+        geteuid = getattr(os, "geteuid", None)
+        self._is_root = is_root if is_root is not None else bool(geteuid and geteuid() == 0)
+        self._platform = platform_family(platform or sys.platform)
+        self._lock = asyncio.Lock()
+        self._watcher: asyncio.Task[None] | None = None
+
+    # -- public API ------------------------------------------------------------
+
+    async def check_ready(self) -> None:
+        """Raise the precise error if Tailscale is missing, stopped or not ours to change."""
+        await self.client.status(peers=False)  # reachable: installed and running
+        current = await self.client.current_profile()  # needs write access on Unix
+        self._plan(current, await self.client.get_prefs())
+
+    async def join(
+        self,
+        auth_key: str,
+        control_url: str | None,
+        instance_ip: str | None,
+        deadline_s: float,
+    ) -> JoinResult:
+        """Join with `auth_key` on a new profile; restore the user's profile on any failure."""
+        async with self._lock:
+            leftover = self.store.load()
+            if leftover is not None:
+                log.info("A previous game session was not cleaned up; restoring first")
+                await self._restore(leftover)
+            await self.client.status(peers=False)
+            original = await self.client.current_profile()
+            switch = self._plan(original, await self.client.get_prefs())
+            record = JoinRecord(
+                original_profile_id=original.id,
+                original_profile_name=original.name,
+                game_profile_name=GAME_PROFILE_PREFIX + secrets.token_hex(3),
+                switched_profile=switch,
+            )
+            self.store.save(record)  # before anything changes: a crash from here is restorable
+            try:
+                return await self._join_recorded(
+                    record, auth_key, control_url, instance_ip, deadline_s
+                )
+            except BaseException:
+                await self._rollback(record)
+                raise
+
+    async def leave(self) -> None:
+        """Log the game node out and switch back to the user's profile. No-op if not joined."""
+        async with self._lock:
+            record = self.store.load()
+            if record is not None:
+                await self._restore(record)
+
+    async def restore_after_crash(self) -> bool:
+        """At start-up: undo a join a crash left behind. True if there was one."""
+        async with self._lock:
+            record = self.store.load()
+            if record is None:
+                return False
+            log.warning("Found an unfinished game session in Tailscale; restoring your profile")
+            await self._restore(record)
+            return True
+
+    async def locate_instance(self, instance_ip: str) -> PeerInfo | None:
+        """The cloud PC among the peers, with whether the path to it is direct or relayed."""
+        status = await self.client.status()
+        peer = status.peer_with_ip(instance_ip)
+        if peer is None:
+            return None
+        direct: bool | None = None
+        endpoint, relay, latency = peer.cur_addr, "", None
+        if peer.online:
+            ping = await self.client.ping(instance_ip)
+            if ping.direct is not None:
+                direct, latency = ping.direct, ping.latency_s
+                endpoint, relay = ping.endpoint, ping.derp_region_code
+            else:  # no pong: fall back to what the engine last saw
+                direct = True if peer.cur_addr else (False if peer.relay else None)
+                relay = "" if peer.cur_addr else peer.relay
+        return PeerInfo(
+            ip=instance_ip,
+            host_name=peer.host_name,
+            dns_name=peer.dns_name,
+            online=peer.online,
+            direct=direct,
+            endpoint=endpoint if direct else "",
+            relay=relay if direct is False else "",
+            latency_s=latency,
+        )
+
+    async def wait_for_instance(
+        self, instance_ip: str, timeout_s: float, *, interval_s: float = 2.0
+    ) -> PeerInfo | None:
+        """Poll until the cloud PC is an online peer; None if it is not by `timeout_s`."""
+        deadline = self.clock.monotonic() + timeout_s
+        while True:
+            peer = await self.locate_instance(instance_ip)
+            if peer is not None and peer.online:
+                return peer
+            remaining = deadline - self.clock.monotonic()
+            if remaining <= 0:
+                return peer
+            await self.clock.sleep(min(interval_s, remaining))
+
+    async def aclose(self) -> None:
+        """Stop watching the bus (does not leave: the session may outlive this object)."""
+        await self._stop_watching()
+
+    # -- joining ---------------------------------------------------------------
+
+    def _plan(self, current: LoginProfile, user_prefs: Prefs) -> bool:
+        """Whether to join on a new profile (True) or on the current, empty one (False)."""
+        operator = user_prefs.get("OperatorUser")
+        operator_only = (
+            self._platform == "linux"
+            and not self._is_root
+            and bool(operator)
+            and operator == self._user_name
+        )
+        if not operator_only:
+            return True
+        # Write access comes from this profile's operator pref, which a new profile lacks
+        # (tailscale#18294): switching would lock us out with the user's login switched off.
+        if current.id:
+            raise TailscaleOperatorLimit()
+        return False  # no login of the user's to keep: join right here, keeping the operator
+
+    async def _join_recorded(
+        self,
+        record: JoinRecord,
+        auth_key: str,
+        control_url: str | None,
+        instance_ip: str | None,
+        deadline_s: float,
+    ) -> JoinResult:
+        if record.switched_profile:
+            await self.client.new_profile()
+        prefs = await self.client.get_prefs()  # the new profile's defaults: send them back whole
+        prefs.pop("Config", None)  # the login identity: tailscaled keeps its own
+        prefs.update(
+            ControlURL=control_url or DEFAULT_CONTROL_URL,
+            WantRunning=True,
+            LoggedOut=False,
+            Hostname=self.hostname,
+            ProfileName=record.game_profile_name,
+        )
+        log.info(
+            "Joining the game tailnet as %s on profile %s", self.hostname, record.game_profile_name
+        )
+        bus = self.client.watch_ipn_bus()
+        await bus.__aenter__()
+        try:
+            await self._within(
+                deadline_s,
+                self._start_and_wait(bus, prefs, auth_key),
+                lambda: self._timed_out(deadline_s),
+            )
+        except BaseException:
+            await bus.aclose()
+            raise
+        self._watch(bus)
+        status = await self.client.status(peers=False)
+        current = await self.client.current_profile()
+        record.node_ip = status.ipv4 or ""
+        record.game_profile_id = current.id
+        record.phase = "joined"
+        self.store.save(record)
+        log.info("Joined the game tailnet as %s", record.node_ip or "(no IPv4)")
+        instance = await self.locate_instance(instance_ip) if instance_ip else None
+        return JoinResult(record.node_ip, record.game_profile_name, instance)
+
+    async def _start_and_wait(self, bus: IpnBus, prefs: Prefs, auth_key: str) -> None:
+        initial = await anext(bus)  # with mask InitialState: the profile as it was before start
+        self._note_state(initial)
+        await self.client.start(prefs, auth_key=auth_key)
+        await self.client.login_interactive()
+        async for note in bus:
+            self._note_state(note)
+            if note.err_message:
+                raise TailscaleKeyRejected(note.err_message.replace(auth_key, "<auth key>"))
+            if note.state is BackendState.RUNNING:
+                return
+            if note.state is BackendState.NEEDS_MACHINE_AUTH:
+                raise TailscaleJoinFailed(
+                    "The game network wants an administrator to approve this computer, which "
+                    "a Pawpado key should never need. Your Tailscale profile is back as it "
+                    "was. Press Play again; if this keeps happening, contact Pawpado support."
+                )
+            if note.browse_to_url:
+                raise TailscaleJoinFailed(
+                    "Tailscale asked for a sign-in in the browser instead of accepting the "
+                    "game network's key. Your Tailscale profile is back as it was. Press Play "
+                    "again; if this keeps happening, contact Pawpado support."
+                )
+        raise TailscaleJoinFailed(
+            "Tailscale stopped reporting while joining the game network (did it restart?). "
+            "Your Tailscale profile is back as it was. Press Play again."
+        )
+
+    def _timed_out(self, deadline_s: float) -> TailscaleJoinFailed:
+        state = self.last_state.go_name if self.last_state is not None else "unknown"
+        return TailscaleJoinFailed(
+            f"Tailscale did not connect to the game network within {deadline_s:g} s (it was "
+            f"at {state}). Check this computer's internet connection; your Tailscale profile "
+            "is back as it was. Press Play again."
+        )
+
+    async def _within(
+        self, seconds: float, work: Awaitable[_T], on_timeout: Callable[[], Exception]
+    ) -> _T:
+        """`work`, unless `seconds` of the joiner's clock pass first."""
+        task = asyncio.ensure_future(work)
+        timer = asyncio.ensure_future(self.clock.sleep(seconds))
+        try:
+            await asyncio.wait({task, timer}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for pending in (timer, task):
+                if not pending.done():
+                    pending.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await pending
+        if task.done() and not task.cancelled():
+            return task.result()
+        raise on_timeout()
+
+    def _note_state(self, note: Notify) -> None:
+        if note.state is None or note.state is self.last_state:
+            return
+        self.last_state = note.state
+        log.debug("Tailscale state: %s", note.state.go_name)
+        if self.on_state is not None:
+            self.on_state(note.state)
+
+    def _watch(self, bus: IpnBus) -> None:
+        """Keep the bus open while joined: it reports a lost session (NeedsLogin) and, on
+        Windows, keeps tailscaled from dropping the profile when our last connection ends."""
+
+        async def follow() -> None:
+            try:
+                async for note in bus:
+                    self._note_state(note)
+            except Exception as error:  # the daemon went away; leave() will tell
+                log.debug("IPN bus watch ended: %s", type(error).__name__)
+            finally:
+                await bus.aclose()
+
+        self._watcher = asyncio.ensure_future(follow())
+
+    async def _stop_watching(self) -> None:
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None and not watcher.done():
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+
+    # -- restoring -------------------------------------------------------------
+
+    async def _rollback(self, record: JoinRecord) -> None:
+        """Undo a failed or cancelled join; if even that fails, the state file stays."""
+        try:
+            await self._restore(record)
+        except Exception as error:
+            log.warning(
+                "Could not restore your Tailscale profile yet (%s); will retry at the next start",
+                type(error).__name__,
+            )
+
+    async def _restore(self, record: JoinRecord | None) -> None:
+        if record is None:
+            return
+        await self._stop_watching()
+        client = self.client
+        current = await client.current_profile()
+        if _is_game_profile(current, record):
+            # Removes the ephemeral node at control at once, deletes the game profile and
+            # lands on an empty one. A no-op if the login never completed.
+            await client.logout()
+        for profile in await client.profiles():
+            if profile.id != record.original_profile_id and _is_game_profile(profile, record):
+                await client.delete_profile(profile.id)  # local only; tidies leftovers
+        current = await client.current_profile()
+        if record.original_profile_id:
+            if current.id != record.original_profile_id:
+                await client.switch_profile(record.original_profile_id)
+                await self._settle()
+        elif _is_game_profile(current, record, count_empty=False):
+            # Still on our never-logged-in profile (a refused key keeps retrying in it);
+            # the user had no profile to go back to, so a fresh empty one replaces it.
+            await client.new_profile()
+        self.store.clear()
+        self.last_state = None
+        log.info("Tailscale is back on %s", record.original_profile_name or "an empty profile")
+
+    async def _settle(self) -> None:
+        """Wait (bounded) until the restored profile is past NoState/Starting, as the CLI does."""
+        deadline = self.clock.monotonic() + SETTLE_TIMEOUT_S
+        while self.clock.monotonic() < deadline:
+            status = await self.client.status(peers=False)
+            if status.backend_state not in (BackendState.NO_STATE, BackendState.STARTING):
+                return
+            await self.clock.sleep(SETTLE_POLL_S)
+
+
+def _is_game_profile(
+    profile: LoginProfile, record: JoinRecord, *, count_empty: bool = True
+) -> bool:
+    if record.game_profile_id and profile.id == record.game_profile_id:
+        return True
+    if profile.name and (
+        profile.name == record.game_profile_name or profile.name.startswith(GAME_PROFILE_PREFIX)
+    ):
+        return True
+    # The empty profile we created (it has no ID until a login completes).
+    return count_empty and not profile.id and record.switched_profile
