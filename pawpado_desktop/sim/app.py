@@ -11,6 +11,9 @@ from starlette.routing import BaseRoute, Route
 
 from pawpado_desktop.sim.contract import openapi_bytes
 from pawpado_desktop.sim.control import SimControl
+from pawpado_desktop.sim.http_admin import admin_routes
+from pawpado_desktop.sim.http_api import api_routes
+from pawpado_desktop.sim.http_fakes import fake_routes
 from pawpado_desktop.sim.http_huudis import huudis_routes
 from pawpado_desktop.sim.http_util import error_response
 from pawpado_desktop.sim.middleware import SimMiddleware
@@ -35,6 +38,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 def build_app(world: World, control: SimControl) -> Starlette:
     routes: list[BaseRoute] = [Route("/openapi.json", _openapi, methods=["GET"])]
     routes += huudis_routes(world)
+    routes += api_routes(world)
+    routes += fake_routes(world)
+    routes += admin_routes(control)
     return Starlette(
         routes=routes,
         middleware=[Middleware(SimMiddleware, world=world)],

@@ -7,7 +7,13 @@ the world up to the present first.
 
 from __future__ import annotations
 
+import re
+from dataclasses import asdict
+from decimal import Decimal
+from typing import Any
+
 from pawpado_desktop.clock import ScaledClock
+from pawpado_desktop.sim import fakes, validation
 from pawpado_desktop.sim.errors import SimError
 from pawpado_desktop.sim.faults import FaultResponse
 from pawpado_desktop.sim.huudis import HuudisStats, TokenPair
@@ -143,3 +149,209 @@ class SimControl:
         """Unfaulted /api/v1 answers, when the server was started with capture on."""
         with self._world.lock:
             return list(self._world.captured or [])
+
+    # -- account, wallet, session ---------------------------------------------------
+
+    def session(self) -> dict[str, Any]:
+        """The poll view plus what only the simulator knows (id, charges, timers)."""
+        with self._world.tick():
+            s = self._world.sessions.current
+            return s.view() | {
+                "id": s.id,
+                "instanceType": s.instance_type,
+                "charged": str(s.charged),
+                "billing": s.next_charge_at is not None,
+                "activeStreams": len(self._world.sunshine.streams),
+            }
+
+    def balance(self) -> Decimal:
+        with self._world.tick():
+            return self._world.wallet.balance
+
+    def set_balance(self, amount: Decimal | str) -> None:
+        """Set the wallet; an empty wallet stops a billing session at once."""
+        try:
+            value = Decimal(amount)
+        except ArithmeticError as exc:
+            raise SimError(400, "VALIDATION_ERROR", "balance: not a decimal number") from exc
+        if not value.is_finite():
+            raise SimError(400, "VALIDATION_ERROR", "balance: not a decimal number")
+        with self._world.tick() as now:
+            self._world.wallet.set_balance(value)
+            self._world.sessions.balance_changed(now)
+
+    def settings(self) -> dict[str, Any]:
+        with self._world.tick():
+            return dict(self._world.settings)
+
+    def update_settings(self, **changes: Any) -> dict[str, Any]:
+        """Change account preferences as PATCH /api/v1/settings would (same checks)."""
+        with self._world.tick():
+            world = self._world
+            world.settings.update(validation.settings_patch(changes, world.config.instance_types))
+            return dict(world.settings)
+
+    def set_phase_durations(
+        self,
+        *,
+        provisioning: float | None = None,
+        starting: float | None = None,
+        ready_delay: float | None = None,
+        stopping: float | None = None,
+    ) -> None:
+        """Durations of phases entered from now on (seconds of simulator time)."""
+        changes = {
+            "provisioning": provisioning,
+            "starting": starting,
+            "ready_delay": ready_delay,
+            "stopping": stopping,
+        }
+        with self._world.tick():
+            durations = self._world.sessions.durations
+            for name, value in changes.items():
+                if value is None:
+                    continue
+                if value < 0:
+                    raise SimError(400, "VALIDATION_ERROR", f"{name}: must not be negative")
+                setattr(durations, name, float(value))
+
+    def fail_next_start(self, phase: str, message: str) -> None:
+        """The next accepted start ends in `error` with `message` at the end of `phase`."""
+        if phase not in ("provisioning", "starting"):
+            raise SimError(400, "VALIDATION_ERROR", "phase: must be provisioning or starting")
+        with self._world.tick():
+            faults = self._world.sessions.faults
+            faults.fail_phase = "provisioning" if phase == "provisioning" else "starting"
+            faults.fail_message = message
+
+    def fail_starts_with_capacity(self, count: int, retry_after: int = 30) -> None:
+        """The next `count` starts answer 503 AWS_CAPACITY with Retry-After."""
+        if count < 0 or retry_after < 0:
+            raise SimError(400, "VALIDATION_ERROR", "count: must not be negative")
+        with self._world.tick():
+            faults = self._world.sessions.faults
+            faults.capacity_failures = count
+            faults.capacity_retry_after = retry_after
+
+    def stop_session(self, message: str | None = None) -> dict[str, Any]:
+        """Stop as the server would on its own (admin action, maintenance)."""
+        with self._world.tick() as now:
+            return self._world.sessions.stop(now, message).view()
+
+    def kill_session(self, message: str = "The instance stopped unexpectedly.") -> dict[str, Any]:
+        """The instance dies: the session goes to `error` with `message`, billing ends."""
+        with self._world.tick() as now:
+            return self._world.sessions.kill(now, message).view()
+
+    def force_next_pin(self, pin: str) -> None:
+        if not re.fullmatch(r"[0-9]{4}", pin):
+            raise SimError(400, "VALIDATION_ERROR", "pin: must be four digits")
+        with self._world.tick():
+            self._world.sunshine.forced_pin = pin
+
+    def set_relay_path(self, relayed: bool) -> None:
+        """True: the instance peer is reachable only through DERP (empty curAddr)."""
+        with self._world.tick():
+            self._world.relay_path = relayed
+
+    def reset_rate_limits(self) -> None:
+        with self._world.tick():
+            self._world.limiter.reset()
+
+    # -- checkouts -----------------------------------------------------------------------
+
+    def checkouts(self) -> list[dict[str, Any]]:
+        with self._world.tick():
+            return [
+                {
+                    "checkoutId": c.id,
+                    "amount": str(c.amount),
+                    "status": c.status,
+                    "returnUrl": c.return_url,
+                }
+                for c in self._world.wallet.checkouts.values()
+            ]
+
+    def pay_checkout(self, checkout_id: str) -> str:
+        """Click Pay: the balance rises topup_settle_seconds later. Returns the status."""
+        with self._world.tick() as now:
+            checkout = self._world.pay_checkout(checkout_id, now)
+            if checkout is None:
+                raise SimError(404, "UNKNOWN_CHECKOUT", f"No checkout {checkout_id!r}.")
+            return checkout.status
+
+    def cancel_checkout(self, checkout_id: str) -> str:
+        with self._world.tick():
+            checkout = self._world.wallet.cancel(checkout_id)
+            if checkout is None:
+                raise SimError(404, "UNKNOWN_CHECKOUT", f"No checkout {checkout_id!r}.")
+            return checkout.status
+
+    # -- the fakes' side (same code as the /_sim/tailscale and /_sim/moonlight endpoints) --
+
+    def tailscale_redeem(self, auth_key: str, node_id: str, hostname: str) -> dict[str, Any]:
+        body = {"authKey": auth_key, "nodeId": node_id, "hostname": hostname}
+        with self._world.tick() as now:
+            return fakes.tailscale_redeem(self._world, now, body)
+
+    def tailscale_leave(self, node_id: str) -> None:
+        with self._world.tick():
+            fakes.tailscale_leave(self._world, {"nodeId": node_id})
+
+    def tailscale_peers(self, node_id: str) -> list[dict[str, Any]]:
+        with self._world.tick():
+            peers: list[dict[str, Any]] = fakes.tailscale_peers(self._world, node_id)["peers"]
+            return peers
+
+    def tailnet_nodes(self) -> list[dict[str, Any]]:
+        """Client nodes currently joined."""
+        with self._world.tick():
+            return [
+                {"nodeId": n.node_id, "hostname": n.hostname, "ip": n.ip, "session": n.session_id}
+                for n in self._world.tailnet.nodes.values()
+            ]
+
+    def moonlight_host(self, address: str, client_id: str) -> dict[str, Any]:
+        with self._world.tick():
+            return fakes.moonlight_host(self._world, address, client_id)
+
+    def moonlight_pair(
+        self, address: str, client_id: str, pin: str, client_name: str = "Pawpado Desktop"
+    ) -> dict[str, Any]:
+        body = {"address": address, "clientId": client_id, "clientName": client_name, "pin": pin}
+        with self._world.tick() as now:
+            return fakes.moonlight_pair(self._world, now, body)
+
+    def moonlight_stream(self, address: str, client_id: str, app: str = "Desktop") -> str:
+        body = {"address": address, "clientId": client_id, "app": app}
+        with self._world.tick() as now:
+            return str(fakes.moonlight_stream(self._world, now, body)["streamId"])
+
+    def moonlight_stream_end(self, stream_id: str) -> None:
+        with self._world.tick() as now:
+            fakes.moonlight_stream_end(self._world, now, {"streamId": stream_id})
+
+    def paired_clients(self) -> dict[str, str]:
+        """clientId -> clientName of the streaming host (survives sessions)."""
+        with self._world.tick():
+            return dict(self._world.sunshine.paired)
+
+    # -- everything at once ------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """A JSON-ready picture of the world for debugging and /_sim/state."""
+        stats = self.huudis_stats()
+        return {
+            "session": self.session(),
+            "balance": str(self.balance()),
+            "settings": self.settings(),
+            "checkouts": self.checkouts(),
+            "tailnetNodes": self.tailnet_nodes(),
+            "pairedClients": self.paired_clients(),
+            "requests": {
+                "counts": self.request_counts(),
+                "rateLimited": self.rate_limited_counts(),
+            },
+            "huudis": asdict(stats),
+            "now": self.now(),
+        }
