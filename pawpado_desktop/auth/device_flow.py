@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 SLOW_DOWN_STEP = 5.0  # RFC 8628 §3.5
 MAX_BACKOFF = 60.0
 MAX_CONSECUTIVE_FAILURES = 5  # then report the outage instead of waiting out the code
+# Wait a little longer than asked: a poll the server sees as early (network
+# jitter) is punished with a permanent +5 s.
+POLL_SLACK = 0.05
 
 TokensReceived = Callable[[TokenSet], Awaitable[None]]
 
@@ -98,16 +101,13 @@ class DeviceFlow:
 
     async def _poll(self) -> None:
         failures = 0
+        last_poll = self._clock.monotonic()  # the authorization answer starts the clock
         while True:
             delay = self._interval if failures == 0 else min(
                 self._interval * 2**failures, MAX_BACKOFF
             )
-            remaining = self._deadline - self._clock.monotonic()
-            if remaining <= 0:
-                raise SignInExpired()
-            await self._clock.sleep(min(delay, remaining))
-            if self._clock.monotonic() >= self._deadline:
-                raise SignInExpired()
+            await self._sleep_until(last_poll + delay * (1 + POLL_SLACK))
+            last_poll = self._clock.monotonic()
             try:
                 body = await self._huudis.poll_device_token(self._auth.device_code)
             except AuthServiceUnavailable:
@@ -132,6 +132,19 @@ class DeviceFlow:
             # The tokens are ours now: storing them must not be cut short.
             await asyncio.shield(self._on_tokens(tokens))
             return
+
+    async def _sleep_until(self, moment: float) -> None:
+        """Sleep on the clock until `moment`, never past the code's deadline.
+
+        Loops because a timer may fire a hair early, and an early poll is
+        answered with `slow_down`, which costs the user 5 s on every later poll.
+        """
+        while (now := self._clock.monotonic()) < moment:
+            if now >= self._deadline:
+                raise SignInExpired()
+            await self._clock.sleep(min(moment, self._deadline) - now)
+        if self._clock.monotonic() >= self._deadline:
+            raise SignInExpired()
 
     def _keep_polling(self, exc: OAuthError) -> bool:
         if exc.error == "authorization_pending":
