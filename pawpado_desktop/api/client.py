@@ -152,10 +152,11 @@ class PawpadoClient:
         attempt = 0
         refreshed = False
         waited_out_429 = False
+        fresh_token: str | None = None  # the token a 401 refresh handed us, for the retry
         while True:
             attempt += 1
             await bucket.acquire()
-            token = await self._token() if auth else None
+            token = (fresh_token or await self._token()) if auth else None
             try:
                 status, headers, parsed = await self._send(method, path, body, token)
             except httpx.TransportError as exc:
@@ -178,7 +179,7 @@ class PawpadoClient:
             if isinstance(error, Unauthenticated) and token is not None and not refreshed:
                 refreshed = True
                 assert self.tokens is not None
-                await self.tokens.refreshed_after_rejection(token)
+                fresh_token = await self.tokens.refreshed_after_rejection(token)
                 continue
             if isinstance(error, RateLimited):
                 asked = error.retry_after if error.retry_after is not None else 1.0
