@@ -173,9 +173,9 @@ class FakeMoonlight:
             )
             return 0
         stream_id = str(answer.body["streamId"])
-        self.record({"event": "streaming", "streamId": stream_id, "app": app})
-        _log("Info", f"Streaming {app} at {command.width}x{command.height}@{command.fps}")
         try:
+            self.record({"event": "streaming", "streamId": stream_id, "app": app})
+            _log("Info", f"Streaming {app} at {command.width}x{command.height}@{command.fps}")
             limit = _seconds(self.env, ENV_STREAM_SECONDS, 0.0)
             _sleep_until_closed(limit if limit > 0 else None)
         except _Closed:
