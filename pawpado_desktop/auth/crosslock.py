@@ -18,7 +18,7 @@ import filelock
 
 from pawpado_desktop.errors import PawpadoError
 
-POLL_INTERVAL = 0.05
+POLL_INTERVAL = 0.01  # a non-blocking flock attempt: cheap enough to try often
 
 
 class SignInBusy(PawpadoError):

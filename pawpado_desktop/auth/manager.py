@@ -288,7 +288,11 @@ class AuthManager:
         try:
             await self._store.save(tokens)
         except CredentialStoreError as exc:
-            # The new tokens are the only valid ones now: keep them for this run.
+            # The new tokens are the only valid ones now: keep them for this run,
+            # and try to drop the stored set, whose refresh token rotation just
+            # killed: another process presenting it would revoke the whole sign-in.
+            with contextlib.suppress(CredentialStoreError):
+                await self._store.clear()
             self._warn(f"{exc.message} You stay signed in until the app quits.")
 
     async def _current_refresh_token(self) -> str | None:
