@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
 import copy
 import getpass
+import hmac
 import json
 import os
+import signal
 import sys
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -90,8 +93,9 @@ def _error_response(error: LocalApiError) -> Response:
 class _LocalApi:
     """The HTTP face of a `FakeBackend`: routing, checks, recording."""
 
-    def __init__(self, backend: FakeBackend) -> None:
+    def __init__(self, backend: FakeBackend, token: str | None = None) -> None:
         self.backend = backend
+        self.token = token  # macOS GUI style: Basic auth, empty user, password = token
         self.requests: list[RecordedRequest] = []
 
     def app(self) -> Starlette:
@@ -117,9 +121,9 @@ class _LocalApi:
         )
         with self.backend.lock:
             self.requests.append(record)
-        host = request.headers.get("host", "")
-        if host not in LOCALAPI_HOSTS or "origin" in record.headers or "referer" in record.headers:
-            response = _text_error(403, "invalid localapi request")
+        refusal = self.refusal(request, record.headers)
+        if refusal is not None:
+            response = refusal
         else:
             try:
                 response = await self.route(request, request.path_params["name"])
@@ -127,6 +131,30 @@ class _LocalApi:
                 response = _error_response(error)
         record.status = response.status_code
         return response
+
+    def refusal(self, request: Request, headers: dict[str, str]) -> Response | None:
+        """The real handler's checks before any endpoint: Host, Origin/Referer, password."""
+        host = headers.get("host", "")
+        # A loopback Host is fine only where a password is required (the macOS GUI).
+        loopback = self.token is not None and host.split(":")[0] in ("127.0.0.1", "localhost")
+        if (
+            (host not in LOCALAPI_HOSTS and not loopback)
+            or "origin" in headers
+            or ("referer" in headers)
+        ):
+            return _text_error(403, "invalid localapi request")
+        if self.token is None:
+            return None
+        auth = headers.get("authorization", "")
+        if not auth.startswith("Basic "):
+            return _text_error(401, "auth required")
+        try:
+            _, _, password = base64.b64decode(auth[6:]).decode().partition(":")
+        except ValueError:
+            password = ""
+        if not hmac.compare_digest(password, self.token):
+            return _text_error(403, "bad password")
+        return None
 
     async def route(self, request: Request, name: str) -> Response:
         backend = self.backend
@@ -241,7 +269,11 @@ async def _json(request: Request, json_key: str | None = None) -> Any:
 
 
 class FakeTailscaled:
-    """Runs the fake on `socket_path` in a background thread. `stop()` = daemon down."""
+    """Runs the fake on `socket_path` in a background thread. `stop()` = daemon down.
+
+    With `tcp_token` it listens like the macOS GUI app instead: on a loopback TCP
+    port (`tcp_port` once started), requiring that token as the Basic-auth password.
+    """
 
     def __init__(
         self,
@@ -254,8 +286,11 @@ class FakeTailscaled:
         with_user_profile: bool = True,
         user_operator: str = "",
         login_delay_s: float = 0.0,
+        tcp_token: str | None = None,
     ) -> None:
         self.socket_path = Path(socket_path)
+        self.tcp_token = tcp_token
+        self.tcp_port: int | None = None
         if verifier is None:
             verifier = HttpKeyVerifier(sim_url) if sim_url else MemoryKeyVerifier()
         self.verifier = verifier
@@ -267,7 +302,7 @@ class FakeTailscaled:
             user_operator=user_operator,
             login_delay_s=login_delay_s,
         )
-        self._api = _LocalApi(self.backend)
+        self._api = _LocalApi(self.backend, tcp_token)
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: uvicorn.Server | None = None
@@ -280,9 +315,12 @@ class FakeTailscaled:
     def start(self, timeout: float = 10.0) -> FakeTailscaled:
         if self._thread is not None:
             return self
+        where: dict[str, Any] = (
+            {"host": "127.0.0.1", "port": 0} if self.tcp_token else {"uds": str(self.socket_path)}
+        )
         config = uvicorn.Config(
             self._api.app(),
-            uds=str(self.socket_path),
+            **where,
             lifespan="off",
             log_level="warning",
             access_log=False,
@@ -299,6 +337,8 @@ class FakeTailscaled:
         if not ready.wait(timeout) or not self._server.started:
             self.stop()
             raise RuntimeError(f"fake tailscaled did not start on {self.socket_path}")
+        if self.tcp_token:
+            self.tcp_port = self._server.servers[0].sockets[0].getsockname()[1]
         return self
 
     def _serve(self, ready: threading.Event) -> None:
@@ -416,8 +456,12 @@ def main(argv: list[str] | None = None) -> int:
         loop="asyncio",
         timeout_graceful_shutdown=1,
     )
+    # uvicorn re-raises SIGINT/SIGTERM once it has shut down; exiting from the restored
+    # handler (not dying of the signal) lets the socket be removed below.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: sys.exit(0))
     try:
-        uvicorn.Server(config).run()  # handles SIGINT/SIGTERM in the main thread
+        uvicorn.Server(config).run()
     finally:
         Path(args.socket).unlink(missing_ok=True)
     return 0

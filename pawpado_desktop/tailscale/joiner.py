@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from pawpado_desktop.clock import SYSTEM_CLOCK, Clock
-from pawpado_desktop.tailscale.client import IpnBus, LocalClient
+from pawpado_desktop.tailscale.client import IpnBus, LocalClient, connect_default
 from pawpado_desktop.tailscale.endpoint import platform_family
 from pawpado_desktop.tailscale.errors import (
     TailscaleJoinFailed,
@@ -72,8 +72,10 @@ class TailnetJoiner:
         is_root: bool | None = None,
         platform: str | None = None,
         on_state: Callable[[BackendState], None] | None = None,
+        owns_client: bool = False,
     ) -> None:
         self.client = client
+        self._owns_client = owns_client
         self.clock = clock
         self.store = store or JoinStateStore()
         self.hostname = hostname or game_hostname()
@@ -183,9 +185,19 @@ class TailnetJoiner:
                 return peer
             await self.clock.sleep(min(interval_s, remaining))
 
+    @classmethod
+    async def open_default(cls, *, clock: Clock = SYSTEM_CLOCK) -> TailnetJoiner:
+        """A joiner on this computer's tailscaled whose `aclose()` also closes the client."""
+        return cls(await connect_default(), clock=clock, owns_client=True)
+
     async def aclose(self) -> None:
-        """Stop watching the bus (does not leave: the session may outlive this object)."""
+        """Stop watching the bus, and close the client if we opened it.
+
+        Does not leave: the session may outlive this object (restore handles a crash).
+        """
         await self._stop_watching()
+        if self._owns_client:
+            await self.client.aclose()
 
     # -- joining ---------------------------------------------------------------
 
@@ -352,21 +364,29 @@ class TailnetJoiner:
         await self._stop_watching()
         client = self.client
         current = await client.current_profile()
-        if _is_game_profile(current, record):
+        keep = (current.id, record.original_profile_id)
+        for profile in await client.profiles():
+            if profile.id not in keep and _is_game_profile(profile, record):
+                await client.delete_profile(profile.id)  # leftovers: local only
+        on_game = _is_game_profile(current, record)
+        if on_game:
             # Removes the ephemeral node at control at once, deletes the game profile and
             # lands on an empty one. A no-op if the login never completed.
             await client.logout()
-        for profile in await client.profiles():
-            if profile.id != record.original_profile_id and _is_game_profile(profile, record):
-                await client.delete_profile(profile.id)  # local only; tidies leftovers
-        current = await client.current_profile()
-        if record.original_profile_id:
-            if current.id != record.original_profile_id:
-                await client.switch_profile(record.original_profile_id)
-                await self._settle()
-        elif _is_game_profile(current, record, count_empty=False):
-            # Still on our never-logged-in profile (a refused key keeps retrying in it);
-            # the user had no profile to go back to, so a fresh empty one replaces it.
+        if record.switched_profile:
+            current = await client.current_profile()
+            if record.original_profile_id:
+                if current.id != record.original_profile_id:
+                    await client.switch_profile(record.original_profile_id)
+                    await self._settle()
+            elif not current.id or _is_game_profile(current, record, count_empty=False):
+                # Maybe still our never-logged-in profile, a refused key retrying in it; the
+                # user had no profile to go back to, so a fresh empty one replaces it.
+                await client.new_profile()
+        elif on_game and not current.id:
+            # Joined on the user's empty profile (operator-only access) and the login never
+            # completed. After a real logout tailscaled would refuse further calls (the new
+            # empty profile has no operator), so nothing more is asked of it there.
             await client.new_profile()
         self.store.clear()
         self.last_state = None
