@@ -7,13 +7,13 @@ import asyncio
 import importlib
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from pawpado_desktop import __version__
 from pawpado_desktop.errors import ExitCode, PawpadoError
 
-Handler = Callable[[argparse.Namespace], Awaitable[int]]
+Handler = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
 
 # Modules that contribute subcommands, imported only when the CLI runs.
 COMMAND_MODULES = (
@@ -78,16 +78,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_app(args: argparse.Namespace) -> int:
-    """No subcommand: the tray app (or, until it exists, the terminal demo)."""
-    try:
-        from pawpado_desktop.ui.app import run as run_tray
-    except ModuleNotFoundError as exc:
-        if exc.name != "pawpado_desktop.ui.app":
-            raise
-        if args.demo:
-            from pawpado_desktop.demo import run_terminal_demo
+    """No subcommand: the tray app (or, until it exists, the terminal walk-through)."""
+    if args.demo:
+        from pawpado_desktop.cli.walkthrough import walkthrough
 
-            return run_handler(run_terminal_demo, args)
-        print("The tray app is not built yet; try `pawpado-desktop --demo`.", file=sys.stderr)
-        return int(ExitCode.ERROR)
-    return run_tray(args)
+        return run_handler(walkthrough, args)
+    print("The tray app is not built yet; try `pawpado-desktop --demo`.", file=sys.stderr)
+    return int(ExitCode.ERROR)

@@ -10,8 +10,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pawpado_desktop.cli.progress import ProgressPrinter
+from pawpado_desktop.cli.wiring import open_core
 from pawpado_desktop.core.budget import format_minutes, format_money
-from pawpado_desktop.core.factory import open_core
 from pawpado_desktop.core.play import PlayOptions
 from pawpado_desktop.core.state import AppState
 from pawpado_desktop.errors import ExitCode, NotSignedIn
@@ -161,11 +161,12 @@ async def stop_command(args: argparse.Namespace) -> int:
             raise NotSignedIn()
         session = core.store.state.session
         if session is None or not session.state.is_active:
-            print(f"Nothing to stop: your session is {session.raw_state if session else 'stopped'}.")
+            current = session.raw_state if session else "stopped"
+            print(f"Nothing to stop: your session is {current}.")
             return int(ExitCode.OK)
         print("Stopping your gaming PC...", flush=True)
         await core.stop_session()
-        await core.wait_session(lambda s: not s.state.is_active and s.state.value != "stopping", 600)
+        await core.wait_session(lambda s: s.state.can_start, 600)
         print("Stopped. Billing has ended.")
         return int(ExitCode.OK)
 

@@ -33,6 +33,7 @@ from pawpado_desktop.core.notices import NoticeBoard, NoticeKind
 from pawpado_desktop.core.ports import Streamer, StreamHandle, Tailnet
 from pawpado_desktop.core.state import PhaseStep, PlayPhase, PlayProgress, StateStore
 from pawpado_desktop.errors import CancelledByUser, PawpadoError
+from pawpado_desktop.moonlight.options import StreamOptions
 
 log = logging.getLogger(__name__)
 
@@ -219,7 +220,8 @@ class PlayPipeline:
             if join is None:
                 await self._join_tailnet()
             else:
-                self._enter(PlayPhase.CONNECTING, "Finishing the tailnet join")
+                if not join.done():
+                    self._enter(PlayPhase.CONNECTING, "Finishing the tailnet join")
                 await join
         finally:
             if join is not None and not join.done():
@@ -278,7 +280,8 @@ class PlayPipeline:
     async def _stream(self, address: str, options: PlayOptions, server: Settings) -> None:
         self._enter(PlayPhase.STREAMING)
         app = options.app or self.local.moonlight_app
-        handle: StreamHandle = await self.streamer.stream(address, app, server, self.local)
+        stream_options = StreamOptions.from_settings(server, self.local)
+        handle: StreamHandle = await self.streamer.stream(address, app, stream_options)
         try:
             await handle.wait()
         except BaseException:
@@ -341,7 +344,8 @@ class PlayPipeline:
         with contextlib.suppress(SessionNotRunning):  # already stopping: the goal is reached
             self.store.update(session=await self.client.stop_session())
         self._started_by_us = False
-        await self.wait_session(lambda s: not s.state.is_active, STOP_DEADLINE_S)
+        # Billing ends at `stopped` (or `error`), not at `stopping`: wait for it.
+        await self.wait_session(lambda s: s.state.can_start, STOP_DEADLINE_S)
         self.notices.post(NoticeKind.SESSION_STOPPED, "Session stopped", "Billing has ended.")
 
     async def _leave_tailnet(self) -> None:

@@ -10,9 +10,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
-from pawpado_desktop.api.models import Settings
-from pawpado_desktop.config import LocalSettings
-
 
 class TailnetJoin(Protocol):
     """The outcome of joining: our own tailnet IP and how we reach the instance."""
@@ -22,7 +19,7 @@ class TailnetJoin(Protocol):
 
 
 class Tailnet(Protocol):
-    async def check_ready(self) -> None:
+    async def check_ready(self) -> object:
         """Raise a precise error unless tailscaled is installed, running and writable."""
         ...
 
@@ -42,13 +39,15 @@ class Tailnet(Protocol):
 
 
 class StreamHandle(Protocol):
-    async def wait(self) -> Any: ...
+    async def wait(self) -> object:
+        """Return when the stream process has ended (with how it ended)."""
+        ...
 
-    async def terminate(self) -> None: ...
+    async def terminate(self) -> object: ...
 
 
 class Streamer(Protocol):
-    async def check_ready(self) -> None:
+    async def check_ready(self) -> object:
         """Raise a precise error unless Moonlight is installed and new enough."""
         ...
 
@@ -56,6 +55,6 @@ class Streamer(Protocol):
 
     async def pair(self, address: str, pin: str, expires_at: datetime) -> None: ...
 
-    async def stream(
-        self, address: str, app: str, server: Settings, local: LocalSettings
-    ) -> StreamHandle: ...
+    async def stream(self, address: str, app: str, options: Any) -> StreamHandle:
+        """Launch the stream; `options` from `moonlight.StreamOptions.from_settings`."""
+        ...

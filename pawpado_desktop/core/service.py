@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -64,6 +64,9 @@ class Services:
     local: LocalSettings
     open_url: Callable[[str], Awaitable[None]]
     demo: bool = False
+    warning: str = ""  # set up with a caveat the user should see (e.g. no keyring)
+    # Released in reverse order by Core.aclose (the HTTP client, the demo world, ...).
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
 
 class Core:
@@ -72,7 +75,7 @@ class Core:
         self.client = services.client
         self.clock = services.clock
         self.confirm = confirm
-        self.store = StateStore(AppState(demo=services.demo))
+        self.store = StateStore(AppState(demo=services.demo, warning=services.warning))
         self.notices = NoticeBoard()
         self.budget = BudgetGuard()
         self.poller = Poller(self.clock, self._plan, self.refresh_session, self.refresh_credits)
@@ -112,6 +115,11 @@ class Core:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         await self.client.aclose()
+        for close in reversed(self.services.closers):
+            try:
+                await close()
+            except Exception:  # closing must go on whatever one part does
+                log.exception("closing a service failed")
 
     async def _on_signed_in(self) -> None:
         try:
@@ -136,6 +144,13 @@ class Core:
                 "Your gaming PC is running",
                 f"A session is {session.state.value}{spent}. Reconnect to it, or stop it.",
             )
+
+    def signed_out_by_server(self, message: str | None) -> None:
+        """The sign-in ended on its own (revoked, expired): say so, stop polling."""
+        error = NotSignedIn(message) if message else NotSignedIn()
+        self._signed_out()
+        self.store.update(last_error=error)
+        self.notices.post(NoticeKind.ERROR, error.title, error.message)
 
     def _signed_out(self) -> None:
         self.store.update(signed_in=False, identity=None, credits=None, session=None)
@@ -252,13 +267,21 @@ class Core:
         task = asyncio.get_running_loop().create_task(self.pipeline.run(options or PlayOptions()))
         self._play_task = task
         try:
-            return await task
+            phase = await task
+            await self.refresh_all()  # the balance and the session changed: show them now
+            return phase
         except PawpadoError as error:
             self.store.update(last_error=error)
             self.notices.post(NoticeKind.ERROR, error.title, error.message)
             raise
         finally:
             self.poller.poke()
+
+    async def refresh_all(self) -> None:
+        """Session and balance now, ignoring a passing network problem (shown as a warning)."""
+        for refresh in (self.refresh_session, self.refresh_credits):
+            with contextlib.suppress(*_TRANSIENT):
+                await refresh()
 
     def cancel_play(self) -> bool:
         if self.playing and self._play_task is not None:
@@ -292,11 +315,11 @@ class Core:
 
     async def topup(self, amount: Decimal, *, open_browser: bool = True) -> TopupCheckout:
         """Create a checkout, open it, and watch the balance until it rises."""
-        credits = self.store.state.credits or await self.client.credits()
+        credits = await self.refresh_credits()  # a fresh baseline: a session may be billing
         checkout = await self.client.topup(amount)
         if open_browser:
             await self.services.open_url(checkout.checkout_url)
-        self._topup_baseline = credits.balance
+        self._topup_baseline = credits.balance if credits else None
         if self._topup_task is not None:
             self._topup_task.cancel()
         self._topup_task = asyncio.get_running_loop().create_task(self._watch_topup())

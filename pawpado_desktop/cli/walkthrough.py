@@ -1,0 +1,69 @@
+"""`pawpado-desktop --demo` in a terminal: the whole journey against the simulator.
+
+Sign in (the demo presses Approve on the verification page for you), look at the
+balance, Play (start, boot, join the tailnet, pair, stream a few seconds, stop),
+then top up through the checkout page. Every step prints what it does.
+"""
+
+from __future__ import annotations
+
+import argparse
+from decimal import Decimal
+
+import httpx
+
+from pawpado_desktop.cli.progress import ProgressPrinter
+from pawpado_desktop.cli.session_commands import print_status
+from pawpado_desktop.cli.wiring import open_core
+from pawpado_desktop.core.budget import format_money
+from pawpado_desktop.core.play import PlayOptions
+from pawpado_desktop.errors import ExitCode
+
+
+async def press(page_url: str, **fields: str) -> None:
+    """Submit a simulator page's form as a person clicking its button would."""
+    async with httpx.AsyncClient(timeout=10) as http:
+        response = await http.post(page_url, data=fields)
+        response.raise_for_status()
+
+
+def step(text: str) -> None:
+    print(f"\n== {text}", flush=True)
+
+
+async def walkthrough(args: argparse.Namespace) -> int:
+    args.demo = True
+    async with open_core(args) as core:
+        step("Demo mode: a simulated Pawpado, Tailscale and Moonlight on this computer")
+        print(f"Pawpado API: {core.client.base_url}")
+
+        step("Sign in with Huudis")
+        flow = await core.sign_in()
+        print(f"Open {flow.verification_uri} and enter the code {flow.user_code}")
+        print("(demo: pressing Approve on that page for you)")
+        await press(flow.verification_uri, user_code=flow.user_code, action="approve")
+        await flow.wait()
+        await core.signed_in()
+        print_status(core.store.state, core.clock.now())
+
+        step("Play: start the gaming PC, join its tailnet, pair Moonlight, stream")
+        printer = ProgressPrinter(core.clock)
+        core.store.subscribe(printer.on_state)
+        core.notices.subscribe(printer.on_notice)
+        printer.start()
+        try:
+            await core.play(PlayOptions(grace_minutes=0))
+        finally:
+            await printer.stop()
+        print_status(core.store.state, core.clock.now())
+
+        step("Top up 30,000 through the checkout page")
+        checkout = await core.topup(Decimal(30000), open_browser=False)
+        print(f"Checkout: {checkout.checkout_url}")
+        print("(demo: pressing Pay on that page for you)")
+        await press(checkout.checkout_url, action="pay")
+        credits = await core.wait_for_topup()
+        if credits is not None:
+            print(f"Balance now {format_money(credits.balance, credits.currency)}")
+        step("Done. Run `pawpado-desktop --help` for the commands.")
+        return int(ExitCode.OK)

@@ -1,0 +1,83 @@
+"""Wire the real services into a Core: the one place that knows every concrete class."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import webbrowser
+from collections.abc import Awaitable, Callable
+
+import httpx
+
+from pawpado_desktop.api.client import DEFAULT_TIMEOUT, PawpadoClient
+from pawpado_desktop.auth.manager import AuthEvent, AuthManager
+from pawpado_desktop.auth.store import open_default_store
+from pawpado_desktop.clock import SYSTEM_CLOCK, Clock
+from pawpado_desktop.config import Endpoints, LocalSettings
+from pawpado_desktop.core.play import Confirm
+from pawpado_desktop.core.service import Core, Services
+from pawpado_desktop.moonlight import Moonlight
+from pawpado_desktop.tailscale.client import connect_default
+from pawpado_desktop.tailscale.joiner import TailnetJoiner
+
+log = logging.getLogger(__name__)
+
+
+async def open_in_browser(url: str) -> None:
+    """Open `url` without blocking the loop (webbrowser may spawn and wait)."""
+    opened = await asyncio.to_thread(webbrowser.open, url)
+    if not opened:
+        log.warning("no browser could be opened")
+
+
+async def build_core(
+    *, demo: bool = False, confirm: Confirm | None = None, clock: Clock | None = None
+) -> Core:
+    """A Core on this computer's services, or on a fresh demo world with `demo`."""
+    closers: list[Callable[[], Awaitable[None]]] = []
+    if demo:
+        from pawpado_desktop.sim.demo_world import (
+            DemoWorld,  # the simulator stays off normal starts
+        )
+
+        world = DemoWorld(stream_seconds=8.0).start()
+        os.environ.update(world.env())  # children (moonlight) must see the same world
+
+        async def stop_world() -> None:
+            await asyncio.to_thread(world.stop)
+
+        closers.append(stop_world)
+    clock = clock or SYSTEM_CLOCK
+    endpoints = Endpoints.from_env()
+    local = LocalSettings.load()
+    http = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, follow_redirects=False)
+    closers.append(http.aclose)
+    opened = await open_default_store()
+    auth = AuthManager(endpoints.auth_url, opened.store, http, clock)
+    closers.append(auth.aclose)
+    client = PawpadoClient(endpoints.base_url, auth, http=http, clock=clock)
+    tailnet = TailnetJoiner(await connect_default(), clock=clock)
+    closers.append(tailnet.aclose)
+    services = Services(
+        client=client,
+        auth=auth,
+        tailnet=tailnet,
+        streamer=Moonlight(settings=local, clock=clock),
+        clock=clock,
+        local=local,
+        open_url=open_in_browser,
+        demo=demo,
+        warning=opened.warning or "",
+        closers=closers,
+    )
+    core = Core(services, confirm=confirm)
+
+    def on_auth(event: AuthEvent) -> None:
+        if event.kind == "signed_out":
+            core.signed_out_by_server(event.message)
+        elif event.kind == "warning" and event.message:
+            core.store.update(warning=event.message)
+
+    auth.add_listener(on_auth)
+    return core
