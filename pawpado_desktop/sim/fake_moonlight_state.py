@@ -8,17 +8,17 @@ simulator's `/_sim/moonlight/*` endpoints, which stand in for Sunshine.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
+import sys
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-from filelock import FileLock
 
 from pawpado_desktop.config import atomic_write
 
@@ -32,7 +32,7 @@ class FakeMoonlightConfig:
         self.home = home
         self.path = home / CONFIG_NAME
         home.mkdir(parents=True, exist_ok=True)
-        self._lock = FileLock(str(home / f"{CONFIG_NAME}.lock"), timeout=10)
+        self._lock_path = home / f"{CONFIG_NAME}.lock"
 
     def load(self) -> dict[str, Any]:
         try:
@@ -46,12 +46,12 @@ class FakeMoonlightConfig:
 
     def write(self, data: dict[str, Any]) -> None:
         """Replace the whole file, as Moonlight rewrites its whole host list."""
-        with self._lock:
+        with _locked(self._lock_path):
             atomic_write(self.path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
     def update(self, change: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
         """Read, apply `change`, and write back only if it reports a change."""
-        with self._lock:
+        with _locked(self._lock_path):
             data = self.load()
             if change(data):
                 atomic_write(self.path, json.dumps(data, indent=2, sort_keys=True) + "\n")
@@ -65,6 +65,17 @@ class FakeMoonlightConfig:
             return True
 
         return str(self.update(ensure)["uniqueid"])
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Serialise config updates between fake processes (flock: cheap to import)."""
+    with path.open("a") as handle:
+        if sys.platform != "win32":
+            import fcntl
+
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 def find_host(data: dict[str, Any], key: str) -> dict[str, Any] | None:
