@@ -50,6 +50,7 @@ _PROGRAM_NAMES = ("tailscale", "tailscaled", "Tailscale", "tailscale.exe", "tail
 
 _SAME_USER_PROOF = re.compile(r"sameuserproof-(\d+)-([0-9A-Za-z]+)")
 LSOF_TIMEOUT_S = 5.0
+PORT_PROBE_TIMEOUT_S = 1.0  # as the Go client's dial probe
 
 
 def platform_family(platform: str | None = None) -> str:
@@ -85,10 +86,26 @@ async def discover_endpoint(
     if family == "win32":
         return LocalEndpoint("pipe", WINDOWS_PIPE)
     if family == "darwin":
-        found = await _macos_app_store_endpoint() or await asyncio.to_thread(_macsys_endpoint)
+        found = await _macos_app_store_endpoint()
+        if found is None:
+            macsys = await asyncio.to_thread(_macsys_endpoint)
+            # The files outlive the app: use the port only if something listens there.
+            found = macsys if macsys and await _port_answers(macsys.address) else None
         return found or LocalEndpoint("unix", MACOS_SOCKET)
     existing = await asyncio.to_thread(_first_existing, LINUX_SOCKETS)
     return LocalEndpoint("unix", existing or LINUX_SOCKETS[0])
+
+
+async def _port_answers(address: str, timeout_s: float = PORT_PROBE_TIMEOUT_S) -> bool:
+    host, _, port = address.rpartition(":")
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection(host, int(port)), timeout_s)
+    except (OSError, TimeoutError, ValueError):
+        return False
+    writer.close()
+    with contextlib.suppress(OSError):
+        await writer.wait_closed()
+    return True
 
 
 def _first_existing(paths: Sequence[str]) -> str | None:

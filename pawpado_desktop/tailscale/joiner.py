@@ -364,33 +364,53 @@ class TailnetJoiner:
         await self._stop_watching()
         client = self.client
         current = await client.current_profile()
+        profiles = await client.profiles()
         keep = (current.id, record.original_profile_id)
-        for profile in await client.profiles():
+        for profile in profiles:
             if profile.id not in keep and _is_game_profile(profile, record):
                 await client.delete_profile(profile.id)  # leftovers: local only
         on_game = _is_game_profile(current, record)
-        if on_game:
+        if not on_game:
+            # Already off the game profile: the user (or an earlier restore) chose where to
+            # be, and that choice stands.
+            log.info("Tailscale is already off the game profile")
+        elif not record.switched_profile:
+            await self._log_out_in_place(current)
+        else:
             # Removes the ephemeral node at control at once, deletes the game profile and
             # lands on an empty one. A no-op if the login never completed.
             await client.logout()
-        if record.switched_profile:
-            current = await client.current_profile()
-            if record.original_profile_id:
-                if current.id != record.original_profile_id:
-                    await client.switch_profile(record.original_profile_id)
-                    await self._settle()
-            elif not current.id or _is_game_profile(current, record, count_empty=False):
-                # Maybe still our never-logged-in profile, a refused key retrying in it; the
-                # user had no profile to go back to, so a fresh empty one replaces it.
-                await client.new_profile()
-        elif on_game and not current.id:
-            # Joined on the user's empty profile (operator-only access) and the login never
-            # completed. After a real logout tailscaled would refuse further calls (the new
-            # empty profile has no operator), so nothing more is asked of it there.
-            await client.new_profile()
+            await self._back_to_original(record, {p.id for p in profiles})
         self.store.clear()
         self.last_state = None
-        log.info("Tailscale is back on %s", record.original_profile_name or "an empty profile")
+        log.info("Tailscale restored (%s)", record.original_profile_name or "no own profile")
+
+    async def _back_to_original(self, record: JoinRecord, known_ids: set[str]) -> None:
+        client = self.client
+        original = record.original_profile_id
+        if original and original in known_ids:
+            if (await client.current_profile()).id != original:
+                await client.switch_profile(original)
+                await self._settle()
+            return
+        if original:
+            log.warning(
+                "Your Tailscale profile %s no longer exists; staying on an empty one",
+                record.original_profile_name or original,
+            )
+        # Maybe still on our never-logged-in profile, a refused key retrying in it: with no
+        # own profile to go back to, a fresh empty one replaces it.
+        await client.new_profile()
+
+    async def _log_out_in_place(self, current: LoginProfile) -> None:
+        """Undo a join made on the user's own empty profile (operator-only access)."""
+        if current.id:
+            await self.client.logout()
+        else:
+            # The login never completed, so logout would be a no-op; a fresh empty profile
+            # stops the refused key. (After a real logout tailscaled refuses further calls:
+            # the new empty profile has no operator, so nothing more is asked of it.)
+            await self.client.new_profile()
 
     async def _settle(self) -> None:
         """Wait (bounded) until the restored profile is past NoState/Starting, as the CLI does."""

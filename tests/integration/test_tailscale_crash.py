@@ -191,3 +191,33 @@ async def test_the_key_never_reaches_logs_urls_or_headers(
         "/localapi/v0/start",
         "/localapi/v0/start",
     ]
+
+
+async def test_restore_respects_a_profile_the_user_chose_since_the_crash(
+    fake_tailscaled: FakeTailscaled, ts_client: LocalClient, ts_keys: MemoryKeyVerifier
+) -> None:
+    joiner = TailnetJoiner(ts_client)
+    await joiner.join(ts_keys.mint_key(), None, None, 10)
+    await joiner.aclose()  # crashed while joined ...
+    await ts_client.switch_profile("a1b2")  # ... and the user switched back by hand
+    assert len(fake_tailscaled.snapshot()["profiles"]) == 2
+    assert await TailnetJoiner(ts_client).restore_after_crash() is True
+    snap = fake_tailscaled.snapshot()
+    assert snap["current"]["ID"] == "a1b2" and list(snap["profiles"]) == ["a1b2"]
+    switches = [r for r in fake_tailscaled.requests if r.path == "/localapi/v0/profiles/a1b2"]
+    assert [r.method for r in switches] == ["POST"]  # only the user's own switch
+    assert not JoinStateStore().path.exists()
+
+
+async def test_restore_when_the_users_profile_is_gone(
+    fake_tailscaled: FakeTailscaled, ts_client: LocalClient, ts_keys: MemoryKeyVerifier
+) -> None:
+    joiner = TailnetJoiner(ts_client)
+    await joiner.join(ts_keys.mint_key(), None, None, 10)
+    await joiner.aclose()
+    await ts_client.delete_profile("a1b2")  # deleted meanwhile (say, from another app)
+    assert await TailnetJoiner(ts_client).restore_after_crash() is True
+    snap = fake_tailscaled.snapshot()
+    assert snap["current"]["ID"] == "" and snap["profiles"] == {}
+    assert ts_keys.joined == {}
+    assert not JoinStateStore().path.exists()  # no endless retries at every start

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from pawpado_desktop.tailscale.endpoint import (
     WINDOWS_PIPE,
     LocalEndpoint,
     _macsys_endpoint,
+    _port_answers,
     discover_endpoint,
     find_tailscale,
     parse_same_user_proof,
@@ -60,6 +62,15 @@ def test_macos_standalone_port_link_and_token_file(tmp_path: Path) -> None:
     assert _macsys_endpoint(str(link)) == LocalEndpoint("tcp", "127.0.0.1:41999", "deadbeef")
     (tmp_path / "sameuserproof-41999").unlink()  # not an admin: the file is unreadable
     assert _macsys_endpoint(str(link)) is None
+
+
+async def test_standalone_port_is_used_only_if_something_listens() -> None:
+    server = await asyncio.start_server(lambda r, w: w.close(), "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    assert await _port_answers(f"127.0.0.1:{port}") is True
+    server.close()
+    await server.wait_closed()
+    assert await _port_answers(f"127.0.0.1:{port}") is False
 
 
 def test_find_tailscale(tmp_path: Path) -> None:
