@@ -111,20 +111,23 @@ class Moonlight:
         self._version: MoonlightVersion | None = None
         self._children: set[WatchedProcess] = set()
 
-    @property
-    def executable(self) -> MoonlightExecutable:
+    async def executable(self) -> MoonlightExecutable:
         """The installation to run; raises `MoonlightNotInstalled`."""
         if self._executable is None:
-            settings = self._settings if self._settings is not None else LocalSettings.load()
-            env = self._env if self._env is not None else os.environ
-            self._executable = locate_moonlight(settings, env, self._platform, self._roots)
+            # Reading settings and probing install locations touch the disk.
+            self._executable = await asyncio.to_thread(self._locate)
             log.info("using Moonlight at %s (%s)", self._executable.path, self._executable.kind)
         return self._executable
+
+    def _locate(self) -> MoonlightExecutable:
+        settings = self._settings if self._settings is not None else LocalSettings.load()
+        env = self._env if self._env is not None else os.environ
+        return locate_moonlight(settings, env, self._platform, self._roots)
 
     async def version(self) -> MoonlightVersion:
         if self._version is None:
             self._version = await read_version(
-                self.executable, time_limit=self._timeouts.version, env=self._env
+                await self.executable(), time_limit=self._timeouts.version, env=self._env
             )
         return self._version
 
@@ -212,7 +215,7 @@ class Moonlight:
 
     async def _list(self, address: str) -> Completed:
         check_address(address)
-        executable = self.executable
+        executable = await self.executable()
         try:
             async with asyncio.timeout(self._timeouts.list):
                 return await run_captured(
@@ -227,7 +230,7 @@ class Moonlight:
     async def _start(
         self, args: list[str], on_line: Callable[[str], None] | None = None
     ) -> WatchedProcess:
-        executable = self.executable
+        executable = await self.executable()
         process = await spawn(executable.command(*args), env=self._env, cwd=executable.cwd)
         watched = WatchedProcess(process, on_line)
         self._children = {c for c in self._children if c.returncode is None} | {watched}
@@ -264,15 +267,19 @@ class Moonlight:
                     "connected and close other Moonlight windows."
                 )
             lines_changed.clear()
-            interrupts = (lines_changed.wait(), watched.wait())
             finished, paired = await _first(
-                self._paired_now(address), self._clock.sleep(remaining), *interrupts
+                self._paired_now(address),
+                self._clock.sleep(remaining),
+                lines_changed.wait(),
+                watched.wait(),
             )
             if finished and paired:
                 return
-            if finished:  # not yet: wait a little, or less if something happens
+            if finished:  # not yet: wait a little, or less if Moonlight says something
                 await _first(
-                    self._clock.sleep(min(self._timeouts.pair_poll, remaining)), *interrupts
+                    self._clock.sleep(min(self._timeouts.pair_poll, remaining)),
+                    lines_changed.wait(),
+                    watched.wait(),
                 )
 
     async def _paired_now(self, address: str) -> bool:

@@ -47,15 +47,20 @@ def parse_version(text: str) -> MoonlightVersion | None:
 async def read_version(
     executable: MoonlightExecutable, *, time_limit: float, env: Mapping[str, str] | None
 ) -> MoonlightVersion:
-    found: MoonlightVersion | None = None
-    bundle_plist = _bundle_plist(executable.path)
-    if bundle_plist is not None:
-        found = await asyncio.to_thread(_plist_version, bundle_plist)
-    elif sys.platform == "win32" and executable.kind is not InstallKind.FLATPAK:
-        found = await asyncio.to_thread(_windows_file_version, executable.path)
+    found = await asyncio.to_thread(_version_without_running, executable)
     if found is None:
         found = await _ask_version(executable, time_limit=time_limit, env=env)
     return found
+
+
+def _version_without_running(executable: MoonlightExecutable) -> MoonlightVersion | None:
+    """From a macOS bundle's Info.plist or a Windows version resource, if there is one."""
+    bundle_plist = _bundle_plist(executable.path)
+    if bundle_plist is not None:
+        return _plist_version(bundle_plist)
+    if sys.platform == "win32" and executable.kind is not InstallKind.FLATPAK:
+        return _windows_file_version(executable.path)
+    return None
 
 
 async def _ask_version(
