@@ -16,6 +16,7 @@ Typical use (all async, Qt-free):
 from pawpado_desktop.moonlight.client import Moonlight, MoonlightTimeouts, host_address
 from pawpado_desktop.moonlight.errors import (
     INSTALL_URL,
+    BadAddress,
     HostUnreachable,
     MoonlightError,
     MoonlightNotInstalled,
@@ -41,6 +42,7 @@ from pawpado_desktop.moonlight.version import MIN_VERSION, MoonlightVersion, par
 __all__ = [
     "INSTALL_URL",
     "MIN_VERSION",
+    "BadAddress",
     "HostUnreachable",
     "InstallKind",
     "Moonlight",

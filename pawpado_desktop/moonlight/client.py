@@ -28,6 +28,7 @@ from pawpado_desktop.config import LocalSettings
 from pawpado_desktop.moonlight.dialogs import Outcome, classify, last_outcome
 from pawpado_desktop.moonlight.errors import (
     INSTALL_URL,
+    BadAddress,
     HostUnreachable,
     MoonlightTooOld,
     MoonlightUnusable,
@@ -70,7 +71,7 @@ def host_address(ip: str, port: int) -> str:
 
 
 def check_address(address: str) -> str:
-    """Refuse anything Moonlight would not read as a host (it must not look like an option)."""
+    """`address`, unless Moonlight would not read it as a host (or would see an option)."""
     host, port = address, ""
     if address.startswith("["):
         host, _, port = address[1:].partition("]")
@@ -81,7 +82,10 @@ def check_address(address: str) -> str:
             host, port = address.split(":")
         valid_host = bool(_HOST_RE.match(host)) and not host.startswith("-")
     if not valid_host or (port and not (port.isdigit() and 0 < int(port) < 65536)):
-        raise ValueError(f"not a Moonlight host address: {address!r}")
+        raise BadAddress(
+            f"{address!r} is not an address Moonlight can connect to. Try Play again; if it "
+            "keeps happening, contact Pawpado support."
+        )
     return address
 
 

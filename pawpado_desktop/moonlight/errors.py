@@ -30,6 +30,12 @@ class MoonlightUnusable(MoonlightError):
     title = "Moonlight did not respond"
 
 
+class BadAddress(MoonlightError):
+    """The address to give Moonlight is not one it reads as a host."""
+
+    title = "Unusable cloud PC address"
+
+
 class HostUnreachable(MoonlightError):
     title = "Cannot reach your cloud PC"
 

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from pawpado_desktop.moonlight import MIN_VERSION, MoonlightVersion, host_address, parse_version
+from pawpado_desktop.errors import ExitCode
+from pawpado_desktop.moonlight import (
+    MIN_VERSION,
+    BadAddress,
+    MoonlightVersion,
+    host_address,
+    parse_version,
+)
 from pawpado_desktop.moonlight.client import check_address
 from pawpado_desktop.moonlight.dialogs import Outcome, classify, last_outcome
 from pawpado_desktop.moonlight.instances import (
@@ -122,8 +129,9 @@ def test_addresses_moonlight_reads_as_a_host(address: str):
 
 @pytest.mark.parametrize("address", ["--pin", "a b:1", "[nothost]:1", "h:99999", ""])
 def test_addresses_that_would_not_be_a_host_are_refused(address: str):
-    with pytest.raises(ValueError, match="not a Moonlight host address"):
+    with pytest.raises(BadAddress, match="not an address Moonlight can connect to") as caught:
         check_address(address)
+    assert caught.value.exit_code is ExitCode.MOONLIGHT
 
 
 def test_the_pin_never_reaches_a_log_line():
