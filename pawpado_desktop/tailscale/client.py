@@ -204,8 +204,9 @@ class LocalClient:
         params: Mapping[str, str] | None = None,
         json: Any = None,
         ok: Sequence[int] = (200,),
-        timeout_s: float | None = None,
+        timeout_s: float | httpx.Timeout | None = None,
         secret: str | None = None,
+        stream: bool = False,
     ) -> httpx.Response:
         request = self._http.build_request(
             method,
@@ -215,7 +216,7 @@ class LocalClient:
             timeout=self.timeout if timeout_s is None else timeout_s,
         )
         try:
-            response = await self._http.send(request)
+            response = await self._http.send(request, stream=stream)
         except httpx.TimeoutException as exc:
             if name == "ping" and isinstance(exc, httpx.ReadTimeout):
                 raise _PingTimeout from None
@@ -227,7 +228,9 @@ class LocalClient:
             raise await self.unreachable(exc) from None
         log.debug("LocalAPI %s %s -> %d", method, name, response.status_code)
         if response.status_code not in ok:
-            raise self._http_error(what, response.status_code, response.content, secret)
+            body = await response.aread()
+            await response.aclose()
+            raise self._http_error(what, response.status_code, body, secret)
         return response
 
     def _http_error(
@@ -256,26 +259,15 @@ class LocalClient:
         )
 
     async def _open_bus(self, mask: int) -> httpx.Response:
-        request = self._http.build_request(
+        # A timeout for connecting and for the headers; none between messages.
+        return await self._call(
             "GET",
-            PREFIX + "watch-ipn-bus",
+            "watch-ipn-bus",
+            "watch its state",
             params={"mask": str(mask)},
-            timeout=httpx.Timeout(self.timeout, read=None),
+            timeout_s=httpx.Timeout(self.timeout, read=None),
+            stream=True,
         )
-        try:
-            response = await self._http.send(request, stream=True)
-        except httpx.TimeoutException:
-            raise TailscaleError(
-                "Tailscale did not answer in time when asked to watch its state. Check that "
-                "it works (`tailscale status`) and try again."
-            ) from None
-        except httpx.TransportError as exc:
-            raise await self.unreachable(exc) from None
-        if response.status_code != 200:
-            body = await response.aread()
-            await response.aclose()
-            raise self._http_error("watch its state", response.status_code, body)
-        return response
 
 
 class _PingTimeout(Exception):

@@ -81,7 +81,7 @@ class TailnetJoiner:
         self.hostname = hostname or game_hostname()
         self.on_state = on_state
         self.last_state: BackendState | None = None
-        self._user_name = user_name if user_name is not None else getpass.getuser()
+        self._user_name = user_name if user_name is not None else _login_name()
         geteuid = getattr(os, "geteuid", None)
         self._is_root = is_root if is_root is not None else bool(geteuid and geteuid() == 0)
         self._platform = platform_family(platform or sys.platform)
@@ -241,7 +241,6 @@ class TailnetJoiner:
             "Joining the game tailnet as %s on profile %s", self.hostname, record.game_profile_name
         )
         bus = self.client.watch_ipn_bus()
-        await bus.__aenter__()
         try:
             await self._within(
                 deadline_s,
@@ -263,6 +262,7 @@ class TailnetJoiner:
         return JoinResult(record.node_ip, record.game_profile_name, instance)
 
     async def _start_and_wait(self, bus: IpnBus, prefs: Prefs, auth_key: str) -> None:
+        await bus.__aenter__()  # registered before start, so no notification is missed
         initial = await anext(bus)  # with mask InitialState: the profile as it was before start
         self._note_state(initial)
         await self.client.start(prefs, auth_key=auth_key)
@@ -420,6 +420,13 @@ class TailnetJoiner:
             if status.backend_state not in (BackendState.NO_STATE, BackendState.STARTING):
                 return
             await self.clock.sleep(SETTLE_POLL_S)
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no USER variable and no passwd entry (some containers)
+        return ""
 
 
 def _is_game_profile(
