@@ -270,7 +270,10 @@ class TailnetJoiner:
         async for note in bus:
             self._note_state(note)
             if note.err_message:
-                raise TailscaleKeyRejected(note.err_message.replace(auth_key, "<auth key>"))
+                reason = note.err_message
+                raise TailscaleKeyRejected(
+                    reason.replace(auth_key, "<auth key>") if auth_key else reason
+                )
             if note.state is BackendState.RUNNING:
                 return
             if note.state is BackendState.NEEDS_MACHINE_AUTH:
