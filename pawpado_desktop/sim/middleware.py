@@ -67,11 +67,16 @@ class SimMiddleware:
         capture = (
             world.captured is not None and rule is None and path.startswith(API_PREFIX)
         )
+        logged = path.startswith(LOGGED_PREFIXES)
 
         async def watching_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 seen["status"] = message["status"]
                 seen["headers"] = message.get("headers", [])
+                if logged:
+                    # Recorded before the client can see the answer, so a test that
+                    # inspects the log right after its request always finds it.
+                    self._log(method, path, seen["status"], faulted=rule is not None)
             elif message["type"] == "http.response.body" and capture:
                 seen["body"].append(message.get("body", b""))
             await send(message)
@@ -83,29 +88,31 @@ class SimMiddleware:
                 await self.app(scope, receive, _discard)
             await send_fault(rule.response, watching_send)
 
-        if not path.startswith(LOGGED_PREFIXES):
-            return
+        if capture:
+            exchange = CapturedExchange(
+                method=method,
+                path=path,
+                query=scope.get("query_string", b"").decode("latin-1"),
+                status=seen["status"],
+                headers=tuple(
+                    (k.decode("latin-1"), v.decode("latin-1")) for k, v in seen["headers"]
+                ),
+                body=b"".join(seen["body"]),
+            )
+            with world.lock:
+                if world.captured is not None:
+                    world.captured.append(exchange)
+
+    def _log(self, method: str, path: str, status: int, *, faulted: bool) -> None:
+        world = self.world
         with world.lock:
             world.log.add(
                 RequestRecord(
                     method=method,
                     path=path,
-                    status=seen["status"],
+                    status=status,
                     rate_class=rate_class(method, path),
                     at=world.now(),
-                    faulted=rule is not None,
+                    faulted=faulted,
                 )
             )
-            if capture and world.captured is not None:
-                world.captured.append(
-                    CapturedExchange(
-                        method=method,
-                        path=path,
-                        query=scope.get("query_string", b"").decode("latin-1"),
-                        status=seen["status"],
-                        headers=tuple(
-                            (k.decode("latin-1"), v.decode("latin-1")) for k, v in seen["headers"]
-                        ),
-                        body=b"".join(seen["body"]),
-                    )
-                )
