@@ -1,0 +1,173 @@
+"""`login`, `logout` and `whoami`: the sign-in from a terminal.
+
+`status` belongs to the session commands; they use the same `AuthManager`.
+On a terminal `login` shows a spinner with the time left; without one it
+prints plain lines only, so its output can be logged or piped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import sys
+import webbrowser
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TextIO
+
+import httpx
+
+from pawpado_desktop.api.client import PawpadoClient
+from pawpado_desktop.api.errors import Unauthenticated
+from pawpado_desktop.api.models import Identity
+from pawpado_desktop.auth.device_flow import DeviceFlow
+from pawpado_desktop.auth.errors import CredentialStoreError
+from pawpado_desktop.auth.manager import AuthEvent, AuthManager
+from pawpado_desktop.clock import SYSTEM_CLOCK, Clock
+from pawpado_desktop.config import Endpoints
+from pawpado_desktop.errors import ExitCode, NotSignedIn, PawpadoError
+
+HTTP_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+SPINNER = "|/-\\"
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    login_parser = subparsers.add_parser("login", help="sign in with your Huudis account")
+    login_parser.add_argument(
+        "--no-browser", action="store_true", help="print the sign-in link instead of opening it"
+    )
+    login_parser.set_defaults(handler=login)
+    logout_parser = subparsers.add_parser("logout", help="sign out and forget the sign-in")
+    logout_parser.set_defaults(handler=logout)
+    whoami_parser = subparsers.add_parser("whoami", help="show who is signed in")
+    whoami_parser.set_defaults(handler=whoami)
+
+
+@dataclass
+class AuthSession:
+    manager: AuthManager
+    api: PawpadoClient
+
+
+@contextlib.asynccontextmanager
+async def open_auth_session(clock: Clock = SYSTEM_CLOCK) -> AsyncIterator[AuthSession]:
+    """The sign-in manager on the default store, and an API client that uses it."""
+    endpoints = Endpoints.from_env()
+    async with httpx.AsyncClient(timeout=HTTP_TIMEOUT, follow_redirects=False) as http:
+        manager = await AuthManager.create(endpoints.auth_url, http, clock)
+        manager.add_listener(_print_warning)
+        try:
+            if manager.store_warning:
+                print(f"Warning: {manager.store_warning}", file=sys.stderr)
+            yield AuthSession(manager, PawpadoClient(endpoints.base_url, manager, http=http))
+        finally:
+            await manager.aclose()
+
+
+def _print_warning(event: AuthEvent) -> None:
+    if event.kind == "warning" and event.message:
+        print(f"Warning: {event.message}", file=sys.stderr)
+
+
+async def login(args: argparse.Namespace) -> int:
+    async with open_auth_session() as session:
+        manager = session.manager
+        if not manager.store.persistent:
+            raise CredentialStoreError(
+                "There is nowhere to keep your sign-in, so `login` would be forgotten as soon "
+                "as it finishes. Fix the keyring (see the warning above), or set "
+                "PAWPADO_CREDENTIAL_STORE=file to keep it in a plain file."
+            )
+        if manager.is_signed_in:
+            try:
+                identity = await session.api.whoami()
+            except (NotSignedIn, Unauthenticated):
+                pass  # the stored sign-in is dead: sign in anew
+            else:
+                print(f"Already signed in as {identity.display_name}.")
+                print("To switch accounts, run `pawpado-desktop logout` first.")
+                return int(ExitCode.OK)
+        flow = await manager.start_sign_in()
+        await _show_code(flow, open_browser=not args.no_browser)
+        await _wait_with_progress(flow, SYSTEM_CLOCK, sys.stdout)
+        try:
+            identity = await session.api.whoami()
+        except PawpadoError as error:
+            print(f"Signed in, but could not look up the account: {error.message}")
+        else:
+            print(f"Signed in as {identity.display_name}.")
+        return int(ExitCode.OK)
+
+
+async def logout(args: argparse.Namespace) -> int:
+    async with open_auth_session() as session:
+        if not session.manager.is_signed_in:
+            print("You were not signed in.")
+            return int(ExitCode.OK)
+        await session.manager.sign_out()
+        print("Signed out.")
+        return int(ExitCode.OK)
+
+
+async def whoami(args: argparse.Namespace) -> int:
+    async with open_auth_session() as session:
+        if not session.manager.is_signed_in:
+            raise NotSignedIn()
+        print_identity(await session.api.whoami())
+        return int(ExitCode.OK)
+
+
+def print_identity(identity: Identity, out: TextIO | None = None) -> None:
+    out = out or sys.stdout
+    print(f"Signed in as {identity.display_name}", file=out)
+    print(f"Huudis user ID: {identity.huudis_user_id}", file=out)
+    print(f"Session valid until: {_local_time(identity.expires_at)}", file=out)
+
+
+async def _show_code(flow: DeviceFlow, *, open_browser: bool) -> None:
+    print(f"To sign in, open {flow.verification_uri}")
+    print(f"and enter the code: {flow.user_code}")
+    if flow.verification_uri_complete:
+        print(f"(or open {flow.verification_uri_complete} , which has the code filled in)")
+    print(f"The code expires at {_local_time(flow.expires_at)}.")
+    if open_browser:
+        # webbrowser may start a process and wait for it: keep it off the event loop.
+        opened = await asyncio.to_thread(webbrowser.open, flow.browser_uri)
+        if not opened:
+            print("Could not open a browser; open the address above yourself.")
+    sys.stdout.flush()
+
+
+async def _wait_with_progress(flow: DeviceFlow, clock: Clock, out: TextIO) -> None:
+    if not out.isatty():
+        print("Waiting for you to approve the sign-in...", file=out, flush=True)
+        await flow.wait()
+        return
+    spinner = asyncio.ensure_future(_spin(flow, clock, out))
+    try:
+        await flow.wait()
+    finally:
+        spinner.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await spinner
+        out.write("\r\033[K")
+        out.flush()
+
+
+async def _spin(flow: DeviceFlow, clock: Clock, out: TextIO) -> None:
+    i = 0
+    while True:
+        left = max(0, int((flow.expires_at - clock.now()).total_seconds()))
+        out.write(
+            f"\r{SPINNER[i % len(SPINNER)]} Waiting for you to approve the sign-in "
+            f"({left // 60}:{left % 60:02d} left, Ctrl-C to cancel)\033[K"
+        )
+        out.flush()
+        i += 1
+        await asyncio.sleep(0.2)
+
+
+def _local_time(moment: datetime) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
