@@ -96,7 +96,11 @@ class AuthManager:
         opened = await open_default_store(env)
         manager = cls(issuer_url, opened.store, http, clock, lock_path)
         manager.store_warning = opened.warning
-        await manager.load()
+        try:
+            await manager.load()
+        except BaseException:
+            opened.store.close()
+            raise
         return manager
 
     # -- state ------------------------------------------------------------------
@@ -130,8 +134,11 @@ class AuthManager:
 
     async def access_token(self) -> str:
         tokens = self._require()
-        if not tokens.needs_refresh(self._clock.now()):
+        now = self._clock.now()
+        if not tokens.needs_refresh(now):
             return tokens.access_token
+        if tokens.refresh_token is None and not tokens.is_expired(now):
+            return tokens.access_token  # nothing to refresh with: use it while it lasts
         try:
             return (await self._refreshed(tokens)).access_token
         except AuthServiceUnavailable:

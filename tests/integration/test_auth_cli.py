@@ -153,3 +153,42 @@ def test_the_status_command_is_not_ours() -> None:
     with pytest.raises(SystemExit):
         parser.parse_args(["status"])
     assert os.environ.get("PYTHON_KEYRING_BACKEND") == "keyring.backends.fail.Keyring"
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # EIO: the other side of the terminal closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@pytest.mark.parametrize("sim_config", [SimConfig.fast()])
+async def test_on_a_terminal_login_shows_a_spinner_with_the_time_left(
+    sim_env: SimulatorServer, file_store: Path
+) -> None:
+    import pty
+
+    leader, follower = pty.openpty()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "pawpado_desktop", "login", "--no-browser",
+        stdout=follower, stderr=asyncio.subprocess.PIPE, stdin=asyncio.subprocess.DEVNULL,
+    )
+    os.close(follower)
+    reader = asyncio.ensure_future(asyncio.to_thread(_read_all, leader))
+    async with asyncio.timeout(30):
+        while not sim_env.control.pending_user_codes():
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.5)  # a few spinner frames
+        sim_env.control.approve_device(sim_env.control.pending_user_codes()[0])
+        _, err = await process.communicate()
+        out = (await reader).decode()
+    os.close(leader)
+    assert process.returncode == 0, err.decode()
+    assert re.search(r"\r[|/\\-] Waiting for you to approve the sign-in \(\d+:\d\d left", out)
+    assert "Signed in as" in out

@@ -167,3 +167,20 @@ async def test_a_new_sign_in_cancels_the_previous_one(
     sim.control.approve_device(second.user_code)
     await asyncio.wait_for(second.wait(), 10)
     assert manager.is_signed_in
+
+
+async def test_loading_never_starts_a_sign_in(
+    sim_env: SimulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import httpx
+
+    from pawpado_desktop.auth.manager import AuthManager
+
+    monkeypatch.setenv("PAWPADO_CREDENTIAL_STORE", "file")
+    async with httpx.AsyncClient() as http:
+        manager = await AuthManager.create(sim_env.issuer_url, http)
+        assert not manager.is_signed_in
+        with pytest.raises(NotSignedIn):
+            await manager.access_token()
+        await manager.aclose()
+    assert sim_env.control.huudis_stats().device_authorizations == 0

@@ -312,3 +312,20 @@ def test_expiry_is_kept_from_expires_in(sim: SimulatorServer) -> None:
     now = sim.clock.now()
     tokens = TokenSet.from_response(sim.control.sign_in_directly().as_response(), now)
     assert tokens.expires_at == now + timedelta(seconds=sim.config.access_token_lifetime)
+
+
+async def test_without_a_refresh_token_the_access_token_serves_until_it_expires(
+    sim: SimulatorServer, auth_manager_factory: ManagerFactory
+) -> None:
+    pair = sim.control.sign_in_directly(scope="openid pawpado")  # no offline_access
+    now = sim.clock.now()
+    tokens = TokenSet.from_response(pair.as_response(), now)
+    assert tokens.refresh_token is None
+    due = TokenSet(tokens.access_token, None, tokens.expires_at, now)
+    manager = await stored(due, auth_manager_factory)
+    assert await manager.access_token() == tokens.access_token
+    assert refresh_requests(sim) == 0
+    expired = await stored(TokenSet(tokens.access_token, None, now, now), auth_manager_factory)
+    with pytest.raises(SignInEnded):
+        await expired.access_token()
+    assert refresh_requests(sim) == 0
