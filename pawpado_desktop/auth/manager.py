@@ -116,7 +116,12 @@ class AuthManager:
     def add_listener(self, listener: Listener) -> Callable[[], None]:
         """Call `listener` on every sign-in change or warning; returns the unsubscribe."""
         self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+        def unsubscribe() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return unsubscribe
 
     async def load(self) -> bool:
         """Read the stored sign-in; whether there is one."""

@@ -245,7 +245,10 @@ async def test_sign_out_revokes_the_current_refresh_token_and_forgets_it(
     manager = await stored(tokens, auth_manager_factory, store=store)
     events: list[AuthEvent] = []
     manager.add_listener(events.append)
+    unheard: list[AuthEvent] = []
+    manager.add_listener(unheard.append)()  # subscribed, then unsubscribed at once
     await manager.sign_out()
+    assert unheard == []
     stats = sim.control.huudis_stats()
     assert stats.revocation_requests == 1
     assert stats.revoked_families == 1
