@@ -33,11 +33,14 @@ class Clock(Protocol):
 
 
 async def _wait_event(event: asyncio.Event, real_seconds: float) -> bool:
+    # Not asyncio.wait_for: on 3.11 it can swallow a cancellation that arrives as
+    # the event is set, and a task that cannot be cancelled never shuts down.
+    waiter = asyncio.ensure_future(event.wait())
     try:
-        await asyncio.wait_for(event.wait(), timeout=max(0.0, real_seconds))
-    except TimeoutError:
-        return event.is_set()
-    return True
+        await asyncio.wait({waiter}, timeout=max(0.0, real_seconds))
+    finally:
+        waiter.cancel()
+    return event.is_set()
 
 
 class SystemClock:

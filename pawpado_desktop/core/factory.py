@@ -18,7 +18,6 @@ from pawpado_desktop.config import Endpoints, LocalSettings
 from pawpado_desktop.core.play import Confirm
 from pawpado_desktop.core.service import Core, Services
 from pawpado_desktop.moonlight import Moonlight
-from pawpado_desktop.tailscale.client import connect_default
 from pawpado_desktop.tailscale.joiner import TailnetJoiner
 
 log = logging.getLogger(__name__)
@@ -57,13 +56,13 @@ async def build_core(
     auth = AuthManager(endpoints.auth_url, opened.store, http, clock)
     closers.append(auth.aclose)
     client = PawpadoClient(endpoints.base_url, auth, http=http, clock=clock)
-    tailnet = TailnetJoiner(await connect_default(), clock=clock)
+    tailnet = await TailnetJoiner.open_default(clock=clock)
     closers.append(tailnet.aclose)
     services = Services(
         client=client,
         auth=auth,
         tailnet=tailnet,
-        streamer=Moonlight(settings=local, clock=clock),
+        streamer=Moonlight(settings=local, clock=clock),  # PIN expiry is on the API's clock
         clock=clock,
         local=local,
         open_url=open_in_browser,

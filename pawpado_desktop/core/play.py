@@ -42,6 +42,7 @@ STOP_DEADLINE_S = 5 * 60.0
 JOIN_DEADLINE_S = 120.0
 CAPACITY_RETRIES = 3
 CAPACITY_DEFAULT_WAIT_S = 30.0
+SESSION_WATCH_S = 7 * 24 * 3600.0  # while streaming: as long as the stream lasts
 
 SessionPredicate = Callable[[SessionStatus], bool]
 WaitSession = Callable[[SessionPredicate, float], Awaitable[SessionStatus]]
@@ -278,16 +279,39 @@ class PlayPipeline:
         await self.streamer.pair(address, pin.pin, pin.expires_at)
 
     async def _stream(self, address: str, options: PlayOptions, server: Settings) -> None:
+        """Stream until Moonlight exits, or until the server ends the session under us."""
         self._enter(PlayPhase.STREAMING)
         app = options.app or self.local.moonlight_app
         stream_options = StreamOptions.from_settings(server, self.local)
         handle: StreamHandle = await self.streamer.stream(address, app, stream_options)
+        ended = asyncio.ensure_future(handle.wait())
+        gone = asyncio.ensure_future(
+            self.wait_session(lambda s: not s.state.is_active, SESSION_WATCH_S)
+        )
         try:
-            await handle.wait()
-        except BaseException:
-            with contextlib.suppress(Exception):
-                await handle.terminate()
-            raise
+            await asyncio.wait({ended, gone}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            gone.cancel()
+            if not ended.done():
+                with contextlib.suppress(Exception):
+                    await handle.terminate()
+                ended.cancel()
+            with contextlib.suppress(asyncio.CancelledError, PawpadoError):
+                await gone
+        if not gone.cancelled() and gone.exception() is None and not ended.done():
+            raise self._session_gone(gone.result())
+        if ended.done() and not ended.cancelled():
+            failure = ended.result().error()  # a crash or a failure dialog from Moonlight
+            if failure is not None:
+                raise failure
+        session = self.store.state.session
+        if session is not None and not session.state.is_active:
+            raise self._session_gone(session)
+
+    def _session_gone(self, session: SessionStatus) -> SessionEnded:
+        self._started_by_us = session.state.is_active  # stopped server-side: nothing to stop
+        reason = session.message or f"it is {session.raw_state} now"
+        return SessionEnded(f"Your session was stopped by Pawpado: {reason}. The stream closed.")
 
     async def _grace(self, options: PlayOptions) -> bool:
         """After the stream: True to stream again (Reconnect), False to go on."""
@@ -306,9 +330,7 @@ class PlayPipeline:
             "Stream ended",
             f"Your gaming PC stops in {minutes:g} minutes unless you keep it running.",
         )
-        c = self.controls
-        for event in (c.keep, c.stop_now, c.reconnect):
-            event.clear()
+        c = self.controls  # a choice made while streaming (e.g. Stop now) counts here too
         waiters = [asyncio.ensure_future(e.wait()) for e in (c.keep, c.stop_now, c.reconnect)]
         timer = asyncio.ensure_future(self.clock.sleep(minutes * 60))
         try:
@@ -316,7 +338,8 @@ class PlayPipeline:
         finally:
             for task in (*waiters, timer):
                 task.cancel()
-        if c.reconnect.is_set():
+        if c.reconnect.is_set() and not c.stop_now.is_set():
+            c.reconnect.clear()
             return True
         if c.keep.is_set():
             self._started_by_us = False  # the user takes it over

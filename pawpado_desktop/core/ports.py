@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
+from pawpado_desktop.errors import PawpadoError
+
 
 class TailnetJoin(Protocol):
     """The outcome of joining: our own tailnet IP and how we reach the instance."""
@@ -38,9 +40,15 @@ class Tailnet(Protocol):
         ...
 
 
+class StreamOutcome(Protocol):
+    def error(self) -> PawpadoError | None:
+        """Why the stream failed (a crash, a failure dialog), or None if it ended well."""
+        ...
+
+
 class StreamHandle(Protocol):
-    async def wait(self) -> object:
-        """Return when the stream process has ended (with how it ended)."""
+    async def wait(self) -> StreamOutcome:
+        """Return when the stream process has ended, with how it ended."""
         ...
 
     async def terminate(self) -> object: ...

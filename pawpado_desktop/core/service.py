@@ -252,6 +252,7 @@ class Core:
             raise BusyError("A Play is already under way. Cancel it first, or wait for it.")
         if not self.store.state.signed_in:
             raise NotSignedIn()
+        self.poller.start()  # the pipeline waits on polled session states
         self.pipeline = PlayPipeline(
             client=self.client,
             tailnet=self.services.tailnet,
