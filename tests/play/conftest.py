@@ -111,7 +111,8 @@ def confirm_answer() -> bool:
 
 @pytest.fixture
 def moonlight_knobs() -> dict[str, Any]:
-    return {"stream_seconds": 0.5, "save_seconds": 0.2}
+    # Long enough to cancel a Play mid-stream, short enough to keep the suite quick.
+    return {"stream_seconds": 1.0, "save_seconds": 0.2}
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from pawpado_desktop.api.errors import AwsCapacity, InsufficientCredits
 from pawpado_desktop.core.notices import NoticeKind
 from pawpado_desktop.core.play import PlayOptions, SessionEnded, StartFailed
 from pawpado_desktop.core.state import PlayPhase
-from pawpado_desktop.sim.config import SimConfig
 from pawpado_desktop.sim.faults import FaultResponse
 from tests.play.conftest import PlayRig
 
@@ -131,7 +130,6 @@ async def test_a_start_that_fails_shows_its_message(rig: PlayRig) -> None:
     [PlayPhase.BOOTING, PlayPhase.WAITING_READY, PlayPhase.PAIRING, PlayPhase.STREAMING],
 )
 async def test_cancel_in_each_phase_stops_what_we_started(rig: PlayRig, phase: PlayPhase) -> None:
-    rig.moonlight_knobs = None  # type: ignore[attr-defined]
     play = asyncio.ensure_future(rig.core.play(PlayOptions(grace_minutes=5)))
     await rig.reach(phase)
     rig.core.cancel_play()
@@ -200,13 +198,7 @@ async def test_reconnect_during_grace_streams_again(rig: PlayRig) -> None:
     assert len(streams) >= 2 and rig.requests(START) == 1
 
 
-@pytest.fixture
-def moonlight_knobs() -> dict[str, object]:
-    return {"stream_seconds": 1.0, "save_seconds": 0.2}
-
-
 async def test_the_balance_running_out_mid_session_ends_it_cleanly(rig: PlayRig) -> None:
-    rig.moonlight.path  # the stream of this test lasts until the session ends
     rig.sim.control.set_balance(Decimal("8000.00"))  # 16 minutes at 500/min
     await rig.core.refresh_credits()
     play = asyncio.ensure_future(rig.core.play(PlayOptions(grace_minutes=0)))
@@ -230,6 +222,3 @@ async def test_a_top_up_is_credited_and_reported(rig: PlayRig) -> None:
     credited = [n for n in rig.notices if n.kind is NoticeKind.TOPUP_CREDITED]
     assert len(credited) == 1 and "Rp 30.000" in credited[0].message
 
-
-def test_sim_config_is_production_like(sim_config: SimConfig) -> None:
-    assert sim_config.provisioning_seconds < sim_config.starting_seconds + 1
