@@ -31,16 +31,24 @@ async def open_in_browser(url: str) -> None:
 
 
 async def build_core(
-    *, demo: bool = False, confirm: Confirm | None = None, clock: Clock | None = None
+    *,
+    demo: bool = False,
+    confirm: Confirm | None = None,
+    clock: Clock | None = None,
+    demo_stream_seconds: float | None = 8.0,
 ) -> Core:
-    """A Core on this computer's services, or on a fresh demo world with `demo`."""
+    """A Core on this computer's services, or on a fresh demo world with `demo`.
+
+    `demo_stream_seconds`: how long the demo's pretend stream lasts (None: until
+    its window is closed).
+    """
     closers: list[Callable[[], Awaitable[None]]] = []
     if demo:
         from pawpado_desktop.sim.demo_world import (
             DemoWorld,  # the simulator stays off normal starts
         )
 
-        world = DemoWorld(stream_seconds=8.0).start()
+        world = DemoWorld(stream_seconds=demo_stream_seconds).start()
         os.environ.update(world.env())  # children (moonlight) must see the same world
 
         async def stop_world() -> None:
