@@ -27,7 +27,7 @@ from pawpado_desktop.auth.errors import CredentialStoreError
 from pawpado_desktop.auth.manager import AuthEvent, AuthManager
 from pawpado_desktop.clock import SYSTEM_CLOCK, Clock
 from pawpado_desktop.config import Endpoints
-from pawpado_desktop.errors import ExitCode, NotSignedIn, PawpadoError
+from pawpado_desktop.errors import ConfigError, ExitCode, NotSignedIn, PawpadoError
 
 HTTP_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 SPINNER = "|/-\\"
@@ -52,8 +52,17 @@ class AuthSession:
 
 
 @contextlib.asynccontextmanager
-async def open_auth_session(clock: Clock = SYSTEM_CLOCK) -> AsyncIterator[AuthSession]:
+async def open_auth_session(
+    args: argparse.Namespace, clock: Clock = SYSTEM_CLOCK
+) -> AsyncIterator[AuthSession]:
     """The sign-in manager on the default store, and an API client that uses it."""
+    if getattr(args, "demo", False):
+        # Each --demo run builds a fresh pretend world that ends with the process,
+        # so a sign-in kept from it would mean nothing; never reach the real one.
+        raise ConfigError(
+            "login, logout and whoami work on your real account and do not take --demo. "
+            "The demo signs in inside its own run: try `pawpado-desktop --demo`."
+        )
     endpoints = Endpoints.from_env()
     async with httpx.AsyncClient(timeout=HTTP_TIMEOUT, follow_redirects=False) as http:
         manager = await AuthManager.create(endpoints.auth_url, http, clock)
@@ -72,7 +81,7 @@ def _print_warning(event: AuthEvent) -> None:
 
 
 async def login(args: argparse.Namespace) -> int:
-    async with open_auth_session() as session:
+    async with open_auth_session(args) as session:
         manager = session.manager
         if not manager.store.persistent:
             raise CredentialStoreError(
@@ -102,7 +111,7 @@ async def login(args: argparse.Namespace) -> int:
 
 
 async def logout(args: argparse.Namespace) -> int:
-    async with open_auth_session() as session:
+    async with open_auth_session(args) as session:
         if not session.manager.is_signed_in:
             print("You were not signed in.")
             return int(ExitCode.OK)
@@ -112,7 +121,7 @@ async def logout(args: argparse.Namespace) -> int:
 
 
 async def whoami(args: argparse.Namespace) -> int:
-    async with open_auth_session() as session:
+    async with open_auth_session(args) as session:
         if not session.manager.is_signed_in:
             raise NotSignedIn()
         print_identity(await session.api.whoami())

@@ -142,6 +142,12 @@ async def test_login_and_whoami_through_the_secret_service(
     assert sim_env.config.email in out
 
 
+async def test_demo_mode_never_reaches_the_real_account() -> None:
+    code, _out, err = await cli("--demo", "whoami")
+    assert code == ExitCode.USAGE
+    assert "do not take --demo" in err
+
+
 def test_the_status_command_is_not_ours() -> None:
     import argparse
 
