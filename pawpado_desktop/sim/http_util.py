@@ -32,10 +32,15 @@ def error_response(
 
 
 async def read_body(request: Request) -> bytes:
-    body = await request.body()
-    if len(body) > MAX_BODY:
-        raise BadBody("The request body is too large.")
-    return body
+    """The body, refused as soon as it grows past MAX_BODY (never held whole)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise BadBody("The request body is too large.")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 async def read_form(request: Request) -> dict[str, str]:

@@ -336,3 +336,13 @@ def test_unknown_paths_and_methods_answer_json(sim_api: httpx.Client) -> None:
     wrong = sim_api.get("/api/v1/sessions/start")
     assert wrong.status_code == 405
     assert wrong.json()["error"] == "METHOD_NOT_ALLOWED"
+
+
+def test_an_oversized_body_is_refused_by_name(sim_api: httpx.Client) -> None:
+    answer = sim_api.patch(
+        "/api/v1/settings",
+        content=b'{"locale": "' + b"x" * (2 << 20) + b'"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert answer.status_code == 400
+    assert answer.json()["message"] == "body: too large"
