@@ -116,8 +116,9 @@ def print_status(state: AppState, now: Any) -> None:
     if session and session.message:
         line += f" ({session.message})"
     print(line)
-    if state.warning:
-        print(f"Note: {state.warning}")
+    for note in (state.offline, state.warning):
+        if note:
+            print(f"Note: {note}", file=sys.stderr)
 
 
 async def status_command(args: argparse.Namespace) -> int:
@@ -127,7 +128,9 @@ async def status_command(args: argparse.Namespace) -> int:
             print(json.dumps(status_json(state, core.clock.now()), indent=2))
         else:
             print_status(state, core.clock.now())
-        return int(ExitCode.OK if state.signed_in else ExitCode.NOT_SIGNED_IN)
+        if not state.signed_in:
+            return int(ExitCode.NOT_SIGNED_IN)
+        return int(ExitCode.NETWORK if state.offline else ExitCode.OK)
 
 
 async def _ask(question: str) -> bool:

@@ -132,7 +132,7 @@ class Core:
             self._signed_out()
             return
         except _TRANSIENT as error:
-            self.store.update(warning=error.message)
+            self.store.update(offline=error.message)
             return
         session = self.store.state.session
         if session is not None and session.state.is_active and not self.playing:
@@ -170,10 +170,10 @@ class Core:
             self._signed_out()
             raise
         except _TRANSIENT as error:
-            self.store.update(warning=error.message)
+            self.store.update(offline=error.message)
             raise
         old = self.store.state.session
-        self.store.update(session=status, warning="")
+        self.store.update(session=status, offline="")
         ended = old is not None and old.state.is_active and not status.state.is_active
         if ended and status.message and not self.playing:
             self.notices.post(NoticeKind.WARNING, "Session stopped", status.message)
@@ -190,9 +190,9 @@ class Core:
             self._signed_out()
             raise
         except _TRANSIENT as error:
-            self.store.update(warning=error.message)
+            self.store.update(offline=error.message)
             raise
-        self.store.update(credits=credits, warning="")
+        self.store.update(credits=credits, offline="")
         self._update_money()
         return credits
 

@@ -96,7 +96,8 @@ class AppState:
     runs_out_at: datetime | None = None  # during a session, when the balance hits zero
     low_balance_alert_minutes: int = 30
     last_error: PawpadoError | None = None
-    warning: str = ""  # a non-fatal notice (e.g. the keyring is unavailable)
+    warning: str = ""  # a lasting caveat of this run (e.g. no keyring: sign-in kept in memory)
+    offline: str = ""  # why the last refresh failed (network, server); cleared by the next success
     demo: bool = False
 
     @property

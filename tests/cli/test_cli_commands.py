@@ -1,0 +1,155 @@
+"""Exit codes, output and `status --json` of the headless commands."""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from decimal import Decimal
+
+import httpx
+
+from pawpado_desktop.errors import ExitCode
+from tests.cli.conftest import Cli
+
+STATUS_KEYS = {
+    "signedIn",
+    "identity",
+    "session",
+    "ready",
+    "balance",
+    "currency",
+    "ratePerMinute",
+    "minutesLeft",
+    "costSoFar",
+    "attention",
+    "demo",
+}
+
+
+def test_status_json_when_signed_out(cli: Cli) -> None:
+    done = cli.run("status", "--json")
+    assert done.returncode == ExitCode.NOT_SIGNED_IN
+    status = json.loads(done.stdout)
+    assert set(status) == STATUS_KEYS and status["signedIn"] is False
+
+
+def test_status_json_when_signed_in(cli: Cli) -> None:
+    cli.login()
+    done = cli.run("status", "--json")
+    assert done.returncode == 0, done.stderr
+    status = json.loads(done.stdout)
+    assert set(status) == STATUS_KEYS
+    assert status["identity"]["email"] == "gamer@example.com"
+    assert status["session"]["state"] == "stopped" and status["ready"] is False
+    assert Decimal(status["balance"]) == Decimal("100000.00") and status["currency"] == "IDR"
+    assert status["minutesLeft"] == 200
+
+
+def test_play_with_no_grace_goes_from_stopped_to_stream_and_back(cli: Cli) -> None:
+    cli.login()
+    done = cli.run("play", "--grace", "0")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    for line in ("Starting your gaming PC", "Pairing Moonlight", "Streaming", "Done"):
+        assert line in out
+    assert "\b" not in out and "\r" not in out  # no live bar without a terminal
+    assert "Traceback" not in done.stderr
+    assert cli.sim.control.session()["state"] == "stopped"
+
+
+def test_play_without_sign_in_exits_3(cli: Cli) -> None:
+    done = cli.run("play")
+    assert done.returncode == ExitCode.NOT_SIGNED_IN
+    assert "pawpado-desktop login" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_insufficient_credits_exits_4(cli: Cli) -> None:
+    cli.login()
+    cli.sim.control.set_balance("1000.00")
+    done = cli.run("play")
+    assert done.returncode == ExitCode.INSUFFICIENT_CREDITS
+    assert "missing" in done.stderr and "topup" in done.stderr
+
+
+def test_capacity_exits_5(cli: Cli) -> None:
+    cli.login()
+    cli.sim.control.fail_starts_with_capacity(10, retry_after=1)
+    done = cli.run("play")
+    assert done.returncode == ExitCode.CAPACITY
+    assert "trying again" in done.stdout  # it said so while retrying
+    assert cli.sim.control.session()["state"] == "stopped"
+
+
+def test_tailscale_problem_exits_6(cli: Cli) -> None:
+    cli.login()
+    done = cli.run("play", PAWPADO_TAILSCALE_SOCKET="/nonexistent/tailscaled.sock")
+    assert done.returncode == ExitCode.TAILSCALE, done.stderr
+    assert "Tailscale" in done.stderr and "Traceback" not in done.stderr
+    assert cli.sim.control.session()["state"] == "stopped"  # nothing was started
+
+
+def test_moonlight_problem_exits_7(cli: Cli) -> None:
+    cli.login()
+    done = cli.run("play", PAWPADO_MOONLIGHT="/nonexistent/moonlight")
+    assert done.returncode == ExitCode.MOONLIGHT, done.stderr
+    assert "Moonlight" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_network_problem_exits_8(cli: Cli) -> None:
+    cli.login()
+    done = cli.run("status", PAWPADO_BASE_URL="http://127.0.0.1:9")
+    assert done.returncode == ExitCode.NETWORK
+    assert "connect" in done.stderr.lower() and "Traceback" not in done.stderr
+    done = cli.run("play", PAWPADO_BASE_URL="http://127.0.0.1:9")
+    assert done.returncode == ExitCode.NETWORK
+
+
+def test_a_bad_base_url_is_refused_clearly(cli: Cli) -> None:
+    done = cli.run("status", PAWPADO_BASE_URL="http://pawpado.example.com")
+    assert done.returncode == ExitCode.USAGE
+    assert "unencrypted" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_stop_when_nothing_runs_and_when_something_does(cli: Cli) -> None:
+    cli.login()
+    done = cli.run("stop")
+    assert done.returncode == 0 and "Nothing to stop" in done.stdout
+    token = cli.sim.control.sign_in_directly().access_token
+    httpx.post(
+        cli.sim.base_url + "/api/v1/sessions/start",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=5,
+    ).raise_for_status()  # started elsewhere (the web portal, another computer)
+    done = cli.run("stop")
+    assert done.returncode == 0, done.stderr
+    assert "Billing has ended" in done.stdout
+    assert cli.sim.control.session()["state"] == "stopped"
+
+
+def test_topup_waits_for_the_payment(cli: Cli) -> None:
+    cli.login()
+    proc = cli.start("topup", "20000", "--no-browser")
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    assert line.startswith("Pay here: ")
+    checkout_id = line.strip().rsplit("/", 1)[-1]
+    cli.sim.control.pay_checkout(checkout_id)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "Credited" in out and "Rp 120.000" in out
+
+
+def test_ctrl_c_during_play_stops_the_instance(cli: Cli) -> None:
+    cli.login()
+    cli.sim.control.set_phase_durations(provisioning=30)
+    proc = cli.start("play")
+    deadline = time.monotonic() + 60
+    while cli.sim.control.session()["state"] != "provisioning":
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == ExitCode.CANCELLED, err
+    assert "Traceback" not in err
+    assert cli.sim.control.session()["state"] in ("stopping", "stopped")
