@@ -64,7 +64,8 @@ async def test_no_refresh_token_is_ever_replayed(
     stats = sim.control.huudis_stats()
     assert stats.reuse_detections == 0
     assert stats.revoked_families == 0
-    assert stats.refreshes >= RUN_SECONDS / TOKEN_LIFETIME  # rotated all along
+    # Rotated all along (half the ideal count: a loaded machine stretches the loop).
+    assert stats.refreshes >= RUN_SECONDS / TOKEN_LIFETIME / 2
     assert min(api_calls) >= RUN_SECONDS / API_EVERY - 1
     assert tray.is_signed_in and cli.is_signed_in
     final = await FileStore(path).load()
