@@ -136,14 +136,25 @@ class Core:
             return
         session = self.store.state.session
         if session is not None and session.state.is_active and not self.playing:
-            cost = self.store.state.cost_so_far(self.clock.now())
-            credits = self.store.state.credits
-            spent = f", {format_money(cost, credits.currency)} so far" if cost and credits else ""
             self.notices.post(
-                NoticeKind.SESSION_FOUND,
-                "Your gaming PC is running",
-                f"A session is {session.state.value}{spent}. Reconnect to it, or stop it.",
+                NoticeKind.SESSION_FOUND, "Your gaming PC is running", self.describe_running()
             )
+
+    def describe_running(self) -> str:
+        """`A session is running (12 min, Rp 6.000 so far).` for the recovery offer."""
+        state = self.store.state
+        session, credits = state.session, state.credits
+        if session is None:
+            return "No session is running."
+        facts = []
+        if session.started_at is not None:
+            minutes = max(0, int((self.clock.now() - session.started_at).total_seconds() // 60))
+            facts.append(f"{minutes} min")
+        cost = state.cost_so_far(self.clock.now())
+        if cost is not None and credits is not None:
+            facts.append(f"{format_money(cost, credits.currency)} so far")
+        detail = f" ({', '.join(facts)})" if facts else ""
+        return f"A session is {session.raw_state}{detail}. Reconnect to it, or stop it."
 
     def signed_out_by_server(self, message: str | None) -> None:
         """The sign-in ended on its own (revoked, expired): say so, stop polling."""

@@ -6,10 +6,15 @@ import json
 import signal
 import time
 from decimal import Decimal
+from pathlib import Path
 
 import httpx
+import pytest
 
+from pawpado_desktop.core.factory import build_core
+from pawpado_desktop.core.notices import NoticeKind
 from pawpado_desktop.errors import ExitCode
+from pawpado_desktop.tailscale.join_state import JoinStateStore
 from tests.cli.conftest import Cli
 
 STATUS_KEYS = {
@@ -152,4 +157,42 @@ def test_ctrl_c_during_play_stops_the_instance(cli: Cli) -> None:
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == ExitCode.CANCELLED, err
     assert "Traceback" not in err
+    assert cli.sim.control.session()["state"] in ("stopping", "stopped")
+
+
+async def test_recovery_after_the_app_is_killed_mid_start(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cli.login()
+    cli.sim.control.set_phase_durations(provisioning=2, starting=60)
+    proc = cli.start("play")
+    state_file = Path(cli.env["PAWPADO_CONFIG_DIR"]) / JoinStateStore().path.name
+    deadline = time.monotonic() + 60
+    while not (cli.sim.control.session()["state"] == "starting" and state_file.exists()):
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.05)
+    proc.kill()  # no cleanup at all: the instance bills, our profile is current
+    proc.wait(timeout=10)
+
+    for name in (
+        "PAWPADO_BASE_URL",
+        "PAWPADO_AUTH_URL",
+        "PAWPADO_SIM_URL",
+        "PAWPADO_CONFIG_DIR",
+        "PAWPADO_TAILSCALE_SOCKET",
+        "PAWPADO_MOONLIGHT",
+        "PAWPADO_CREDENTIAL_STORE",
+    ):
+        monkeypatch.setenv(name, cli.env[name])
+    core = await build_core()
+    try:
+        await core.start(poll=False)
+        found = [n for n in core.notices.history if n.kind is NoticeKind.SESSION_FOUND]
+        assert len(found) == 1 and "A session is starting" in found[0].message
+        assert "so far" in found[0].message  # with its cost, for the user to decide
+        assert not state_file.exists()  # the user's Tailscale profile was restored
+        assert any(n.title == "Tailscale restored" for n in core.notices.history)
+        await core.stop_session()
+    finally:
+        await core.aclose()
     assert cli.sim.control.session()["state"] in ("stopping", "stopped")
