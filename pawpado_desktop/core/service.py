@@ -13,7 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from pawpado_desktop.api.client import PawpadoClient
 from pawpado_desktop.api.errors import NetworkError, ProtocolError, ServerError, SessionNotRunning
@@ -23,12 +23,14 @@ from pawpado_desktop.config import LocalSettings
 from pawpado_desktop.core.budget import BudgetGuard, attention, format_money, runs_out_at
 from pawpado_desktop.core.notices import NoticeBoard, NoticeKind
 from pawpado_desktop.core.play import Confirm, PlayOptions, PlayPipeline, Timeout
-from pawpado_desktop.core.polling import Poller, poll_plan
+from pawpado_desktop.core.polling import Poller, PollPlan, poll_plan
 from pawpado_desktop.core.ports import Streamer, Tailnet
 from pawpado_desktop.core.state import AppState, PlayPhase, StateStore
 from pawpado_desktop.errors import NotSignedIn, PawpadoError
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 TOPUP_WATCH_S = 10 * 60.0
 TOPUP_POLL_S = 5.0
@@ -169,20 +171,24 @@ class Core:
 
     # -- polling ----------------------------------------------------------------
 
-    def _plan(self) -> Any:
+    def _plan(self) -> PollPlan:
         return poll_plan(self.store.state, watching_topup=self._topup_task is not None)
 
-    async def refresh_session(self) -> SessionStatus | None:
-        if not self.store.state.signed_in:
-            return None
+    async def _fetch(self, call: Callable[[], Awaitable[T]]) -> T:
+        """One API read: a lost sign-in signs out, a passing problem is shown as offline."""
         try:
-            status = await self.client.poll_session()
+            return await call()
         except NotSignedIn:
             self._signed_out()
             raise
         except _TRANSIENT as error:
             self.store.update(offline=error.message)
             raise
+
+    async def refresh_session(self) -> SessionStatus | None:
+        if not self.store.state.signed_in:
+            return None
+        status = await self._fetch(self.client.poll_session)
         old = self.store.state.session
         self.store.update(session=status, offline="")
         ended = old is not None and old.state.is_active and not status.state.is_active
@@ -195,14 +201,7 @@ class Core:
     async def refresh_credits(self) -> Credits | None:
         if not self.store.state.signed_in:
             return None
-        try:
-            credits = await self.client.credits()
-        except NotSignedIn:
-            self._signed_out()
-            raise
-        except _TRANSIENT as error:
-            self.store.update(offline=error.message)
-            raise
+        credits = await self._fetch(self.client.credits)
         self.store.update(credits=credits, offline="")
         self._update_money()
         return credits
