@@ -1,0 +1,63 @@
+"""English and Indonesian text.
+
+English strings in the code are the keys; `resources/translations/id.json` maps
+them to Indonesian. Placeholders are `{name}` fields filled by `tr(text, name=...)`.
+A missing entry falls back to English rather than showing nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from pawpado_desktop.ui.resources import resource
+
+log = logging.getLogger(__name__)
+
+SUPPORTED = ("en", "id")
+
+
+
+class _Current:
+    """The language in use (one per process, like Qt's own translators)."""
+
+    language = "en"
+    catalog: dict[str, str] = {}  # noqa: RUF012 - replaced whole, never mutated
+
+
+def choose_language(setting: str, system_locale: str) -> str:
+    """The setting when it names a language, else the system's (Indonesian or English)."""
+    if setting in SUPPORTED:
+        return setting
+    return "id" if system_locale.lower().replace("-", "_").startswith(("id", "in_")) else "en"
+
+
+def load_catalog(language: str) -> dict[str, str]:
+    if language == "en":
+        return {}
+    path = resource("translations", f"{language}.json")
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        log.warning("no usable translation file at %s; using English", path)
+        return {}
+    return {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
+
+
+def set_language(language: str) -> None:
+    _Current.language = language if language in SUPPORTED else "en"
+    _Current.catalog = load_catalog(_Current.language)
+
+
+def language() -> str:
+    return _Current.language
+
+
+def tr(text: str, /, **values: object) -> str:
+    template = _Current.catalog.get(text, text)
+    if not values:
+        return template
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError, ValueError):  # a broken translation: English still works
+        return text.format(**values)

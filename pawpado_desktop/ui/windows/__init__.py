@@ -1,0 +1,1 @@
+"""The tray's windows; each is imported only when first opened."""

@@ -1,0 +1,107 @@
+"""The start-progress window: each phase with its time, the countdown, and what to do."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from pawpado_desktop.core.play import timeline
+from pawpado_desktop.core.state import AppState, PlayPhase
+from pawpado_desktop.ui.i18n import tr
+from pawpado_desktop.ui.money import MoneyFormat
+from pawpado_desktop.ui.view_model import (
+    Entry,
+    balance_line,
+    cost_line,
+    phase_label,
+    primary_actions,
+    status_line,
+)
+from pawpado_desktop.ui.windows.common import button, demo_banner, label, prepare
+
+FINAL = (PlayPhase.DONE, PlayPhase.FAILED, PlayPhase.CANCELLED)
+
+
+class ProgressWindow(QWidget):
+    act = Signal(object)  # the Entry chosen
+
+    def __init__(self, *, demo: bool) -> None:
+        super().__init__()
+        prepare(self, tr("Play"), demo=demo)
+        self.setMinimumWidth(440)
+        self.heading = label("", "heading")
+        self.detail = label("", "muted")
+        self.steps = QGridLayout()
+        self.steps.setHorizontalSpacing(12)
+        self.money = label("", "muted")
+        self.buttons = QHBoxLayout()
+        self.hide_button = button(tr("&Hide"))
+        self.hide_button.clicked.connect(self.hide)
+        self._buttons_for: tuple[tuple[str, str, bool], ...] = ()
+        layout = QVBoxLayout(self)
+        layout.setSpacing(10)
+        if demo:
+            layout.addWidget(demo_banner())
+        layout.addWidget(self.heading)
+        layout.addLayout(self.steps)
+        layout.addWidget(self.detail)
+        layout.addWidget(self.money)
+        layout.addLayout(self.buttons)
+
+    def show_state(
+        self, state: AppState, now: datetime, mono: float, fmt: MoneyFormat, *, playing: bool
+    ) -> None:
+        play = state.play
+        self.heading.setText(status_line(state, now, mono, fmt) or phase_label(play.phase))
+        self._render_steps(state, mono, fmt)
+        detail = play.detail
+        if play.phase is PlayPhase.FAILED and state.last_error is not None:
+            detail = state.last_error.message
+        self.detail.setText(detail)
+        self.detail.setVisible(bool(detail))
+        money = [line for line in (cost_line(state, now, fmt), balance_line(state, fmt)) if line]
+        self.money.setText("\n".join(money))
+        self._render_buttons(primary_actions(state, playing=playing) if playing else [])
+
+    def _render_steps(self, state: AppState, mono: float, fmt: MoneyFormat) -> None:
+        while self.steps.count():
+            item = self.steps.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        rows = timeline(state.play, mono)
+        for index, (phase, seconds) in enumerate(rows):
+            last = index == len(rows) - 1
+            if phase is PlayPhase.FAILED:
+                mark = "✕"
+            elif not last or phase in FINAL:
+                mark = "✓"
+            else:
+                mark = "●"
+            cells = (mark, phase_label(phase), "" if phase in FINAL else fmt.clock(seconds))
+            for column, text in enumerate(cells):
+                cell = QLabel(text)
+                cell.setProperty("role", "" if last else "muted")
+                self.steps.addWidget(cell, index, column)
+        self.steps.setColumnStretch(1, 1)
+
+    def _render_buttons(self, entries: list[Entry]) -> None:
+        signature = tuple((e.act or "", e.text, e.enabled) for e in entries)
+        if signature == self._buttons_for:
+            return
+        self._buttons_for = signature
+        while self.buttons.count():
+            item = self.buttons.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None and widget is not self.hide_button:
+                widget.deleteLater()
+        for index, entry in enumerate(entries):
+            widget = button(entry.text, "primary" if index == 0 else "")
+            widget.setEnabled(entry.enabled)
+            widget.setObjectName(f"act:{entry.act}")
+            widget.clicked.connect(lambda _checked=False, e=entry: self.act.emit(e))
+            self.buttons.addWidget(widget)
+        self.buttons.addStretch(1)
+        self.buttons.addWidget(self.hide_button)

@@ -1,0 +1,80 @@
+"""Top up a custom amount: what it buys is shown as you type."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLineEdit, QVBoxLayout
+
+from pawpado_desktop.api.models import Credits
+from pawpado_desktop.core.budget import MINIMUM_TOPUP
+from pawpado_desktop.ui.i18n import tr
+from pawpado_desktop.ui.money import MoneyFormat
+from pawpado_desktop.ui.windows.common import button, demo_banner, label, prepare
+
+
+class TopupDialog(QDialog):
+    def __init__(self, *, demo: bool, credits: Credits | None, fmt: MoneyFormat) -> None:
+        super().__init__()
+        prepare(self, tr("Top up"), demo=demo)
+        self.setMinimumWidth(400)
+        self.credits = credits
+        self.fmt = fmt
+        currency = credits.currency if credits else "IDR"
+        self.currency = currency
+        self.amount_edit = QLineEdit()
+        self.amount_edit.setObjectName("amount")
+        self.amount_edit.setPlaceholderText(tr("Amount in {currency}", currency=currency))
+        self.preview = label("", "muted")
+        self.pay = button(tr("&Continue to payment"), "primary")
+        self.pay.setDefault(True)
+        cancel = button(tr("Cancel"))
+        cancel.clicked.connect(self.reject)
+        self.pay.clicked.connect(self.accept)
+        self.amount_edit.textChanged.connect(self._update)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(cancel)
+        buttons.addWidget(self.pay)
+        layout = QVBoxLayout(self)
+        if demo:
+            layout.addWidget(demo_banner())
+        layout.addWidget(label(tr("How much would you like to add?"), "heading"))
+        if credits is not None:
+            balance = fmt.money(credits.balance, credits.currency)
+            layout.addWidget(label(tr("Your balance is {amount}.", amount=balance), "muted"))
+        layout.addWidget(self.amount_edit)
+        layout.addWidget(self.preview)
+        layout.addLayout(buttons)
+        self._update()
+
+    def amount(self) -> Decimal | None:
+        text = self.amount_edit.text().strip().replace(" ", "")
+        # People type thousands separators: "50.000" (id) or "50,000" (en).
+        digits = text.replace(".", "").replace(",", "")
+        try:
+            value = Decimal(digits) if digits else None
+        except InvalidOperation:
+            return None
+        return value if value is not None and value.is_finite() else None
+
+    def _update(self) -> None:
+        amount = self.amount()
+        minimum = self.fmt.money(MINIMUM_TOPUP, self.currency)
+        if amount is None or amount < MINIMUM_TOPUP:
+            self.preview.setText(tr("The smallest top-up is {amount}.", amount=minimum))
+            self.pay.setEnabled(False)
+            return
+        self.pay.setEnabled(True)
+        rate = self.credits.rate_per_minute if self.credits else Decimal(0)
+        if rate > 0:
+            minutes = int(amount // rate)
+            self.preview.setText(
+                tr(
+                    "{amount} buys about {time} of play.",
+                    amount=self.fmt.money(amount, self.currency),
+                    time=self.fmt.duration(minutes),
+                )
+            )
+        else:
+            self.preview.setText(self.fmt.money(amount, self.currency))
