@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "pawpado_desktop.cli.auth_commands",
     "pawpado_desktop.cli.session_commands",
     "pawpado_desktop.cli.sim_command",
+    "pawpado_desktop.cli.demo_command",
 )
 
 
@@ -78,10 +79,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_app(args: argparse.Namespace) -> int:
-    """No subcommand: the tray app (or, until it exists, the terminal walk-through)."""
-    if args.demo:
-        from pawpado_desktop.cli.walkthrough import walkthrough
-
-        return run_handler(walkthrough, args)
-    print("The tray app is not built yet; try `pawpado-desktop --demo`.", file=sys.stderr)
-    return int(ExitCode.ERROR)
+    """No subcommand: the tray app (`--demo`: against the built-in simulator)."""
+    try:
+        from pawpado_desktop.ui.app import run
+    except ImportError as exc:  # a Qt that cannot load (missing system libraries)
+        print(
+            f"The tray app cannot start: {exc}. The commands still work; see "
+            "`pawpado-desktop --help`.",
+            file=sys.stderr,
+        )
+        return int(ExitCode.ERROR)
+    try:
+        return run(args)
+    except PawpadoError as error:
+        report(error)
+        return int(error.exit_code)

@@ -16,7 +16,9 @@ moonlight-qt does:
   as Moonlight waits for Sunshine without a timeout.
 - `stream HOST APP [options]` validates its options, reports the stream to the
   simulator, runs until closed (or PAWPADO_FAKE_STREAM_SECONDS), and exits 0
-  even after a failure dialog, as the user clicking OK would.
+  even after a failure dialog, as the user clicking OK would. With
+  PAWPADO_FAKE_STREAM_WINDOW=1 (the tray's demo) the stream is a small window
+  that ends the stream when the user closes it.
 - No action: the normal GUI, which on closing rewrites the host list it loaded
   at start, so a window left open overwrites a newer pairing (trap 7).
 
@@ -59,6 +61,7 @@ ENV_SEEK_SECONDS = "PAWPADO_FAKE_MOONLIGHT_SEEK_SECONDS"  # overrides the host-s
 ENV_SAVE_SECONDS = "PAWPADO_FAKE_MOONLIGHT_SAVE_SECONDS"  # from pairing to saving it
 ENV_STREAM_SECONDS = "PAWPADO_FAKE_STREAM_SECONDS"
 ENV_STREAM_CRASH = "PAWPADO_FAKE_STREAM_CRASH"  # "1": abort (SIGABRT) when the stream ends
+ENV_STREAM_WINDOW = "PAWPADO_FAKE_STREAM_WINDOW"  # "1": show the stream as a window
 DEFAULT_VERSION = "6.1.0"
 DEFAULT_PORT = 47989
 _SEEK_SECONDS = {"pair": 10.0, "quit": 10.0, "list": 30.0, "stream": 30.0}
@@ -177,7 +180,10 @@ class FakeMoonlight:
             self.record({"event": "streaming", "streamId": stream_id, "app": app})
             _log("Info", f"Streaming {app} at {command.width}x{command.height}@{command.fps}")
             limit = _seconds(self.env, ENV_STREAM_SECONDS, 0.0)
-            _sleep_until_closed(limit if limit > 0 else None)
+            if self.env.get(ENV_STREAM_WINDOW) == "1":
+                _stream_window(app, command.host, limit if limit > 0 else None)
+            else:
+                _sleep_until_closed(limit if limit > 0 else None)
         except _Closed:
             pass
         finally:
@@ -277,6 +283,51 @@ def _sleep_until_closed(seconds: float | None) -> None:
     end = None if seconds is None else time.monotonic() + seconds
     while end is None or time.monotonic() < end:
         time.sleep(3600 if end is None else max(0.0, min(1.0, end - time.monotonic())))
+
+
+def _stream_window(app: str, host: str, seconds: float | None) -> None:
+    """The pretend stream as a window; returns when it is closed (or SIGTERM, or time)."""
+    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtWidgets import QApplication, QDialog, QLabel, QPushButton, QVBoxLayout
+
+    qt = QApplication.instance() or QApplication([sys.argv[0]])
+    window = QDialog()
+    window.setWindowTitle("Pawpado demo stream")
+    window.setStyleSheet(
+        "QDialog{background:#0b0d12} QLabel{color:#e6e8ef}"
+        "QPushButton{background:#7c3aed;color:white;border:0;border-radius:8px;padding:8px 18px}"
+    )
+    title = QLabel("Pawpado demo stream - close this window to end the stream")
+    title.setStyleSheet("font-size:16px;font-weight:600")
+    title.setWordWrap(True)
+    detail = QLabel(f"Streaming {app} from {host} (simulated: nothing is sent anywhere).")
+    detail.setWordWrap(True)
+    end = QPushButton("End stream")
+    end.setDefault(True)
+    end.clicked.connect(window.accept)
+    layout = QVBoxLayout(window)
+    layout.setContentsMargins(28, 28, 28, 28)
+    layout.setSpacing(14)
+    layout.addWidget(title)
+    layout.addWidget(detail)
+    layout.addWidget(end, alignment=Qt.AlignmentFlag.AlignLeft)
+    window.resize(520, 220)
+    window.finished.connect(lambda _result: qt.quit())
+
+    def close(signum: int, frame: FrameType | None) -> None:
+        _ignore_close_requests()
+        window.done(0)
+
+    signal.signal(signal.SIGTERM, close)
+    signal.signal(signal.SIGINT, close)
+    ticker = QTimer()  # lets Python run its signal handlers while Qt waits
+    ticker.start(200)
+    if seconds is not None:
+        QTimer.singleShot(int(seconds * 1000), lambda: window.done(0))
+    window.show()
+    end.setFocus()
+    qt.exec()
+    ticker.stop()
 
 
 def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
