@@ -16,12 +16,17 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from typing import Any
 from datetime import timedelta
 
 from pawpado_desktop.api.client import PawpadoClient
 from pawpado_desktop.api.errors import (
     AwsCapacity,
     InsufficientCredits,
+    NetworkError,
+    ProtocolError,
+    RateLimited,
+    ServerError,
     SessionAlreadyRunning,
     SessionNotRunning,
 )
@@ -43,6 +48,9 @@ JOIN_DEADLINE_S = 120.0
 CAPACITY_RETRIES = 3
 CAPACITY_DEFAULT_WAIT_S = 30.0
 SESSION_WATCH_S = 7 * 24 * 3600.0  # while streaming: as long as the stream lasts
+# A write whose answer never arrived (cut connection, timeout, proxy error page):
+# the server may have acted on it, so the session is looked at before deciding.
+_ANSWER_LOST = (NetworkError, ServerError, ProtocolError)
 
 SessionPredicate = Callable[[SessionStatus], bool]
 WaitSession = Callable[[SessionPredicate, float], Awaitable[SessionStatus]]
@@ -105,6 +113,7 @@ class PlayPipeline:
         self.confirm = confirm
         self.controls = PlayControls()
         self._started_by_us = False
+        self._start_unconfirmed = False  # a start was sent and its answer lost
         self._joined = False
 
     # -- progress ---------------------------------------------------------------
@@ -154,12 +163,14 @@ class PlayPipeline:
     async def _preflight(self) -> Settings:
         self._enter(PlayPhase.PREFLIGHT)
         # Independent checks at once: the slowest decides, not their sum.
-        credits, server, _, _ = await asyncio.gather(
+        checked = await all_or_nothing(
             self.client.credits(),
             self.client.settings(),
             self.streamer.check_ready(),
             self.tailnet.check_ready(),
         )
+        credits: Credits = checked[0]
+        server: Settings = checked[1]
         self.store.update(credits=credits)
         session = self.store.state.session
         attaching = session is not None and session.state.is_active
@@ -190,6 +201,13 @@ class PlayPipeline:
                 credits = await self.client.credits()
                 self.store.update(credits=credits)
                 raise _insufficient(credits) from None
+            except _ANSWER_LOST:
+                started = await self._look_after_lost_answer()
+                if not started.state.is_active:
+                    self._start_unconfirmed = True  # a slow server may still carry it out
+                    raise
+                self._detail("Start accepted")  # it went through; only its answer was lost
+                return started
             except AwsCapacity as error:
                 if attempt > CAPACITY_RETRIES:
                     raise AwsCapacity(
@@ -211,13 +229,25 @@ class PlayPipeline:
             return started
         raise AssertionError("unreachable")
 
+    async def _look_after_lost_answer(self) -> SessionStatus:
+        """The session after a start or stop whose answer was lost.
+
+        Until the look succeeds the start counts as ours, so a failure from here
+        on still stops (or at least reports) an instance that may be billing.
+        """
+        self._started_by_us = True
+        current = await self.client.poll_session()
+        self.store.update(session=current)
+        self._started_by_us = current.state.is_active
+        return current
+
     async def _boot_and_connect(self, session: SessionStatus, options: PlayOptions) -> str:
         self._enter(PlayPhase.BOOTING)
         join: asyncio.Task[None] | None = None
         if options.pipelined:
             join = asyncio.get_running_loop().create_task(self._join_tailnet(), name="join")
         try:
-            await self._wait_ready()
+            await self._ready_unless_join_fails(join)
             if join is None:
                 await self._join_tailnet()
             else:
@@ -232,6 +262,23 @@ class PlayPipeline:
         self._enter(PlayPhase.CONNECTING)
         connect = await self.client.connect_info()
         return connect.address
+
+    async def _ready_unless_join_fails(self, join: asyncio.Task[None] | None) -> None:
+        """Wait for the instance; a join that fails meanwhile ends the wait (and the
+        billing boot) at once instead of after the whole boot."""
+        ready = asyncio.ensure_future(self._wait_ready())
+        try:
+            await asyncio.wait(
+                {ready} if join is None else {ready, join}, return_when=asyncio.FIRST_COMPLETED
+            )
+            if join is not None and join.done() and not ready.done():
+                await join  # raises the join's error; a successful join waits on below
+            await ready
+        finally:
+            if not ready.done():
+                ready.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await ready
 
     async def _join_tailnet(self) -> None:
         key = await self.client.tailscale_key()
@@ -364,12 +411,26 @@ class PlayPipeline:
 
     async def _stop_instance(self) -> None:
         self._enter(PlayPhase.STOPPING)
-        with contextlib.suppress(SessionNotRunning):  # already stopping: the goal is reached
-            self.store.update(session=await self.client.stop_session())
+        try:
+            await self._send_stop()
+        except SessionNotRunning:
+            pass  # already stopping: the goal is reached
+        except _ANSWER_LOST:
+            if (await self._look_after_lost_answer()).state.is_active:
+                raise  # the stop did not get through: the caller tries again or says so
         self._started_by_us = False
         # Billing ends at `stopped` (or `error`), not at `stopping`: wait for it.
         await self.wait_session(lambda s: s.state.can_start, STOP_DEADLINE_S)
         self.notices.post(NoticeKind.SESSION_STOPPED, "Session stopped", "Billing has ended.")
+
+    async def _send_stop(self) -> None:
+        try:
+            status = await self.client.stop_session()
+        except RateLimited:
+            # Refused unread, so sending it again is safe; the client holds this call
+            # until Retry-After has passed.
+            status = await self.client.stop_session()
+        self.store.update(session=status)
 
     async def _leave_tailnet(self) -> None:
         if self._joined:
@@ -407,7 +468,16 @@ class PlayPipeline:
             try:
                 await self._stop_instance()
             except PawpadoError as error:
-                problems.append(f"Stopping your gaming PC failed: {error.message}")
+                problems.append(
+                    f"Stopping your gaming PC failed: {error.message} It may still be running "
+                    "and billing: stop it from the tray or with `pawpado-desktop stop` as soon "
+                    "as you can."
+                )
+        elif self._start_unconfirmed:
+            problems.append(
+                "Pawpado did not confirm whether your gaming PC started. If the tray shows it "
+                "running in a moment, stop it there or with `pawpado-desktop stop`."
+            )
         elif active:
             problems.append(
                 "Your gaming PC is still running and billing. Stop it from the tray or with "
@@ -423,6 +493,25 @@ class PlayPipeline:
             self.store.update(last_error=exc)
         for problem in problems:
             self.notices.post(NoticeKind.WARNING, "Check your session", problem)
+
+
+async def all_or_nothing(*steps: Awaitable[Any]) -> list[Any]:
+    """Run `steps` at once; on the first failure cancel the rest, wait for them, re-raise.
+
+    Unlike asyncio.gather, nothing is left running behind a failure.
+    """
+    tasks = [asyncio.ensure_future(step) for step in steps]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.wait(tasks)
+    for task in tasks:
+        failure = None if task.cancelled() else task.exception()
+        if failure is not None:
+            raise failure
+    return [task.result() for task in tasks]
 
 
 def _insufficient(credits: Credits) -> InsufficientCredits:
