@@ -48,9 +48,51 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class _NoTraceback(logging.Formatter):
+    """One line per record: the terminal never shows a traceback (the log file has it)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        record = logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None})
+        record.stack_info = None
+        return super().format(record).splitlines()[0]
+
+
 def configure_logging(verbosity: int) -> None:
-    level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    """Warnings on stderr (more with -v/-vv); everything from INFO up in the log file."""
+    console = logging.StreamHandler()
+    console.setLevel(
+        logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    )
+    console.setFormatter(
+        logging.Formatter(LOG_FORMAT) if verbosity > 1 else _NoTraceback(LOG_FORMAT)
+    )
+    handlers: list[logging.Handler] = [console]
+    try:
+        from logging.handlers import RotatingFileHandler
+
+        from pawpado_desktop.config import log_dir
+
+        file = RotatingFileHandler(
+            log_dir() / "pawpado-desktop.log", maxBytes=1 << 20, backupCount=3, encoding="utf-8"
+        )
+        file.setLevel(logging.DEBUG if verbosity > 1 else logging.INFO)
+        file.setFormatter(logging.Formatter(LOG_FORMAT))
+        handlers.append(file)
+    except (OSError, PawpadoError):
+        pass  # no writable log folder: the terminal still gets warnings
+    logging.basicConfig(level=logging.DEBUG if verbosity > 1 else logging.INFO, handlers=handlers)
+
+
+def _log_folder() -> str:
+    try:
+        from pawpado_desktop.config import log_dir
+
+        return str(log_dir())
+    except (OSError, PawpadoError):
+        return "the app's log folder"
 
 
 def report(error: PawpadoError) -> None:
@@ -66,6 +108,14 @@ def run_handler(handler: Handler, args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("Cancelled.", file=sys.stderr)
         return int(ExitCode.CANCELLED)
+    except Exception:  # a bug: full details to the log, a plain sentence to the user
+        logging.getLogger("pawpado_desktop").exception("unexpected error")
+        print(
+            f"Unexpected error: this is a bug in Pawpado Desktop. The details are in the log "
+            f"in {_log_folder()}; please report it.",
+            file=sys.stderr,
+        )
+        return int(ExitCode.ERROR)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
