@@ -61,14 +61,16 @@ class _NoTraceback(logging.Formatter):
 
 
 def configure_logging(verbosity: int) -> None:
-    """Warnings on stderr (more with -v/-vv); everything from INFO up in the log file."""
+    """Errors on stderr (more with -v/-vv); everything from INFO up in the log file.
+
+    Commands print what the user needs themselves; the terminal log is for -v.
+    """
     console = logging.StreamHandler()
     console.setLevel(
-        logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+        logging.ERROR if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
     )
-    console.setFormatter(
-        logging.Formatter(LOG_FORMAT) if verbosity > 1 else _NoTraceback(LOG_FORMAT)
-    )
+    plain = verbosity > 1  # -vv: a developer, tracebacks welcome
+    console.setFormatter(logging.Formatter(LOG_FORMAT) if plain else _NoTraceback(LOG_FORMAT))
     handlers: list[logging.Handler] = [console]
     try:
         from logging.handlers import RotatingFileHandler
