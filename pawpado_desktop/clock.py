@@ -74,6 +74,16 @@ class ScaledClock:
         with self._lock:
             return (time.monotonic() - self._mono0) * self.speed + self._offset
 
+    def set_speed(self, speed: float) -> None:
+        """Run faster or slower from now on (sleeps already begun keep their pace)."""
+        if speed <= 0:
+            raise ValueError("speed must be positive")
+        with self._lock:
+            real = time.monotonic()
+            self._offset += (real - self._mono0) * self.speed
+            self._mono0 = real
+            self.speed = speed
+
     def monotonic(self) -> float:
         return self._mono0 + self._elapsed()
 

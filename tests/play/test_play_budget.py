@@ -1,0 +1,36 @@
+"""A full Play then half an hour of running stays inside every rate limit."""
+
+from __future__ import annotations
+
+import asyncio
+
+from pawpado_desktop.core.play import PlayOptions
+from pawpado_desktop.core.state import PlayPhase
+from tests.play.conftest import PLAY_SPEED, PlayRig
+
+HALF_HOUR = 30 * 60.0
+
+
+async def test_play_then_thirty_minutes_running_sees_no_429(rig: PlayRig) -> None:
+    assert await rig.core.play(PlayOptions(keep_running=True)) is PlayPhase.DONE
+    assert rig.sim.control.session()["state"] == "running"
+
+    rig.clock.set_speed(120)  # half an hour in about fifteen seconds, for both sides
+    start = rig.clock.monotonic()
+    while rig.clock.monotonic() - start < HALF_HOUR:
+        await asyncio.sleep(0.2)
+    rig.clock.set_speed(PLAY_SPEED)
+
+    assert not any(rig.sim.control.rate_limited_counts().values())  # zero 429s
+    log = rig.sim.control.request_log()
+    limits = {"read": 60, "write": 20, "poll": 30}
+    for rate_class, limit in limits.items():
+        times = sorted(r.at for r in log if r.rate_class == rate_class)
+        busiest = max(
+            (sum(1 for t in times if start <= t < start + 60) for start in times), default=0
+        )
+        assert busiest <= limit, f"{busiest} {rate_class} requests in one minute"
+    # It kept watching the session and the balance all along.
+    running = [r.at for r in log if r.path == "/api/v1/sessions/poll"]
+    assert running and max(running) - min(running) >= HALF_HOUR
+    assert sum(1 for r in log if r.path == "/api/v1/credits/me") >= 10
