@@ -116,6 +116,9 @@ def print_status(state: AppState, now: Any) -> None:
     if session and session.message:
         line += f" ({session.message})"
     print(line)
+    if state.runs_out_at is not None:
+        left = max(0, int((state.runs_out_at - now).total_seconds() // 60))
+        print(f"Your balance runs out in {format_minutes(left)} if the session keeps running.")
     for note in (state.offline, state.warning):
         if note:
             print(f"Note: {note}", file=sys.stderr)
