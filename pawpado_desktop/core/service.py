@@ -194,6 +194,12 @@ class Core:
         ended = old is not None and old.state.is_active and not status.state.is_active
         if ended and status.message and not self.playing:
             self.notices.post(NoticeKind.WARNING, "Session stopped", status.message)
+        began = old is not None and not old.state.is_active and status.state.is_active
+        if began and not self.playing:
+            # Started elsewhere, or by a start whose answer was lost: it bills, so say so.
+            self.notices.post(
+                NoticeKind.SESSION_FOUND, "Your gaming PC is running", self.describe_running()
+            )
         self._update_money()
         self.poller.replan()
         return status
