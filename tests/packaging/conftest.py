@@ -39,9 +39,10 @@ def appstream_validate() -> Validate:
     tool = _tool("appstreamcli", "appstream")
 
     def run(path: Path) -> subprocess.CompletedProcess[str]:
-        # --no-net: tests never leave loopback; --strict: warnings fail too.
+        # --no-net: tests never leave loopback. Errors and warnings fail; infos do not
+        # (Debian 12's appstream 0.16 reports the newer <developer> tag as unknown).
         return subprocess.run(
-            [tool, "validate", "--no-net", "--strict", str(path)],
+            [tool, "validate", "--no-net", str(path)],
             check=False,
             capture_output=True,
             text=True,
