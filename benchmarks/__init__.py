@@ -1,0 +1,1 @@
+"""Benchmarks of Pawpado Desktop: `uv run python -m benchmarks` (see docs/PERFORMANCE.md)."""
