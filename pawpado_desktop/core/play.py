@@ -16,8 +16,8 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from typing import Any
 from datetime import timedelta
+from typing import Any
 
 from pawpado_desktop.api.client import PawpadoClient
 from pawpado_desktop.api.errors import (
@@ -37,7 +37,7 @@ from pawpado_desktop.core.budget import format_money
 from pawpado_desktop.core.notices import NoticeBoard, NoticeKind
 from pawpado_desktop.core.ports import Streamer, StreamHandle, Tailnet
 from pawpado_desktop.core.state import PhaseStep, PlayPhase, PlayProgress, StateStore
-from pawpado_desktop.errors import CancelledByUser, PawpadoError
+from pawpado_desktop.errors import CancelledByUser, NotSignedIn, PawpadoError
 from pawpado_desktop.moonlight.options import StreamOptions
 
 log = logging.getLogger(__name__)
@@ -337,6 +337,10 @@ class PlayPipeline:
         )
         try:
             await asyncio.wait({ended, gone}, return_when=asyncio.FIRST_COMPLETED)
+            if not ended.done() and _failed_with(gone, NotSignedIn):
+                # Signed out elsewhere mid-game: the PC runs on, so the game does too;
+                # stopping it afterwards needs a new sign-in, and the user is told.
+                await asyncio.wait({ended})
         finally:
             gone.cancel()
             if not ended.done():
@@ -512,6 +516,10 @@ async def all_or_nothing(*steps: Awaitable[Any]) -> list[Any]:
         if failure is not None:
             raise failure
     return [task.result() for task in tasks]
+
+
+def _failed_with(task: asyncio.Future[object], kind: type[BaseException]) -> bool:
+    return task.done() and not task.cancelled() and isinstance(task.exception(), kind)
 
 
 def _insufficient(credits: Credits) -> InsufficientCredits:
