@@ -35,6 +35,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="run against the built-in simulator (no account, no real cloud PC)",
     )
+    parser.add_argument(
+        "--background",
+        action="store_true",
+        help="start quietly in the tray, opening no window (used by launch at login)",
+    )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
