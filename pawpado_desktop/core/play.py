@@ -518,7 +518,7 @@ async def all_or_nothing(*steps: Awaitable[Any]) -> list[Any]:
     return [task.result() for task in tasks]
 
 
-def _failed_with(task: asyncio.Future[object], kind: type[BaseException]) -> bool:
+def _failed_with(task: asyncio.Future[Any], kind: type[BaseException]) -> bool:
     return task.done() and not task.cancelled() and isinstance(task.exception(), kind)
 
 

@@ -234,7 +234,10 @@ class Core:
     async def wait_session(
         self, predicate: Callable[[SessionStatus], bool], deadline_s: float
     ) -> SessionStatus:
-        """Wait until a polled session status satisfies `predicate`."""
+        """Wait until a polled session status satisfies `predicate`.
+
+        Raises NotSignedIn once the sign-in is gone: no poll could ever satisfy it.
+        """
         changed = asyncio.Event()
         unsubscribe = self.store.subscribe(
             lambda old, new: changed.set() if new.session is not old.session else None
@@ -243,6 +246,8 @@ class Core:
         try:
             self.poller.poke(credits=False)
             while True:
+                if not self.store.state.signed_in:
+                    raise self._sign_in_gone()
                 session = self.store.state.session
                 if session is not None and predicate(session):
                     return session
@@ -256,6 +261,10 @@ class Core:
                 await self.clock.wait_for(changed, left)
         finally:
             unsubscribe()
+
+    def _sign_in_gone(self) -> NotSignedIn:
+        last = self.store.state.last_error  # why, when the server ended it
+        return NotSignedIn(last.message) if isinstance(last, NotSignedIn) else NotSignedIn()
 
     # -- actions ----------------------------------------------------------------
 
