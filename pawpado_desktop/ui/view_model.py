@@ -221,16 +221,16 @@ def cost_line(state: AppState, now: datetime, fmt: MoneyFormat) -> str | None:
 
 
 def problem_line(state: AppState, *, error_seen: bool) -> str | None:
-    offline = getattr(state, "offline", "")  # newer cores split passing trouble out
-    if offline:
-        return tr("Offline: {reason}", reason=offline)
-    if state.warning:
-        return state.warning
     if failed(state) and not error_seen:
         if state.last_error is not None:
             return tr("Last attempt failed: {title}", title=tr(state.last_error.title))
         if state.session is not None and state.session.message:
             return tr("Last attempt failed: {title}", title=state.session.message)
+    offline = getattr(state, "offline", "")  # newer cores split passing trouble out
+    if offline:
+        return tr("Offline: {reason}", reason=offline)
+    if state.warning and not state.demo:  # the demo keeps its sign-in in memory on purpose
+        return state.warning
     return None
 
 
@@ -279,6 +279,7 @@ def primary_actions(state: AppState, *, playing: bool) -> list[Entry]:
         return [action(Act.SIGN_IN, tr("&Sign in…"))]
     phase = state.play.phase
     session = state.session_state
+    playing = playing or phase.is_running  # the phase says so even between polls
     if playing and phase in STARTING_PHASES:
         return [action(Act.PROGRESS, tr("Show pro&gress")), action(Act.CANCEL, tr("&Cancel start"))]
     if playing and phase is PlayPhase.GRACE:
