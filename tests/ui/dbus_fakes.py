@@ -18,8 +18,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from jeepney import DBusAddress, HeaderFields, MessageType, message_bus
-from jeepney import new_error, new_method_return, new_signal
+from jeepney import (
+    DBusAddress,
+    HeaderFields,
+    MessageType,
+    message_bus,
+    new_error,
+    new_method_return,
+    new_signal,
+)
 from jeepney.io.blocking import open_dbus_connection
 
 NOTIFICATIONS = "org.freedesktop.Notifications"

@@ -31,8 +31,10 @@ def end_stream(rig: UiRig) -> None:
 
 def start_and_stream(rig: UiRig) -> None:
     rig.choose(Act.PLAY)
-    rig.until(lambda: rig.app.progress_window is not None and rig.app.progress_window.isVisible(),
-              what="the progress window")
+    rig.until(
+        lambda: rig.app.progress_window is not None and rig.app.progress_window.isVisible(),
+        what="the progress window",
+    )
     progress = rig.app.progress_window
     assert progress is not None
     rig.until(lambda: rig.app.tray.shown[0] is TrayStatus.STARTING, what="the starting icon")
@@ -98,8 +100,10 @@ def test_keep_running_leaves_the_pc_on_and_quit_guard_stops_it(rig: UiRig) -> No
 
 def test_quit_guard_keep_running_and_quit_leaves_the_pc_on(rig: UiRig) -> None:
     rig.run(rig.core.client.start_session())
-    rig.until(lambda: rig.state.session is not None and rig.state.session.state.is_active,
-              what="the session to show")
+    rig.until(
+        lambda: rig.state.session is not None and rig.state.session.state.is_active,
+        what="the session to show",
+    )
     rig.choose(Act.QUIT)
     _guard(rig).keep_button.click()
     rig.run(rig.task, timeout=30)
@@ -136,8 +140,11 @@ def _guard(rig: UiRig):  # type: ignore[no-untyped-def]
     found: list[QuitGuardDialog] = []
 
     def visible() -> bool:
-        found[:] = [w for w in rig.app.app.topLevelWidgets()
-                    if isinstance(w, QuitGuardDialog) and w.isVisible()]
+        found[:] = [
+            w
+            for w in rig.app.app.topLevelWidgets()
+            if isinstance(w, QuitGuardDialog) and w.isVisible()
+        ]
         return bool(found)
 
     rig.until(visible, timeout=5, what="the quit guard")

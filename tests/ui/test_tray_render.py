@@ -31,7 +31,10 @@ def test_every_state_has_its_icon_tooltip_and_menu(rig: UiRig) -> None:
     running = SessionStatus(SessionState.RUNNING, True, "running", started_at=started)
     booting = SessionStatus(SessionState.PROVISIONING, False, "provisioning", started_at=now)
     stopping = SessionStatus(SessionState.STOPPING, False, "stopping", started_at=started)
-    steps = (PhaseStep(PlayPhase.PREFLIGHT, mono - 40, mono - 38), PhaseStep(PlayPhase.BOOTING, mono - 38))
+    steps = (
+        PhaseStep(PlayPhase.PREFLIGHT, mono - 40, mono - 38),
+        PhaseStep(PlayPhase.BOOTING, mono - 38),
+    )
     cases = [
         (
             "idle",
@@ -62,7 +65,9 @@ def test_every_state_has_its_icon_tooltip_and_menu(rig: UiRig) -> None:
             "grace",
             {
                 "session": running,
-                "play": PlayProgress(PlayPhase.GRACE, steps, grace_deadline=now + timedelta(minutes=4, seconds=59)),
+                "play": PlayProgress(
+                    PlayPhase.GRACE, steps, grace_deadline=now + timedelta(minutes=4, seconds=59)
+                ),
             },
             TrayStatus.READY,
             ["Stream ended · stops in 4:5"],
@@ -94,7 +99,10 @@ def test_every_state_has_its_icon_tooltip_and_menu(rig: UiRig) -> None:
         ),
         (
             "too little to start",
-            {"credits": replace(base.credits, balance=Decimal("5000.00")), "attention": Attention.LOW},
+            {
+                "credits": replace(base.credits, balance=Decimal("5000.00")),
+                "attention": Attention.LOW,
+            },
             TrayStatus.IDLE,
             ["Balance Rp 5,000 · about 10 min of play · Rp 7,500 needed to start"],
             {"Play (top up first)": False, "Top up > Other amount…": True},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QWidget
@@ -87,4 +88,5 @@ async def finished(dialog: QDialog) -> int:
     try:
         return await future
     finally:
-        dialog.finished.disconnect(done)
+        with contextlib.suppress(RuntimeError):  # the dialog may be gone already
+            dialog.finished.disconnect(done)

@@ -1,0 +1,181 @@
+"""The guards around the tray: no tray, one instance, wake-ups, notification
+levels and fallbacks, languages, errors, the log folder and the debug info."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtWidgets import QApplication, QPushButton
+
+from pawpado_desktop.clock import ScaledClock
+from pawpado_desktop.config import LocalSettings, config_dir, log_dir
+from pawpado_desktop.core.notices import NoticeKind
+from pawpado_desktop.ui.shell import ShellOptions
+from pawpado_desktop.ui.single_instance import SingleInstance, instance_name
+from pawpado_desktop.ui.view_model import Act
+from pawpado_desktop.ui.windows.notice import NoticeWindow
+from pawpado_desktop.ui.windows.status import StatusWindow
+from tests.ui.conftest import UiRig
+from tests.ui.dbus_fakes import PrivateBus
+
+
+def test_without_a_tray_a_window_offers_the_same_actions(rig: UiRig) -> None:
+    # The offscreen platform has no system tray, like stock GNOME.
+    rig.until(lambda: rig.app.no_tray, timeout=5, what="the app to give up on the tray")
+    window = rig.app.status_window
+    assert isinstance(window, StatusWindow) and window.isVisible()
+    assert window.buttons["play"].isEnabled()
+    assert "Balance Rp 100,000" in window.info["balance"].text()
+    window.buttons["play"].click()
+    rig.until(lambda: rig.state.play.phase.is_running, what="Play from the window")
+    rig.choose(Act.CANCEL)
+    rig.until(lambda: not rig.core.playing, what="the cancel")
+    # Closing the window is quitting (nothing else would show the app): no session runs.
+    rig.until(lambda: rig.sim.control.session()["state"] == "stopped", what="the stop")
+    window.close()
+    rig.run(rig.task, timeout=30)
+
+
+def test_a_second_launch_brings_the_first_forward(rig: UiRig) -> None:
+    folder = config_dir()
+    first = SingleInstance(instance_name(folder, demo=False), folder)
+    assert first.acquire()
+    first.activated.connect(rig.app.bring_forward)
+    try:
+        if rig.app.status_window is not None:
+            rig.app.status_window.hide()
+        second = SingleInstance(instance_name(folder, demo=False), folder)
+        assert not second.acquire()
+        # A real second process: it finds the first, asks it to show itself and exits.
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pawpado_desktop"],
+            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        rig.until(lambda: process.poll() is not None, timeout=30, what="the second launch to end")
+        assert process.stderr is not None
+        said = process.stderr.read()
+        assert process.returncode == 0, said
+        assert "already running" in said
+        rig.until(
+            lambda: rig.app.status_window is not None and rig.app.status_window.isVisible(),
+            what="the status window to come forward",
+        )
+        # The demo runs beside the real app: a different instance.
+        assert instance_name(folder, demo=True) != instance_name(folder, demo=False)
+    finally:
+        first.release()
+
+
+class TestWake:
+    @pytest.fixture
+    def sim_clock(self) -> ScaledClock:
+        return ScaledClock(1.0)  # idle polls a minute apart: any poll now is the wake's
+
+    def test_waking_from_sleep_refreshes_at_once(self, rig: UiRig) -> None:
+        rig.until(lambda: rig.app.wake is not None and rig.app.wake._bus.is_open, what="logind")
+        rig.settle(0.3)
+        polls = rig.core.poller.polls["session"]
+        assert rig.notifyd is not None
+        rig.notifyd.wake_up()
+        rig.until(lambda: rig.core.poller.polls["session"] > polls, timeout=10, what="a refresh")
+        assert rig.app.wake.wakes == 1
+
+
+class TestImportantOnly:
+    @pytest.fixture
+    def local_settings(self) -> LocalSettings:
+        return LocalSettings(notification_level="important")
+
+    def test_only_important_notices_are_shown(self, rig: UiRig) -> None:
+        rig.core.notices.post(NoticeKind.SESSION_READY, "Your gaming PC is ready", "Launching.")
+        rig.core.notices.post(NoticeKind.LOW_BALANCE, "Balance running low", "About 9 minutes.")
+        assert rig.notifyd is not None
+        rig.until(lambda: "Balance running low" in rig.notifyd.titles(), what="the low balance")
+        low = rig.notifyd.find("Balance running low")
+        assert low is not None and low.actions == {"default": "Open", "topup_custom": "Top up"}
+        assert "Your gaming PC is ready" not in rig.notifyd.titles()
+
+
+class TestNoNotificationDaemon:
+    @pytest.fixture
+    def empty_bus(self) -> Iterator[PrivateBus]:
+        """A session bus where nobody owns org.freedesktop.Notifications."""
+        bus = PrivateBus()
+        try:
+            yield bus
+        finally:
+            bus.stop()
+
+    @pytest.fixture
+    def shell_options(self, empty_bus: PrivateBus) -> ShellOptions:
+        return ShellOptions(
+            tray_wait_s=0.3, tray_check_ms=100, notifications_bus=empty_bus.address, system_bus=None
+        )
+
+    def test_notices_with_buttons_fall_back_to_a_window(self, rig: UiRig) -> None:
+        from pawpado_desktop.ui.windows.topup import TopupDialog
+
+        rig.core.notices.post(NoticeKind.LOW_BALANCE, "Balance running low", "About 9 minutes.")
+        rig.until(lambda: _shown(NoticeWindow), what="the notice window")
+        assert rig.app.notifier.shown[-1].via == "window"
+        window = _shown(NoticeWindow)[0]
+        top_up = window.findChild(QPushButton, "act:topup_custom")
+        assert top_up is not None and top_up.text() == "Top up"
+        top_up.click()
+        rig.until(lambda: _shown(TopupDialog), what="the top-up dialog")
+
+
+def _shown(kind: type) -> list:  # type: ignore[type-arg]
+    return [w for w in QApplication.topLevelWidgets() if isinstance(w, kind) and w.isVisible()]
+
+
+class TestIndonesian:
+    @pytest.fixture
+    def local_settings(self) -> LocalSettings:
+        return LocalSettings(language="id")
+
+    def test_menu_and_money_in_indonesian(self, rig: UiRig) -> None:
+        items = dict(rig.menu_items())
+        assert items.get("Main") is True
+        assert "Saldo Rp 100.000 · sekitar 3 j 20 mnt bermain" in items
+        assert "Isi saldo > 1 jam bermain · Rp 30.000" in items
+        assert "Keluar" in items
+        assert "Siap bermain" in rig.app.tray.icon.toolTip()
+
+
+def test_unexpected_errors_are_logged_and_shown_without_a_traceback(
+    rig: UiRig, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken() -> None:
+        raise ValueError("internal detail")
+
+    rig.app.tasks.spawn(broken())
+    rig.until(
+        lambda: rig.app._error_box is not None and rig.app._error_box.isVisible(),
+        what="the error box",
+    )
+    box = rig.app._error_box
+    assert box is not None
+    assert box.text() == "Something went wrong"
+    assert "Traceback" not in box.informativeText()
+    assert "internal detail" not in box.informativeText()
+    logged = [r for r in caplog.records if r.exc_info and "internal detail" in str(r.exc_info[1])]
+    assert logged, "the traceback goes to the log"
+
+
+def test_log_folder_and_redacted_debug_info(rig: UiRig) -> None:
+    rig.choose(Act.OPEN_LOGS)
+    assert rig.opened_paths == [log_dir()]
+    rig.choose(Act.COPY_DEBUG)
+    text = QApplication.clipboard().text()
+    assert "Session: stopped" in text and "Balance: 100000.00 IDR" in text
+    assert "gamer@example.com" not in text and "g***@example.com" in text
+    assert "eyJ" not in text  # no token (JWTs start so)
+    rig.until(lambda: "Debug info copied" in rig.notifyd.titles(), what="the confirmation")
