@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pawpado_desktop.errors import ConfigError
+from pawpado_desktop.errors import ConfigError, SaveFailed
 
 APP_NAME = "pawpado-desktop"
 DEFAULT_BASE_URL = "https://pawpado.com"
@@ -195,4 +195,12 @@ class LocalSettings:
 
     def save(self, directory: Path | None = None) -> None:
         self.validate()
-        write_json((directory or config_dir()) / "settings.json", asdict(self))
+        folder = directory or config_dir()
+        try:
+            write_json(folder / "settings.json", asdict(self))
+        except OSError as exc:
+            raise SaveFailed(
+                f"Your settings could not be saved ({exc.strerror or type(exc).__name__}); the "
+                f"previous ones are kept. Free some disk space, or check that {folder} "
+                "belongs to you, then save again."
+            ) from None

@@ -50,6 +50,12 @@ class ConfigError(PawpadoError):
     exit_code = ExitCode.USAGE
 
 
+class SaveFailed(PawpadoError):
+    """A file of the app's own could not be written (a full disk, a read-only folder)."""
+
+    title = "Could not save"
+
+
 class CancelledByUser(PawpadoError):
     title = "Cancelled"
     exit_code = ExitCode.CANCELLED
