@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pawpado_desktop.config import config_dir, read_json, write_json
+from pawpado_desktop.tailscale.errors import TailscaleError
 
 STATE_FILE = "tailscale-join.json"
 _VERSION = 1
@@ -65,7 +66,17 @@ class JoinStateStore:
         return record
 
     def save(self, record: JoinRecord) -> None:
-        write_json(self.path, {"version": _VERSION, **asdict(record)})
+        try:
+            write_json(self.path, {"version": _VERSION, **asdict(record)})
+        except OSError as exc:
+            # Without this record a crash could leave the user on the game profile.
+            raise TailscaleError(
+                "Pawpado could not write down how to put your Tailscale back "
+                f"({exc.strerror or type(exc).__name__}), so it does not join the game "
+                f"network. Free some disk space (or check that {self.path.parent} belongs "
+                "to you), then press Play again.",
+                title="Could not join the game network",
+            ) from None
 
     def clear(self) -> None:
         self.path.unlink(missing_ok=True)
