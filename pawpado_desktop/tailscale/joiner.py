@@ -28,6 +28,7 @@ from pawpado_desktop.clock import SYSTEM_CLOCK, Clock
 from pawpado_desktop.tailscale.client import IpnBus, LocalClient, connect_default
 from pawpado_desktop.tailscale.endpoint import platform_family
 from pawpado_desktop.tailscale.errors import (
+    TailscaleError,
     TailscaleJoinFailed,
     TailscaleKeyRejected,
     TailscaleOperatorLimit,
@@ -123,8 +124,9 @@ class TailnetJoiner:
                 return await self._join_recorded(
                     record, auth_key, control_url, instance_ip, deadline_s
                 )
-            except BaseException:
-                await self._rollback(record)
+            except BaseException as error:
+                if not await self._rollback(record) and isinstance(error, TailscaleError):
+                    _admit_not_restored(error)
                 raise
 
     async def leave(self) -> None:
@@ -351,7 +353,7 @@ class TailnetJoiner:
 
     # -- restoring -------------------------------------------------------------
 
-    async def _rollback(self, record: JoinRecord) -> None:
+    async def _rollback(self, record: JoinRecord) -> bool:
         """Undo a failed or cancelled join; if even that fails, the state file stays."""
         try:
             await self._restore(record)
@@ -360,6 +362,8 @@ class TailnetJoiner:
                 "Could not restore your Tailscale profile yet (%s); will retry at the next start",
                 type(error).__name__,
             )
+            return False
+        return True
 
     async def _restore(self, record: JoinRecord | None) -> None:
         if record is None:
@@ -423,6 +427,20 @@ class TailnetJoiner:
             if status.backend_state not in (BackendState.NO_STATE, BackendState.STARTING):
                 return
             await self.clock.sleep(SETTLE_POLL_S)
+
+
+_RESTORED_CLAIM = re.compile(r"[Yy]our (own )?Tailscale profile is back as it was\.")
+_NOT_RESTORED = (
+    "Your own Tailscale profile could not be put back yet (Tailscale is not answering); "
+    "Pawpado puts it back once Tailscale runs again, when the app next starts or you press "
+    "Play."
+)
+
+
+def _admit_not_restored(error: TailscaleError) -> None:
+    """The join errors say the user's profile is back; when the rollback failed it is not."""
+    error.message = _RESTORED_CLAIM.sub(_NOT_RESTORED, error.message)
+    error.args = (error.message,)
 
 
 def _login_name() -> str:
