@@ -16,7 +16,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pawpado_desktop.api.client import PawpadoClient
@@ -35,6 +35,7 @@ from pawpado_desktop.clock import Clock
 from pawpado_desktop.config import LocalSettings
 from pawpado_desktop.core.budget import format_money
 from pawpado_desktop.core.notices import NoticeBoard, NoticeKind
+from pawpado_desktop.core.polling import MAX_NAP_S
 from pawpado_desktop.core.ports import Streamer, StreamHandle, Tailnet
 from pawpado_desktop.core.state import PhaseStep, PlayPhase, PlayProgress, StateStore
 from pawpado_desktop.errors import CancelledByUser, NotSignedIn, PawpadoError
@@ -383,7 +384,7 @@ class PlayPipeline:
         )
         c = self.controls  # a choice made while streaming (e.g. Stop now) counts here too
         waiters = [asyncio.ensure_future(e.wait()) for e in (c.keep, c.stop_now, c.reconnect)]
-        timer = asyncio.ensure_future(self.clock.sleep(minutes * 60))
+        timer = asyncio.ensure_future(self._until(deadline))
         try:
             await asyncio.wait([*waiters, timer], return_when=asyncio.FIRST_COMPLETED)
         finally:
@@ -395,6 +396,12 @@ class PlayPipeline:
         if c.keep.is_set():
             self._started_by_us = False  # the user takes it over
         return False
+
+    async def _until(self, deadline: datetime) -> None:
+        """Sleep until a wall-clock moment. The computer's sleep stops monotonic time
+        but not billing, so naps are short and the deadline is looked at after each."""
+        while (left := (deadline - self.clock.now()).total_seconds()) > 0:
+            await self.clock.sleep(min(left, MAX_NAP_S))
 
     async def _finish(self, options: PlayOptions) -> PlayPhase:
         keep = options.keep_running or self.controls.keep.is_set()
