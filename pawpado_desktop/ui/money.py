@@ -1,7 +1,9 @@
 """Money and durations as the user reads them, with QLocale's digit grouping.
 
-Amounts stay Decimal: only the whole part goes through QLocale (as an integer)
-for its group separators, so no amount ever passes through a binary float.
+Money is written the way its currency's home locale writes it (Rp 60.000 for
+rupiah, in every UI language, as on receipts and the checkout page); other
+currencies follow the UI's locale. Amounts stay Decimal: QLocale gives the separators,
+never a conversion, so no amount passes through a binary float.
 """
 
 from __future__ import annotations
@@ -16,6 +18,12 @@ from pawpado_desktop.ui.i18n import tr
 # Currencies shown without minor units, and the symbols people expect.
 WHOLE_UNITS = frozenset({"IDR", "JPY", "KRW", "VND"})
 SYMBOLS = {"IDR": "Rp", "USD": "US$", "EUR": "€", "SGD": "S$", "MYR": "RM", "AUD": "A$"}
+HOME_LOCALES = {
+    "IDR": (QLocale.Language.Indonesian, QLocale.Country.Indonesia),
+    "USD": (QLocale.Language.English, QLocale.Country.UnitedStates),
+    "SGD": (QLocale.Language.English, QLocale.Country.Singapore),
+    "MYR": (QLocale.Language.Malay, QLocale.Country.Malaysia),
+}
 
 
 def locale_for(language: str) -> QLocale:
@@ -36,10 +44,12 @@ class MoneyFormat:
         rounded = amount.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
         sign = "-" if rounded < 0 else ""
         whole = int(abs(rounded))
-        text = self.locale.toString(whole)
+        home = HOME_LOCALES.get(currency)
+        locale = QLocale(*home) if home else self.locale
+        text = f"{whole:,}".replace(",", locale.groupSeparator())  # any size, no float
         if digits:
             fraction = abs(rounded) - whole
-            text += self.locale.decimalPoint() + f"{fraction:.{digits}f}".split(".")[1]
+            text += locale.decimalPoint() + f"{fraction:.{digits}f}".split(".")[1]
         return f"{sign}{SYMBOLS.get(currency, currency)} {text}"
 
     def time_of_day(self, moment: datetime) -> str:

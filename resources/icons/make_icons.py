@@ -57,8 +57,10 @@ def state_icon(form: str, state: str) -> str:
     hollow = state == "signed-out"
     if hollow:  # signed out: an outline of the paw, nothing inside
         paw = f'<g fill="none" stroke="{glyph}" stroke-width="3.2">{PAW}</g>'
-    else:
+    elif form == "template":
         paw = f'<g fill="{glyph}">{PAW}</g>'
+    else:  # a thin contrasting rim keeps the glyph visible on a panel of the "wrong" colour
+        paw = f'<g fill="{glyph}" stroke="{HALO[form]}" stroke-width="1.4">{PAW}</g>'
     if state not in SYMBOLS:
         return svg(paw)
     symbol = SYMBOLS[state]

@@ -146,7 +146,7 @@ def test_top_up_from_the_menu_is_credited(rig: UiRig) -> None:
     assert paid.status_code == 200
     rig.until(lambda: "Top-up credited" in rig.notifyd.titles(), timeout=30, what="the credit")
     assert rig.state.credits.balance == before + 30000
-    assert "Rp 130,000" in rig.app.tray.icon.toolTip()
+    assert "Rp 130.000" in rig.app.tray.icon.toolTip()
 
 
 def test_custom_top_up_amount(rig: UiRig) -> None:
@@ -157,10 +157,10 @@ def test_custom_top_up_amount(rig: UiRig) -> None:
     assert isinstance(dialog, TopupDialog)
     dialog.amount_edit.setText("5000")
     assert not dialog.pay.isEnabled()
-    assert "The smallest top-up is Rp 10,000" in dialog.preview.text()
+    assert "The smallest top-up is Rp 10.000" in dialog.preview.text()
     dialog.amount_edit.setText("50,000")
     assert dialog.pay.isEnabled()
-    assert "Rp 50,000 buys about 1 h 40 min of play" in dialog.preview.text()
+    assert "Rp 50.000 buys about 1 h 40 min of play" in dialog.preview.text()
     dialog.pay.click()
     rig.until(lambda: rig.opened_urls, what="the checkout page")
     assert Decimal(rig.sim.control.checkouts()[-1]["amount"]) == Decimal(50000)

@@ -29,7 +29,7 @@ def test_without_a_tray_a_window_offers_the_same_actions(rig: UiRig) -> None:
     window = rig.app.status_window
     assert isinstance(window, StatusWindow) and window.isVisible()
     assert window.buttons["play"].isEnabled()
-    assert "Balance Rp 100,000" in window.info["balance"].text()
+    assert "Balance Rp 100.000" in window.info["balance"].text()
     window.buttons["play"].click()
     rig.until(lambda: rig.state.play.phase.is_running, what="Play from the window")
     rig.choose(Act.CANCEL)

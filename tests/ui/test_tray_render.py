@@ -40,8 +40,8 @@ def test_every_state_has_its_icon_tooltip_and_menu(rig: UiRig) -> None:
             "idle",
             {},
             TrayStatus.IDLE,
-            ["Ready to play", "Balance Rp 100,000 · about 3 h 20 min of play"],
-            {"Play": True, "Top up > 1 h of play · Rp 30,000": True, "Account > Sign out": True},
+            ["Ready to play", "Balance Rp 100.000 · about 3 h 20 min of play"],
+            {"Play": True, "Top up > 1 h of play · Rp 30.000": True, "Account > Sign out": True},
         ),
         (
             "booting",
@@ -58,7 +58,7 @@ def test_every_state_has_its_icon_tooltip_and_menu(rig: UiRig) -> None:
                 "runs_out_at": now + timedelta(hours=3),
             },
             TrayStatus.READY,
-            ["Streaming", "Running for 12 min · Rp 6,500 so far · runs out at"],
+            ["Streaming", "Running for 12 min · Rp 6.500 so far · runs out at"],
             {"Stop session": True},
         ),
         (
@@ -104,7 +104,7 @@ def test_every_state_has_its_icon_tooltip_and_menu(rig: UiRig) -> None:
                 "attention": Attention.LOW,
             },
             TrayStatus.IDLE,
-            ["Balance Rp 5,000 · about 10 min of play · Rp 7,500 needed to start"],
+            ["Balance Rp 5.000 · about 10 min of play · Rp 7.500 needed to start"],
             {"Play (top up first)": False, "Top up > Other amount…": True},
         ),
         (
@@ -198,12 +198,12 @@ def test_menu_is_rebuilt_when_opened_and_live_while_open(rig: UiRig) -> None:
     rig.run(rig.core.poller.stop())
     store = rig.core.store
     store.update(credits=replace(store.state.credits, balance=Decimal("42000.00")))
-    assert "Balance Rp 42,000 · about 1 h 24 min of play" in dict(rig.menu_items())
+    assert "Balance Rp 42.000 · about 1 h 24 min of play" in dict(rig.menu_items())
     menu = rig.open_menu()
     rebuilds = rig.app.menu_renderer.rebuilds
     store.update(credits=replace(store.state.credits, balance=Decimal("41500.00")))
     rig.until(
-        lambda: any("Rp 41,500" in a.text() for a in menu.actions()),
+        lambda: any("Rp 41.500" in a.text() for a in menu.actions()),
         timeout=5,
         what="the open menu to show the new balance",
     )

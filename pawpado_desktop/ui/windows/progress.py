@@ -12,6 +12,7 @@ from pawpado_desktop.core.state import AppState, PlayPhase
 from pawpado_desktop.ui.i18n import tr
 from pawpado_desktop.ui.money import MoneyFormat
 from pawpado_desktop.ui.view_model import (
+    Act,
     Entry,
     balance_line,
     cost_line,
@@ -63,7 +64,8 @@ class ProgressWindow(QWidget):
         self.detail.setVisible(bool(detail))
         money = [line for line in (cost_line(state, now, fmt), balance_line(state, fmt)) if line]
         self.money.setText("\n".join(money))
-        self._render_buttons(primary_actions(state, playing=playing) if playing else [])
+        actions = primary_actions(state, playing=playing) if playing else []
+        self._render_buttons([e for e in actions if e.act is not Act.PROGRESS])  # shown already
 
     def _render_steps(self, state: AppState, mono: float, fmt: MoneyFormat) -> None:
         while self.steps.count():
