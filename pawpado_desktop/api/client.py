@@ -250,7 +250,7 @@ def _parse_json(raw: bytes) -> Any:
         return _NO_BODY
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than Python recurses
         return _NOT_JSON
 
 

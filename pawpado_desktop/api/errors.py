@@ -8,6 +8,7 @@ carrying the server's message. Bodies that are not the promised JSON become
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -156,7 +157,7 @@ def parse_retry_after(headers: Mapping[str, str]) -> float | None:
         value = float(raw.strip())
     except ValueError:
         return None
-    return value if value >= 0 else None
+    return value if 0 <= value < math.inf else None  # not "inf", not "nan"
 
 
 def api_error(status: int, body: Any, headers: Mapping[str, str]) -> PawpadoError:

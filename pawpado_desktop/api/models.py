@@ -7,6 +7,7 @@ timezone-aware. A missing or mistyped required field raises `ProtocolError`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -38,6 +39,11 @@ def _opt(raw: JsonObject, key: str, kind: type, what: str) -> Any:
     return _get(raw, key, kind, what)
 
 
+# Amounts the app computes with: far beyond any wallet or price, yet small enough
+# that balance / rate keeps to Decimal's 28 digits (exponents of the leading digit).
+_AMOUNT_EXPONENTS = range(-6, 15)
+
+
 def parse_decimal(value: str, what: str) -> Decimal:
     try:
         amount = Decimal(value)
@@ -47,17 +53,23 @@ def parse_decimal(value: str, what: str) -> Decimal:
         ) from None
     if not amount.is_finite():
         raise ProtocolError(f"Pawpado sent an amount that is not a number in its {what} answer.")
+    if amount and amount.adjusted() not in _AMOUNT_EXPONENTS:
+        raise ProtocolError(
+            f"Pawpado sent an amount out of any real range in its {what} answer. "
+            "Check for an app update."
+        )
     return amount
 
 
 def parse_time(value: str, what: str) -> datetime:
+    """An aware UTC datetime (so that any two can be subtracted)."""
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
+        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):  # not a date, or out of range once made UTC
         raise ProtocolError(
             f"Pawpado sent a time that is not a date in its {what} answer."
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _money(raw: JsonObject, key: str, what: str) -> Decimal:
@@ -74,7 +86,15 @@ def _opt_time(raw: JsonObject, key: str, what: str) -> datetime | None:
 
 
 def _number(raw: JsonObject, key: str, what: str) -> float:
-    return float(_get(raw, key, (int, float), what))
+    try:
+        number = float(_get(raw, key, (int, float), what))
+    except OverflowError:  # an integer beyond any float
+        number = math.inf
+    if not math.isfinite(number):
+        raise ProtocolError(
+            f"Pawpado's {what} answer has no valid `{key}`. Check for an app update."
+        )
+    return number
 
 
 class SessionState(StrEnum):
