@@ -16,6 +16,7 @@ from pawpado_desktop.core.state import Attention
 EXTRA_ALERT_MINUTES = (10, 5)  # always warn again at these, whatever the account says
 MINIMUM_TOPUP = Decimal(10000)  # the contract's minimum, in IDR
 TOPUP_HOURS = (1, 3, 10)
+NEVER_MINUTES = Decimal(100 * 365 * 24 * 60)  # a balance that lasts a century
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,8 @@ def runs_out_at(credits: Credits, now: datetime) -> datetime | None:
     if credits.rate_per_minute <= 0:
         return None
     minutes = max(Decimal(0), credits.balance / credits.rate_per_minute)
+    if minutes > NEVER_MINUTES:
+        return None  # no countdown to show (and no datetime that far away)
     return now + timedelta(seconds=float(minutes * 60))
 
 
