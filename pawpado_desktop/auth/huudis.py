@@ -245,6 +245,6 @@ class HuudisClient:
 def _json_object(response: httpx.Response) -> dict[str, Any] | None:
     try:
         value = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to read
         return None
     return value if isinstance(value, dict) else None

@@ -8,7 +8,6 @@ laptop that slept past the deadline still sees it as expired.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,6 +21,9 @@ DEFAULT_LIFETIME = 300.0
 MAX_REFRESH_MARGIN = 300.0
 MARGIN_FRACTION = 0.2
 STORED_FORMAT = 1
+# Longer than any token or device-code lifetime; beyond it a value is nonsense
+# (and too far away for a datetime).
+MAX_SECONDS = 365 * 24 * 3600.0
 
 
 class TokenResponseError(ValueError):
@@ -29,7 +31,7 @@ class TokenResponseError(ValueError):
 
 
 def parse_seconds(value: Any, default: float) -> float:
-    """A positive number of seconds from a JSON int, float or numeric string."""
+    """A positive number of seconds (up to a year) from a JSON int, float or numeric string."""
     if isinstance(value, bool):
         return default
     if isinstance(value, str):
@@ -37,7 +39,7 @@ def parse_seconds(value: Any, default: float) -> float:
             value = float(value.strip())
         except ValueError:
             return default
-    if isinstance(value, int | float) and math.isfinite(value) and value > 0:
+    if isinstance(value, int | float) and 0 < value <= MAX_SECONDS:
         return float(value)
     return default
 
@@ -104,7 +106,7 @@ class TokenSet:
             access, refresh = raw["access_token"], raw["refresh_token"]
             expires_at = datetime.fromisoformat(raw["expires_at"])
             refresh_at = datetime.fromisoformat(raw["refresh_at"])
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             return None
         if not isinstance(access, str) or not (refresh is None or isinstance(refresh, str)):
             return None
