@@ -42,13 +42,17 @@ def is_loopback_host(host: str) -> bool:
 
 def checked_url(url: str, *, what: str, env_name: str) -> str:
     """Return `url` without a trailing slash if it may carry a bearer token."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        host = None
+    if not host or parts.scheme not in ("http", "https"):
         raise ConfigError(
             f"The {what} address {url!r} is not a web address. "
             f"Set {env_name} to an https:// URL, or unset it to use the default."
         )
-    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+    if parts.scheme == "http" and not is_loopback_host(host):
         raise ConfigError(
             f"The {what} address {url!r} uses plain http to a remote host, which would "
             f"send your sign-in token unencrypted. Use https://, or http:// only to "
@@ -132,7 +136,7 @@ def read_json(path: Path) -> Any:
     """The parsed file, or None when it is missing or unreadable as JSON."""
     try:
         return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: nested too deep
         return None
 
 
