@@ -59,7 +59,7 @@ def error_text(body: bytes) -> str:
     text = body.decode("utf-8", errors="replace").strip()
     try:
         parsed = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # plain text, or JSON nested too deep to read
         return text[:_MAX_ERROR_CHARS]
     if isinstance(parsed, dict):
         for key, value in parsed.items():
