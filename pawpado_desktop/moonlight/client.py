@@ -80,8 +80,8 @@ def check_address(address: str) -> str:
     else:
         if address.count(":") == 1:
             host, port = address.split(":")
-        valid_host = bool(_HOST_RE.match(host)) and not host.startswith("-")
-    if not valid_host or (port and not (port.isdigit() and 0 < int(port) < 65536)):
+        valid_host = bool(_HOST_RE.fullmatch(host)) and not host.startswith("-")
+    if not valid_host or (port and not _is_port(port)):
         raise BadAddress(
             f"{address!r} is not an address Moonlight can connect to. Try Play again; if it "
             "keeps happening, contact Pawpado support."
@@ -345,6 +345,11 @@ def _unreachable(address: str) -> HostUnreachable:
 
 def _first_line(text: str) -> str:
     return next((line.strip() for line in text.splitlines() if line.strip()), "")
+
+
+def _is_port(text: str) -> bool:
+    # isdigit() alone accepts "²" and numbers too long for int().
+    return text.isascii() and text.isdigit() and len(text) <= 5 and 0 < int(text) < 65536
 
 
 def _is_ip(text: str) -> bool:

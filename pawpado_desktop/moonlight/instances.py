@@ -42,16 +42,21 @@ def parse_ps(output: str) -> list[RunningMoonlight]:
     for line in output.splitlines():
         pid_text, _, command = line.strip().partition(" ")
         name = PurePosixPath(command.strip()).name
-        if pid_text.isdigit() and is_moonlight_name(name):
+        if _is_pid(pid_text) and is_moonlight_name(name):
             found.append(RunningMoonlight(int(pid_text), name))
     return found
+
+
+def _is_pid(text: str) -> bool:
+    # isdigit() alone accepts "²" and numbers too long for int().
+    return text.isascii() and text.isdigit() and len(text) <= 10
 
 
 def parse_tasklist(output: str) -> list[RunningMoonlight]:
     """CSV rows of `tasklist /FO CSV /NH`: "Image Name","PID",..."""
     found = []
     for row in csv.reader(io.StringIO(output)):
-        if len(row) >= 2 and row[1].isdigit():
+        if len(row) >= 2 and _is_pid(row[1]):
             name = PureWindowsPath(row[0]).name
             if is_moonlight_name(name):
                 found.append(RunningMoonlight(int(row[1]), name))

@@ -19,7 +19,8 @@ from pawpado_desktop.moonlight.errors import INSTALL_URL, MoonlightUnusable
 from pawpado_desktop.moonlight.locate import InstallKind, MoonlightExecutable
 from pawpado_desktop.moonlight.process import run_captured
 
-_VERSION_RE = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
+# ASCII digits, a sane number of them: int() refuses more than 4300 digits.
+_VERSION_RE = re.compile(r"(?<![0-9])([0-9]{1,9})\.([0-9]{1,9})(?:\.([0-9]{1,9}))?")
 
 
 class MoonlightVersion(NamedTuple):
