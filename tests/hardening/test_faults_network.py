@@ -205,7 +205,8 @@ async def test_429_on_a_write_mid_play_fails_clearly_and_stops(hrig: PlayRig) ->
 
 
 async def test_garbage_answers_while_booting_are_ridden_out(hrig: PlayRig) -> None:
-    """HTML, empty, truncated and 10 MB answers to the polls: each a passing problem."""
+    """HTML, empty, truncated, 10 MB and deeply nested answers to the polls: each a
+    passing problem."""
     control = hrig.sim.control
     garbage = [
         FaultResponse(502, b"<html><body>Bad gateway</body></html>"),
@@ -213,6 +214,7 @@ async def test_garbage_answers_while_booting_are_ridden_out(hrig: PlayRig) -> No
         FaultResponse(200, b'{"state": "running", "rea', content_type="application/json"),
         FaultResponse(200, b"<html>captive portal login</html>"),
         FaultResponse(200, b"[" * (10 << 20), content_type="application/json"),
+        FaultResponse(200, b"[" * 500_000, content_type="application/json"),  # deep, not big
     ]
 
     def answer_with_garbage() -> None:
