@@ -157,9 +157,21 @@ def main(measure: Measure, argv: list[str] | None = None) -> int:
     options, json_path = parse_args(argv, (inspect.getmodule(measure) or sys).__doc__ or "")
     quiet_simulator()
     ensure_bytecode()
+    load_before = os.getloadavg()[0]
     with sealed_environment():
         result = measure(options)
         figures = result if isinstance(result, list) else asyncio.run(result)
+    spec = getattr(inspect.getmodule(measure), "__spec__", None)
+    name = getattr(spec, "name", "?").rsplit(".", 1)[-1]
+    figures.append(
+        Figure(
+            "machine load (1-minute load average, before and after; 2 cores)",
+            name,
+            "",
+            [load_before, os.getloadavg()[0]],
+            note="" if max(load_before, os.getloadavg()[0]) < 1.5 else "busy: timings are noisy",
+        )
+    )
     print_table(figures)
     if json_path is not None:
         save(figures, json_path)

@@ -4,12 +4,14 @@ The measured span is the user's wait: from Play pressed to the `moonlight stream
 process spawned. Both modes run on the same world, alternating, after a warm-up
 Play that pairs Moonlight, so only the order of the tailnet join differs.
 
-Time is compressed: the simulator and the core share a ScaledClock, and the
-fake tailscaled's login takes the modelled join time divided by the same speed.
-What runs on real time (HTTP and LocalAPI round trips, the fake Moonlight's
-process start) is therefore SPEED times heavier than in reality, which makes
-the boot a smaller share of the span and the measured gain a slight
-*underestimate*; the gain in seconds is the join time either way.
+Time is compressed 5x: the simulator and the core share a ScaledClock, and
+the fake tailscaled's login takes the modelled join time divided by the same
+speed. Times are reported in the seconds they stand for (real x SPEED), so
+what runs on real time (HTTP and LocalAPI round trips, the fake Moonlight's
+process start) weighs SPEED times more than it would, in both modes alike;
+its jitter, not a bias, is the noise in the gain. The production boot's fast
+end (20+30+5 s) is used: the shorter the boot, the larger the share the join
+could save, so this is the case most favourable to the 15 % target.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from pawpado_desktop.clock import ScaledClock
 from pawpado_desktop.core.play import PlayOptions
 
 GROUP = "pipelined vs sequential Play (ScaledClock)"
-SPEED = 10.0
+SPEED = 5.0
 JOIN_MODEL_S = 3.0  # a Tailscale auth-key login: register, netmap, first path
 
 
@@ -42,7 +44,6 @@ class Profile:
         return self.provisioning + self.starting + self.ready_delay
 
 
-TYPICAL = Profile("typical boot 40+60+15 s", 40.0, 60.0, 15.0)
 FAST = Profile("fast boot 20+30+5 s", 20.0, 30.0, 5.0)
 
 
@@ -56,6 +57,7 @@ async def time_to_stream(rig: Rig, pipelined: bool) -> float:
 
 
 async def compare(profile: Profile, runs: int) -> list[Figure]:
+    """`runs` Plays per mode, alternating which goes first."""
     config = bench_config(
         provisioning_seconds=profile.provisioning,
         starting_seconds=profile.starting,
@@ -71,6 +73,7 @@ async def compare(profile: Profile, runs: int) -> list[Figure]:
         pipelined: list[float] = []
         for i in range(runs):
             for mode in (True, False) if i % 2 else (False, True):
+                rig.fresh_minute()
                 (pipelined if mode else sequential).append(await time_to_stream(rig, mode))
     finally:
         await rig.close()
@@ -97,13 +100,9 @@ async def compare(profile: Profile, runs: int) -> list[Figure]:
 
 
 async def measure(options: Options) -> list[Figure]:
-    runs = options.count(full=3, quick=2)
-    profiles = (FAST,) if options.quick else (FAST, TYPICAL)
-    figures: list[Figure] = []
-    for profile in profiles:
-        progress(f"pipelining, {profile.name}: {runs} runs per mode at {SPEED:g}x")
-        figures += await compare(profile, runs)
-    return figures
+    runs = options.count(full=3, quick=1)
+    progress(f"pipelining, {FAST.name}: {runs} runs per mode at {SPEED:g}x")
+    return await compare(FAST, runs)
 
 
 if __name__ == "__main__":

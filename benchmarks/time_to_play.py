@@ -12,7 +12,8 @@ Moonlight that is already paired and one that must pair:
   `moonlight stream` (the child has exec'd), and the part after noticing.
 
 Unpaired runs use a fresh world each (new simulator, new Moonlight identity);
-paired runs share one world after a warm-up Play that pairs.
+paired runs share one world after a warm-up Play that pairs. The ready delay
+is spread over the 2 s poll interval so the runs meet every poll offset.
 """
 
 from __future__ import annotations
@@ -111,7 +112,11 @@ async def paired_samples(latency: float, runs: int) -> list[PlaySample]:
     rig = await open_rig(bench_config(), latency_s=latency)
     try:
         await timed_play(rig)  # warm-up: pairs this Moonlight with the host
-        return [await timed_play(rig, delay) for delay in ready_delays(runs)]
+        samples = []
+        for delay in ready_delays(runs):
+            rig.fresh_minute()
+            samples.append(await timed_play(rig, delay))
+        return samples
     finally:
         await rig.close()
 
@@ -176,7 +181,7 @@ def figures_for(
 
 
 async def measure(options: Options) -> list[Figure]:
-    runs = options.count(full=5, quick=2)
+    runs = options.count(full=3, quick=1)
     figures: list[Figure] = []
     for latency in LATENCIES_S:
         progress(f"time-to-play at {latency * 1000:.0f} ms: {runs} paired, {runs} pairing")
