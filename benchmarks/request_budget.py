@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -68,8 +68,11 @@ def per_minute(records: list[RequestRecord], segs: list[Segment]) -> dict[tuple[
     """Samples of requests per minute, per (phase, class)."""
     windows: dict[tuple[str, str], list[float]] = defaultdict(list)
     averages: dict[tuple[str, str], list[float]] = defaultdict(list)
+    paths: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     for seg in segs:
         inside = [r for r in records if seg.start <= r.at < seg.end and r.rate_class]
+        for r in inside:
+            paths[(seg.phase, str(r.rate_class))][f"{r.method} {r.path}"] += 1
         first = math.ceil(seg.start / WINDOW) * WINDOW
         whole = [(w, w + WINDOW) for w in _frange(first, seg.end - WINDOW, WINDOW)]
         for rate_class in LIMITS:
@@ -94,8 +97,17 @@ def per_minute(records: list[RequestRecord], segs: list[Segment]) -> dict[tuple[
                 "/min",
                 samples,
                 Target(limit, f"<= {limit}/min", on="max"),
+                note=_mix(paths[key]),
             )
     return figures
+
+
+def _mix(paths: Counter[str]) -> str:
+    """Which calls make up a busy figure (only worth saying above a few a minute)."""
+    total = sum(paths.values())
+    if total < 20:
+        return ""
+    return ", ".join(f"{path} {100 * n // total}%" for path, n in paths.most_common(3))
 
 
 def _frange(first: float, last: float, step: float) -> list[float]:
