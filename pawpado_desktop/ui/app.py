@@ -87,6 +87,12 @@ def run(args: argparse.Namespace) -> int:
             signal.signal(signum, lambda *_: shell.shutdown_now())
     try:
         with loop:
-            return int(loop.run_until_complete(shell.run()))
+            code = int(loop.run_until_complete(shell.run()))
     finally:
         instance.release()
+    # Everything is closed and saved. Leave without the interpreter's final garbage
+    # collection of Qt objects, which PySide6 can crash in (a refcount bug at exit).
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

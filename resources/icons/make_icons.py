@@ -25,11 +25,7 @@ PAW = (
 # The state mark: a disc in the lower right with a symbol cut into it.
 CX, CY, R = 48.0, 48.0, 14.5
 SYMBOLS = {
-    "starting": (  # three dots: under way
-        "M40.5 48a2.6 2.6 0 1 0 5.2 0a2.6 2.6 0 1 0-5.2 0z"
-        "M45.4 48a2.6 2.6 0 1 0 5.2 0a2.6 2.6 0 1 0-5.2 0z"
-        "M50.3 48a2.6 2.6 0 1 0 5.2 0a2.6 2.6 0 1 0-5.2 0z"
-    ),
+    "starting": "M48 39.5l-8 9h5v7.5h6v-7.5h5z",  # an arrow up: booting
     "ready": "M44 40.5v15l12-7.5z",  # play
     "stopping": "M42.5 42.5h11v11h-11z",  # stop
     "error": "M46 39.5h4v11h-4zM46 53h4v4h-4z",  # exclamation mark

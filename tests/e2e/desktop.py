@@ -111,7 +111,7 @@ def running_desktop(root: Path) -> Iterator[Desktop]:
     desktop = Desktop(root)
     read_end, write_end = os.pipe()
     xvfb = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", SCREEN, "-nolisten", "tcp"],
+        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", SCREEN, "-nolisten", "tcp", "-noreset"],
         pass_fds=(write_end,),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -139,6 +139,11 @@ def running_desktop(root: Path) -> Iterator[Desktop]:
             "XDG_RUNTIME_DIR": str(root / "run"),
             "LANG": "C.UTF-8",
         }
+        ready = time.monotonic() + 15
+        while desktop.run("xdotool", "getdisplaygeometry", check=False) == "":
+            if time.monotonic() > ready:
+                raise AssertionError(f"Xvfb on :{display} does not accept clients")
+            time.sleep(0.1)
         (root / "run").mkdir(mode=0o700, exist_ok=True)
         (root / "home").mkdir(exist_ok=True)
         logger = root / "dunst-log.sh"

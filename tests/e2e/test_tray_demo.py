@@ -151,6 +151,15 @@ def test_demo_sign_in_play_stream_stop_and_top_up(desktop: Desktop, tmp_path: Pa
             "document.getElementById('result').dataset.result === 'approved'"
         )
         wait("the sign-in dialog to close", lambda: not desktop.windows("Sign in"), 30)
+        time.sleep(0.5)
+        demo.click_tray(3)
+        time.sleep(0.8)
+        desktop.screenshot("menu-signed-in")
+        desktop.run("xdotool", "key", "Escape")
+        demo.click_tray(1)  # a left click opens the status window
+        status = desktop.wait_window("Status · Pawpado")
+        time.sleep(0.8)
+        desktop.screenshot("status-window", status)
 
         # Play: the start-progress window, then Moonlight's stream window.
         demo.menu("p")
