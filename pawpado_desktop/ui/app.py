@@ -1,6 +1,6 @@
 """Start the tray: show the icon first, then build the core behind it.
 
-The icon appears before httpx, the auth stack or the simulator are imported, so
+The icon appears before the core, the auth stack or the simulator are built, so
 the user sees the app at once; the rest loads while the event loop runs.
 """
 
@@ -13,10 +13,10 @@ import os
 import signal
 import sys
 import time
-from logging.handlers import RotatingFileHandler
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pawpado_desktop.config import config_dir, log_dir
+from pawpado_desktop.config import config_dir
 
 if TYPE_CHECKING:
     from pawpado_desktop.core.play import Confirm
@@ -24,18 +24,18 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-LOG_FILE = "pawpado-desktop.log"
+BACKGROUND_TRAY_WAIT_S = 120.0
 DEMO_STREAM_WINDOW = "PAWPADO_FAKE_STREAM_WINDOW"
 
 
-def configure_file_logging(verbose: int) -> None:
-    handler = RotatingFileHandler(log_dir() / LOG_FILE, maxBytes=1_000_000, backupCount=3)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(
-        min(root.level or logging.WARNING, logging.DEBUG if verbose > 1 else logging.INFO)
-    )
+def process_age() -> float | None:
+    """Seconds since this process started (Linux), for the start-up figure in the log."""
+    try:
+        stat = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+        return uptime - int(stat[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def core_factory(demo: bool):  # type: ignore[no-untyped-def]
@@ -52,7 +52,6 @@ def core_factory(demo: bool):  # type: ignore[no-untyped-def]
 def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     demo = bool(getattr(args, "demo", False))
-    configure_file_logging(int(getattr(args, "verbose", 0)))
     from PySide6.QtWidgets import QApplication
 
     from pawpado_desktop.ui.single_instance import SingleInstance, instance_name
@@ -75,9 +74,17 @@ def run(args: argparse.Namespace) -> int:
 
     from pawpado_desktop.ui.shell import ShellOptions, TrayApp
 
-    shell = TrayApp(app, core_factory(demo), ShellOptions(demo=demo))
+    options = ShellOptions(demo=demo)
+    if getattr(args, "background", False):  # launched at login: the panel may come late
+        options.tray_wait_s = BACKGROUND_TRAY_WAIT_S
+    shell = TrayApp(app, core_factory(demo), options)
     instance.activated.connect(shell.bring_forward)
-    log.info("tray shown %.3f s after start", time.monotonic() - started)
+    age = process_age()
+    log.info(
+        "tray shown %.3f s after run() (%s after the process started)",
+        time.monotonic() - started,
+        f"{age:.2f} s" if age is not None else "unknown",
+    )
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     for signum in (signal.SIGINT, signal.SIGTERM):

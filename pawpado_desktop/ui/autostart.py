@@ -27,11 +27,11 @@ class AutostartFailed(PawpadoError):
 
 
 def command() -> list[str]:
-    """The absolute command that starts the tray."""
+    """The absolute command that starts the tray quietly (no window unless it must)."""
     script = shutil.which("pawpado-desktop")
     if script:
-        return [str(Path(script).resolve())]
-    return [str(Path(sys.executable).resolve()), "-m", "pawpado_desktop"]
+        return [str(Path(script).resolve()), "--background"]
+    return [str(Path(sys.executable).resolve()), "-m", "pawpado_desktop", "--background"]
 
 
 def _xdg_file() -> Path:

@@ -266,6 +266,7 @@ class TrayApp(QObject):
         finally:
             self.loading = False
             self._render_soon()
+        log.info("ready (%s)", "signed in" if core.store.state.signed_in else "signed out")
         if self.wake is not None:
             self.tasks.spawn(self.wake.start())
 

@@ -179,3 +179,19 @@ def test_log_folder_and_redacted_debug_info(rig: UiRig) -> None:
     assert "gamer@example.com" not in text and "g***@example.com" in text
     assert "eyJ" not in text  # no token (JWTs start so)
     rig.until(lambda: "Debug info copied" in rig.notifyd.titles(), what="the confirmation")
+
+
+def test_launch_at_login_writes_an_autostart_entry_and_checks_it() -> None:
+    from pawpado_desktop.ui import autostart
+
+    entry = autostart._xdg_file()
+    assert str(entry).startswith(os.environ["XDG_CONFIG_HOME"])  # never the real home
+    autostart.apply(True)
+    text = entry.read_text()
+    exec_line = next(line for line in text.splitlines() if line.startswith("Exec="))
+    assert "--background" in exec_line and f"sleep {autostart.DELAY_S}" in exec_line
+    program = autostart.command()[0]
+    assert os.path.isabs(program) and program in exec_line
+    assert autostart.is_enabled()
+    autostart.apply(False)
+    assert not entry.exists() and not autostart.is_enabled()
