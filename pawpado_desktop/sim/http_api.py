@@ -53,7 +53,7 @@ def _parse_json(raw: bytes | None) -> Any:
         return None
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep
         raise validation.invalid("body: not valid JSON") from exc
 
 

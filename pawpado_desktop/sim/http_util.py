@@ -64,5 +64,5 @@ async def read_json(request: Request, *, allow_empty: bool = False) -> Any:
         raise BadBody("The request body is empty; send a JSON object.")
     try:
         return json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep
         raise BadBody("The request body is not valid JSON.") from exc
