@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.report import Figure, print_table, save
+from benchmarks.report import LOAD_GROUP, Figure, print_table, save
 
 PROJECT = Path(__file__).resolve().parents[1]
 # Bytecode lives outside the project and the venv, compiled once and reused, so
@@ -165,7 +165,7 @@ def main(measure: Measure, argv: list[str] | None = None) -> int:
     name = getattr(spec, "name", "?").rsplit(".", 1)[-1]
     figures.append(
         Figure(
-            "machine load (1-minute load average, before and after; 2 cores)",
+            f"{LOAD_GROUP} (1-minute load average before and after; {os.cpu_count()} cores)",
             name,
             "",
             [load_before, os.getloadavg()[0]],

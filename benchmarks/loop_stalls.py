@@ -42,7 +42,6 @@ SLOW_KEYRING = {
 
 def summary(watch: StallWatch) -> dict[str, Any]:
     worst = watch.slowest[0] if watch.slowest else None
-    stack = worst.stack.strip().splitlines() if worst and worst.stack else []
     return {
         "longest_ms": watch.longest * 1000,
         "over": watch.over(STALL_TARGET_S),
@@ -50,7 +49,7 @@ def summary(watch: StallWatch) -> dict[str, Any]:
         "gc_ms": watch.longest_gc * 1000,
         "full_gcs": watch.full_collections,
         "what": worst.what if worst else "",
-        "where": " / ".join(line.strip() for line in stack[-4:]),
+        "where": worst.stack if worst else "",
     }
 
 

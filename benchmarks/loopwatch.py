@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import sys
 import threading
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import Any
 
 _Run = Callable[[asyncio.Handle], None]
@@ -31,7 +32,26 @@ _Run = Callable[[asyncio.Handle], None]
 class Stall:
     seconds: float
     what: str  # the callback, or the task and where its coroutine resumed
-    stack: str  # the loop thread's stack caught mid-callback ("" if none)
+    stack: str  # innermost frames caught mid-callback, newest first ("" if none)
+
+
+def short(path: str) -> str:
+    """A source path without the parts every reader already knows."""
+    if "site-packages/" in path:
+        return path.split("site-packages/", 1)[1]
+    if "/lib/python3." in path:
+        return "stdlib/" + path.split("/lib/python3.", 1)[1].split("/", 1)[-1]
+    return path.removeprefix(os.getcwd() + os.sep)
+
+
+def innermost(frame: FrameType, count: int = 3) -> str:
+    """The innermost frames of a stack that are not the import machinery, newest first."""
+    frames = [
+        f
+        for f in traceback.extract_stack(frame)
+        if not f.filename.startswith("<frozen") and "importlib" not in f.filename
+    ]
+    return " < ".join(f"{short(f.filename)}:{f.lineno} {f.name}" for f in reversed(frames[-count:]))
 
 
 def describe(handle: asyncio.Handle) -> str:
@@ -40,7 +60,7 @@ def describe(handle: asyncio.Handle) -> str:
     if isinstance(task, asyncio.Task):
         coro: Any = task.get_coro()
         frame = getattr(coro, "cr_frame", None)
-        where = f" at {frame.f_code.co_filename}:{frame.f_lineno}" if frame else ""
+        where = f" at {short(frame.f_code.co_filename)}:{frame.f_lineno}" if frame else ""
         return f"task {task.get_name()} ({getattr(coro, '__qualname__', coro)}){where}"
     return repr(callback)[:160]
 
@@ -139,4 +159,4 @@ class StallWatch:
             if time.perf_counter() - since >= self.capture_after_s:
                 frame = sys._current_frames().get(self._loop_thread)
                 if frame is not None and self._running_since == since:
-                    self._caught = "".join(traceback.format_stack(frame, limit=12))
+                    self._caught = innermost(frame)

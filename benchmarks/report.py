@@ -110,14 +110,21 @@ def rows(figures: list[Figure]) -> list[list[str]]:
     return table
 
 
+LOAD_GROUP = "machine load"
 HEADER = ["figure", "unit", "median", "min", "max", "n", "target", "verdict"]
+
+
+def grouped(figures: list[Figure]) -> dict[str, list[Figure]]:
+    """Figures by group, in order of first appearance; the machine's load comes last."""
+    by_group: dict[str, list[Figure]] = {}
+    for f in sorted(figures, key=lambda f: f.group.startswith(LOAD_GROUP)):
+        by_group.setdefault(f.group, []).append(f)
+    return by_group
 
 
 def print_table(figures: list[Figure], out: TextIO = sys.stdout) -> None:
     """Plain-text table, one section per group, notes under each section."""
-    by_group: dict[str, list[Figure]] = {}
-    for f in figures:
-        by_group.setdefault(f.group, []).append(f)
+    by_group = grouped(figures)
     widths = [len(h) for h in HEADER]
     for row in rows(figures):
         widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
@@ -141,13 +148,11 @@ def print_table(figures: list[Figure], out: TextIO = sys.stdout) -> None:
 def markdown(figures: list[Figure]) -> str:
     """The same table as Markdown, for docs/PERFORMANCE.md."""
     lines: list[str] = []
-    by_group: dict[str, list[Figure]] = {}
-    for f in figures:
-        by_group.setdefault(f.group, []).append(f)
-    for group, members in by_group.items():
+    for group, members in grouped(figures).items():
         lines += [f"### {group}", "", "| " + " | ".join(HEADER) + " |"]
         lines.append("|" + "|".join(["---"] + ["--:"] * 5 + ["---", "---"]) + "|")
         lines += ["| " + " | ".join(row) + " |" for row in rows(members)]
+        lines += [""] + [f"- {f.name}: {f.note}" for f in members if f.note]
         lines.append("")
     return "\n".join(lines)
 
