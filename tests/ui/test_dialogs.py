@@ -140,7 +140,7 @@ def test_top_up_from_the_menu_is_credited(rig: UiRig) -> None:
     rig.until(lambda: rig.opened_urls, what="the checkout page")
     checkout = rig.sim.control.checkouts()[-1]
     assert Decimal(checkout["amount"]) == Decimal(30000)
-    assert "Finish the top-up in your browser" in rig.notifyd.titles()
+    rig.until(lambda: "Finish the top-up in your browser" in rig.notifyd.titles(), what="the hint")
     # The user presses Pay on the checkout page.
     paid = httpx.post(rig.opened_urls[-1], data={"action": "pay"}, timeout=10)
     assert paid.status_code == 200

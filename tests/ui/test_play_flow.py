@@ -42,7 +42,9 @@ def start_and_stream(rig: UiRig) -> None:
     rig.until(lambda: phase(rig) is PlayPhase.STREAMING, what="streaming")
     rig.settle(0.1)
     assert rig.app.tray.shown[0] is TrayStatus.READY
-    assert "Your gaming PC is ready" in rig.notifyd.titles()
+    rig.until(
+        lambda: "Your gaming PC is ready" in rig.notifyd.titles(), what="Your gaming PC is ready"
+    )
     # Each phase the user waited through is listed with its time in the window.
     labels = [progress.steps.itemAt(i).widget().text() for i in range(progress.steps.count())]
     assert "Your gaming PC is booting" in labels and "Streaming" in labels
@@ -65,7 +67,7 @@ def test_play_stream_end_then_stop_now_from_the_notification(rig: UiRig) -> None
     rig.until(lambda: phase(rig) is PlayPhase.DONE, what="the Play to finish")
     rig.until(lambda: rig.sim.control.session()["state"] == "stopped", what="the PC to stop")
     rig.until(lambda: rig.app.tray.shown[0] is TrayStatus.IDLE, what="the idle icon")
-    assert "Session stopped" in rig.notifyd.titles()
+    rig.until(lambda: "Session stopped" in rig.notifyd.titles(), what="Session stopped")
 
 
 def test_keep_running_leaves_the_pc_on_and_quit_guard_stops_it(rig: UiRig) -> None:
@@ -82,7 +84,7 @@ def test_keep_running_leaves_the_pc_on_and_quit_guard_stops_it(rig: UiRig) -> No
     assert rig.sim.control.session()["state"] == "running"
     assert rig.app.tray.shown[0] is TrayStatus.READY
     assert {"Reconnect": True, "Stop session": True}.items() <= dict(rig.menu_items()).items()
-    assert "Session kept running" in rig.notifyd.titles()
+    rig.until(lambda: "Session kept running" in rig.notifyd.titles(), what="Session kept running")
 
     # Quit while it bills: the guard asks; Cancel keeps the app.
     rig.choose(Act.QUIT)
@@ -149,3 +151,33 @@ def _guard(rig: UiRig):  # type: ignore[no-untyped-def]
 
     rig.until(visible, timeout=5, what="the quit guard")
     return found[0]
+
+
+def test_cancelling_a_play_on_a_running_session_asks_before_stopping_it(rig: UiRig) -> None:
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    rig.run(rig.core.client.start_session())  # started elsewhere (another device)
+    rig.until(
+        lambda: rig.state.session is not None and rig.state.session.state.is_active,
+        what="the running session",
+    )
+    rig.choose(Act.ATTACH)
+    rig.until(lambda: rig.state.play.phase.is_running, what="the Play to attach")
+    rig.choose(Act.CANCEL)
+
+    def question() -> QMessageBox | None:
+        boxes = [
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, QMessageBox) and w.isVisible() and "already running" in w.text()
+        ]
+        return boxes[0] if boxes else None
+
+    rig.until(question, what="the question")
+    box = question()
+    assert box is not None
+    keep = next(b for b in box.buttons() if b.text() == "No, keep it running")
+    keep.click()
+    rig.until(lambda: phase(rig) is PlayPhase.CANCELLED, what="the cancel")
+    rig.settle(0.3)
+    assert rig.sim.control.session()["state"] in ("provisioning", "starting", "running")
