@@ -39,10 +39,13 @@ from pawpado_desktop.ui.resources import resource
 from pawpado_desktop.ui.tasks import Tasks
 from pawpado_desktop.ui.tray import TrayView
 from pawpado_desktop.ui.view_model import (
+    SEPARATOR,
     Act,
     Entry,
     TrayStatus,
+    action,
     badge,
+    info,
     menu_entries,
     session_active,
     tooltip,
@@ -175,8 +178,6 @@ class TrayApp(QObject):
     def entries(self) -> list[Entry]:
         now, mono = self._now()
         if self.startup_error is not None:
-            from pawpado_desktop.ui.view_model import SEPARATOR, action, info
-
             return [
                 info("problem", f"{tr(self.startup_error.title)}: {self.startup_error.message}"),
                 SEPARATOR,
@@ -611,7 +612,10 @@ class TrayApp(QObject):
             try:
                 dialog.show_saved(await core.client.update_settings(changes))  # type: ignore[arg-type]
             except ValidationFailed as error:
-                dialog.field_error(error.field, error.server_message or error.message)
+                said = error.server_message or error.message
+                if error.field:  # "bitrateKbps: too high" is shown next to Bitrate
+                    said = said.split(":", 1)[1].strip() or said
+                dialog.field_error(error.field, said)
                 return False
             except PawpadoError as error:
                 dialog.field_error(None, error.message)

@@ -42,6 +42,7 @@ def desktop(tmp_path: Path) -> Iterator[Desktop]:
         try:
             yield running
         finally:
+            shutil.rmtree(ARTIFACTS, ignore_errors=True)  # this run's pictures only
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             for shot in running.shots:
                 shutil.copy(shot, ARTIFACTS / shot.name)

@@ -29,6 +29,8 @@ STYLE = f"""
     background: {ACCENT}; border-color: {ACCENT}; color: white; font-weight: 600; }}
 #pawpado QPushButton[role="primary"]:hover {{ background: #8b5cf6; }}
 #pawpado QPushButton[role="danger"] {{ background: #7f1d1d; border-color: #991b1b; color: white; }}
+#pawpado QPushButton[role="primary"]:disabled, #pawpado QPushButton[role="danger"]:disabled {{
+    background: #262a36; border-color: #343a4a; color: #6b7280; font-weight: normal; }}
 #pawpado QLineEdit, #pawpado QSpinBox, #pawpado QComboBox {{
     background: #0f1117; color: #e6e8ef; border: 1px solid #343a4a; border-radius: 6px;
     padding: 4px 6px; }}

@@ -6,6 +6,8 @@ app to come forward, and instead of the tray where the desktop has none.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
@@ -21,7 +23,7 @@ from PySide6.QtWidgets import (
 from pawpado_desktop.ui.i18n import tr
 from pawpado_desktop.ui.icons import app_icon
 from pawpado_desktop.ui.menu import fill
-from pawpado_desktop.ui.view_model import Entry, Kind
+from pawpado_desktop.ui.view_model import Act, Entry, Kind
 from pawpado_desktop.ui.windows.common import button, demo_banner, label, prepare
 
 
@@ -51,6 +53,7 @@ class StatusWindow(QWidget):
         layout.addLayout(self.body)
 
     def show_entries(self, entries: list[Entry]) -> None:
+        entries = _for_window(entries)
         signature = tuple(
             (e.kind, e.name, e.act, e.enabled, e.text if e.kind is not Kind.INFO else "")
             for e in entries
@@ -107,6 +110,19 @@ class StatusWindow(QWidget):
             self.close_requested.emit()
             return
         super().closeEvent(event)
+
+
+def _for_window(entries: list[Entry] | tuple[Entry, ...]) -> list[Entry]:
+    """The menu's entries minus what the window shows by itself (its banner, itself)."""
+    kept = []
+    for entry in entries:
+        if entry.name == "demo" or entry.act is Act.SHOW_WINDOW:
+            continue
+        if entry.kind is Kind.SUBMENU:
+            kept.append(replace(entry, children=tuple(_for_window(entry.children))))
+        else:
+            kept.append(entry)
+    return kept
 
 
 def _clear(layout: QLayout) -> None:
