@@ -260,3 +260,16 @@ def test_a_whole_play_at_debug_level_prints_and_runs_no_secret(cli: Cli) -> None
 
     assert modes["credentials.json"] == 0o600 and modes[STATE_FILE] == 0o600, modes
     assert stat.S_IMODE(credentials.path.parent.stat().st_mode) == 0o700
+
+
+def test_keyring_locked_at_start_up_login_says_to_unlock_it(cli: Cli) -> None:
+    done = cli.run(
+        "login",
+        "--no-browser",
+        PAWPADO_CREDENTIAL_STORE="keyring",
+        PYTHON_KEYRING_BACKEND="tests.hardening.conftest.LockedKeyring",
+    )
+    assert done.returncode == ExitCode.KEYRING, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "keyring is locked" in done.stderr and "Unlock it" in done.stderr
+    assert cli.sim.control.pending_user_codes() == []  # refused before asking for a code
