@@ -7,9 +7,10 @@ alone (`uv run python -m benchmarks.time_to_play`) or under the runner.
 `sealed_environment()` is entered before any app code runs: the config folder,
 HOME and the XDG folders move to a fresh temporary folder, the keyring is the
 `fail` backend unless a benchmark picks another, the credential store is memory,
-proxies are off and D-Bus is out of reach. Python reads and writes its bytecode
-under PYCACHE, compiled once by `ensure_bytecode()`. So nothing a benchmark does can touch
-the user's files, keyring, Tailscale or network: everything talks to loopback.
+proxies are off and neither D-Bus (session or system) is reachable. So nothing
+a benchmark does can touch the user's files, keyring, Tailscale or network:
+everything talks to loopback. Python reads and writes its bytecode under
+PYCACHE, compiled once by `ensure_bytecode()`.
 """
 
 from __future__ import annotations
@@ -95,6 +96,7 @@ def sealed_environment() -> Iterator[Path]:
                 "no_proxy": "127.0.0.1,localhost,::1",
                 "QT_QPA_PLATFORM": "offscreen",
                 "PYTHONPYCACHEPREFIX": str(PYCACHE),
+                "DBUS_SYSTEM_BUS_ADDRESS": f"unix:path={root / 'runtime' / 'no-system-bus'}",
             }
         )
         yield root

@@ -147,6 +147,9 @@ async def one_day(idle_s: float, running_s: float) -> list[Figure]:
         starting_seconds=120.0,
         ready_delay_seconds=30.0,
         stopping_seconds=30.0,
+        # Pairing runs on real time (Moonlight's processes): at 60x the usual two
+        # minutes of PIN life would be two real seconds.
+        pin_lifetime=900.0,
     )
     rig = await open_rig(config, clock=clock, stream_seconds=running_s / SPEED)
     marks: list[tuple[float, str]] = []

@@ -16,6 +16,7 @@ import contextlib
 import os
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -29,7 +30,7 @@ from pawpado_desktop.core.factory import build_core
 from pawpado_desktop.core.play import PlayOptions
 from pawpado_desktop.core.ports import Streamer, StreamHandle
 from pawpado_desktop.core.service import Core
-from pawpado_desktop.core.state import AppState
+from pawpado_desktop.core.state import AppState, Listener
 from pawpado_desktop.sim.config import SimConfig
 from pawpado_desktop.sim.fake_moonlight import read_log
 
@@ -81,17 +82,13 @@ class TimedStreamer:
         self.steps.append(StreamerStep("stream", started, spawned))
         return handle
 
-    def since(self, moment: float) -> list[StreamerStep]:
-        return [s for s in self.steps if s.started >= moment]
-
 
 @dataclass
 class Rig:
     world: DemoWorld
     core: Core
     streamer: TimedStreamer
-    clock: Clock | None
-    _listeners: list[Any] = field(default_factory=list)
+    _listeners: list[Callable[[], None]] = field(default_factory=list)
 
     @property
     def sim(self) -> SimulatorServer:
@@ -103,7 +100,7 @@ class Rig:
         assert self.world.root is not None
         return self.world.root / "moonlight-home"
 
-    def watch(self, listener: Any) -> None:
+    def watch(self, listener: Listener) -> None:
         """Subscribe to the core's state for the rig's lifetime."""
         self._listeners.append(self.core.store.subscribe(listener))
 
@@ -215,17 +212,15 @@ async def open_rig(
     clock: Clock | None = None,
     stream_seconds: float = 0.3,
     latency_s: float = 0.0,
-    env: dict[str, str | None] | None = None,
-    start: bool = True,
 ) -> Rig:
-    """A DemoWorld and a signed-in Core on it; `env` adds (or with None removes) variables."""
+    """A DemoWorld and a started, signed-in Core on it (`latency_s` on every request)."""
     from pawpado_desktop.sim.demo_world import DemoWorld
 
     world = DemoWorld(config=config, clock=clock, stream_seconds=stream_seconds)
     await asyncio.to_thread(world.start)
     try:
         assert world.sim is not None
-        apply_env(world.env(), env)
+        apply_env(world.env(), None)
         if latency_s > 0:
             world.sim.control.set_latency(latency_s)
         core = await signed_in_core(clock, world.sim.control.sign_in_directly().as_response())
@@ -234,13 +229,12 @@ async def open_rig(
         raise
     streamer = TimedStreamer(core.services.streamer)
     core.services.streamer = streamer
-    rig = Rig(world, core, streamer, clock)
-    if start:
-        await core.start()
+    rig = Rig(world, core, streamer)
+    await core.start()
     return rig
 
 
-def first_ready(on_ready: Any) -> Any:
+def first_ready(on_ready: Callable[[float], None]) -> Listener:
     """A store listener calling `on_ready(time.time())` when the session turns ready."""
 
     def listener(old: AppState, new: AppState) -> None:

@@ -177,7 +177,6 @@ class TrayWorld:
                 "PYTHON_KEYRING_BACKEND": "benchmarks.slow_keyring.SlowKeyring",
                 DELAY_ENV: "0",
                 FILE_ENV: str(keyring_file),
-                "DBUS_SYSTEM_BUS_ADDRESS": f"unix:path={home}/no-system-bus",
             }
         )
         self._store_sign_in(keyring_file)
