@@ -55,7 +55,7 @@ def _is_pid(text: str) -> bool:
 def parse_tasklist(output: str) -> list[RunningMoonlight]:
     """CSV rows of `tasklist /FO CSV /NH`: "Image Name","PID",..."""
     found = []
-    for row in csv.reader(io.StringIO(output)):
+    for row in csv.reader(io.StringIO(output, newline="")):  # csv wants raw line ends
         if len(row) >= 2 and _is_pid(row[1]):
             name = PureWindowsPath(row[0]).name
             if is_moonlight_name(name):
