@@ -327,6 +327,7 @@ numbers_and_lines = st.text(
 @given(text=st.one_of(st.text(max_size=80), numbers_and_lines))
 @example(text="Moonlight " + "9" * 5000 + ".1.0")
 @example(text="²,moonlight.exe")
+@example(text='"moonlight.exe","12"\r0')  # a lone carriage return in tasklist output
 def test_moonlight_outputs_classify_without_raising(text: str) -> None:
     classify(text)
     last_outcome(text.splitlines())
