@@ -33,7 +33,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 TOPUP_WATCH_S = 10 * 60.0
-TOPUP_POLL_S = 5.0
 _TRANSIENT = (NetworkError, ProtocolError, ServerError)
 
 
@@ -349,6 +348,7 @@ class Core:
         if self._topup_task is not None:
             self._topup_task.cancel()
         self._topup_task = asyncio.get_running_loop().create_task(self._watch_topup())
+        self.poller.start()  # the watch relies on the poller's 5 s balance reads
         self.poller.replan()
         return checkout
 
@@ -361,15 +361,16 @@ class Core:
         return self.store.state.credits
 
     async def _watch_topup(self) -> None:
+        """Wait for the balance to rise; the poller reads it every 5 s meanwhile."""
         baseline = self._topup_baseline
+        changed = asyncio.Event()
+        unsubscribe = self.store.subscribe(
+            lambda old, new: changed.set() if new.credits is not old.credits else None
+        )
         end = self.clock.monotonic() + TOPUP_WATCH_S
         try:
-            while self.clock.monotonic() < end:
-                await self.clock.sleep(TOPUP_POLL_S)
-                try:
-                    credits = await self.refresh_credits()
-                except PawpadoError:
-                    continue
+            while (left := end - self.clock.monotonic()) > 0:
+                credits = self.store.state.credits
                 if credits and baseline is not None and credits.balance > baseline:
                     added = format_money(credits.balance - baseline, credits.currency)
                     total = format_money(credits.balance, credits.currency)
@@ -379,7 +380,10 @@ class Core:
                         f"{added} was added; your balance is now {total}.",
                     )
                     return
+                changed.clear()
+                await self.clock.wait_for(changed, left)
         finally:
+            unsubscribe()
             self._topup_task = None
             self.poller.replan()
 
