@@ -184,4 +184,4 @@ class PawpadoApi(RuleBasedStateMachine):
 
 
 TestPawpadoApi = PawpadoApi.TestCase
-TestPawpadoApi.settings = settings(max_examples=20, stateful_step_count=50, deadline=None)
+TestPawpadoApi.settings = settings(max_examples=15, stateful_step_count=40, deadline=None)

@@ -53,7 +53,7 @@ def captured() -> Iterator[io.StringIO]:
         yield out
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=250, deadline=None)
 @given(argv=argvs)
 @example(argv=["topup", "1e400"])
 @example(argv=["play", "--grace", "nan"])
@@ -99,7 +99,7 @@ def nowhere(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(argv=RUNNABLE, verbose=st.sampled_from([[], ["-v"], ["-vv"]]))
 def test_commands_end_with_a_documented_exit_code(

@@ -52,26 +52,23 @@ class RecordingStore(MemoryStore):
         await super().save(tokens)
 
 
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(child) for child in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+    return found
+
+
 def descendants_cmdlines(root: int) -> list[str]:
     """Command lines of every living process below `root` (via /proc)."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                parents[int(entry.name)] = int(fields[1])
-            except (OSError, IndexError, ValueError):
-                continue
-    ours = {root}
-    changed = True
-    while changed:
-        changed = False
-        for pid, parent in parents.items():
-            if parent in ours and pid not in ours:
-                ours.add(pid)
-                changed = True
     lines = []
-    for pid in ours - {root}:
+    pending = _children(root)
+    while pending:
+        pid = pending.pop()
+        pending += _children(pid)
         try:
             raw = Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:
