@@ -54,12 +54,13 @@ def run(args: argparse.Namespace) -> int:
     demo = bool(getattr(args, "demo", False))
     from PySide6.QtWidgets import QApplication
 
+    from pawpado_desktop.autostart import APP_ID
     from pawpado_desktop.ui.single_instance import SingleInstance, instance_name
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("Pawpado")
-    app.setDesktopFileName("pawpado-desktop")
+    app.setDesktopFileName(APP_ID)  # the .desktop file, the AppStream and Wayland app id
     app.setQuitOnLastWindowClosed(False)
     folder = config_dir()
     instance = SingleInstance(instance_name(folder, demo=demo), folder)

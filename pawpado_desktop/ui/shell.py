@@ -599,8 +599,8 @@ class TrayApp(QObject):
             dialog.server_unavailable(error.message)
 
     async def save_settings(self, dialog: SettingsDialog) -> bool:
+        from pawpado_desktop import autostart
         from pawpado_desktop.api.errors import ValidationFailed
-        from pawpado_desktop.ui import autostart
 
         core = self._core()
         dialog.clear_errors()
@@ -623,10 +623,10 @@ class TrayApp(QObject):
             with contextlib.suppress(PawpadoError):
                 await core.refresh_settings()
         if local.launch_at_login != core.services.local.launch_at_login:
-            try:
-                await asyncio.to_thread(autostart.apply, local.launch_at_login)
-            except (PawpadoError, OSError) as error:
-                dialog.field_error("launch_at_login", getattr(error, "message", str(error)))
+            try:  # set, then read back: an entry that silently did nothing is an error
+                await asyncio.to_thread(autostart.set_enabled, local.launch_at_login)
+            except PawpadoError as error:
+                dialog.field_error("launch_at_login", error.message)
                 return False
         target = core.services.local  # the core's own object: Moonlight reads it at each Play
         for item in fields(LocalSettings):

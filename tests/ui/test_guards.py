@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QApplication, QPushButton
@@ -182,16 +183,14 @@ def test_log_folder_and_redacted_debug_info(rig: UiRig) -> None:
 
 
 def test_launch_at_login_writes_an_autostart_entry_and_checks_it() -> None:
-    from pawpado_desktop.ui import autostart
+    from pawpado_desktop import autostart
 
-    entry = autostart._xdg_file()
-    assert str(entry).startswith(os.environ["XDG_CONFIG_HOME"])  # never the real home
-    autostart.apply(True)
-    text = entry.read_text()
-    exec_line = next(line for line in text.splitlines() if line.startswith("Exec="))
-    assert "--background" in exec_line and f"sleep {autostart.DELAY_S}" in exec_line
-    program = autostart.command()[0]
-    assert os.path.isabs(program) and program in exec_line
-    assert autostart.is_enabled()
-    autostart.apply(False)
-    assert not entry.exists() and not autostart.is_enabled()
+    item = autostart.default_login_item()
+    assert autostart.set_enabled(True) is True
+    entry = Path(os.environ["XDG_CONFIG_HOME"]) / "autostart" / f"{autostart.APP_ID}.desktop"
+    assert entry.exists()  # never the real home
+    exec_line = next(line for line in entry.read_text().splitlines() if line.startswith("Exec="))
+    assert autostart.BACKGROUND_FLAG in exec_line
+    assert autostart.is_enabled(item)
+    assert autostart.set_enabled(False) is False
+    assert not autostart.is_enabled(item)
