@@ -32,6 +32,7 @@ class Bus:
         self._bus = bus
         self._router: Any = None
         self._watchers: list[asyncio.Task[None]] = []
+        self._closed = False
 
     @property
     def is_open(self) -> bool:
@@ -47,10 +48,15 @@ class Bus:
             )
         except ImportError as exc:  # not on Linux
             raise BusUnavailable("jeepney is not installed") from exc
+        if self._closed:
+            raise BusUnavailable("the bus was closed")
         try:
             connection = await asyncio.wait_for(open_dbus_connection(self._bus), CALL_TIMEOUT_S)
         except (OSError, KeyError, ValueError, EOFError, TimeoutError) as exc:
             raise BusUnavailable(f"no D-Bus {self._bus.lower()} bus: {exc}") from exc
+        if self._closed:  # closed while connecting (the app quit): leave nothing running
+            await connection.close()
+            raise BusUnavailable("the bus was closed")
         self._router = DBusRouter(connection)
 
     async def call(
@@ -79,6 +85,8 @@ class Bus:
 
         rule = MatchRule(type="signal", interface=interface, path=path)
         await self.call(message_bus, "AddMatch", "s", (rule.serialise(),))
+        if self._router is None:  # closed during the call
+            raise BusUnavailable("the bus was closed")
         queue: asyncio.Queue[Any] = asyncio.Queue(64)
         handle = self._router.filter(rule, queue=queue)
 
@@ -95,6 +103,8 @@ class Bus:
         self._watchers.append(asyncio.get_running_loop().create_task(pump()))
 
     async def aclose(self) -> None:
+        """Close for good: a later or concurrent open() gives up."""
+        self._closed = True
         for task in self._watchers:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
