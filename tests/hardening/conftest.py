@@ -192,10 +192,9 @@ class StallingKeyring(KeyringBackend):
     """An in-memory keyring that answers until `stall()`, then blocks every call,
     like an unlock prompt nobody sees (released at teardown)."""
 
-    priority = -1  # type: ignore[assignment]  # never auto-selected
+    priority = -1  # never auto-selected
 
     def __init__(self) -> None:
-        super().__init__()
         self.entries: dict[tuple[str, str], str] = {}
         self.stalled = threading.Event()
         self.released = threading.Event()
@@ -224,7 +223,7 @@ class StallingKeyring(KeyringBackend):
 class LockedKeyring(KeyringBackend):
     """A keyring that is there but locked: every call says so at once."""
 
-    priority = -1  # type: ignore[assignment]
+    priority = -1
 
     def get_password(self, service: str, username: str) -> str | None:
         raise KeyringLocked("locked")

@@ -13,7 +13,6 @@ from pawpado_desktop.core.state import PlayPhase
 from pawpado_desktop.errors import NotSignedIn
 from pawpado_desktop.sim.config import SimConfig
 from tests.hardening.conftest import (
-    PlayRig,
     StallingKeyring,
     left_clean,
     on_phase,
@@ -22,6 +21,7 @@ from tests.hardening.conftest import (
     wait_until,
     warnings_shown,
 )
+from tests.play.conftest import PlayRig
 
 TOKEN_LIFETIME = 15.0  # simulated seconds: about a dozen refreshes over one Play
 

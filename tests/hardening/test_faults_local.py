@@ -27,13 +27,13 @@ from pawpado_desktop.tailscale.join_state import JoinStateStore
 from tests.fixtures.tailscale import MakeFake
 from tests.hardening.conftest import (
     DiskFull,
-    PlayRig,
     left_clean,
     on_phase,
     shown_error,
     wait_until,
     warnings_shown,
 )
+from tests.play.conftest import PlayRig
 
 LOGIN_DELAY_S = 1.0  # real seconds tailscaled takes to log in with the key
 

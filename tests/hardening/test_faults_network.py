@@ -14,6 +14,7 @@ import pytest
 
 from pawpado_desktop.api.client import PawpadoClient
 from pawpado_desktop.api.errors import NetworkError, RateLimited, ServerError
+from pawpado_desktop.auth.manager import AuthManager
 from pawpado_desktop.core.play import PlayOptions
 from pawpado_desktop.core.state import PlayPhase
 from pawpado_desktop.sim.faults import FaultResponse
@@ -25,11 +26,11 @@ from tests.hardening.conftest import (
     SETTINGS,
     START,
     STOP,
-    PlayRig,
     left_clean,
     on_phase,
     shown_error,
 )
+from tests.play.conftest import PlayRig
 
 # The connection breaks half-way through the answer.
 CUT = FaultResponse(200, b'{"state": "runn', content_type="application/json", disconnect=True)
@@ -238,8 +239,10 @@ async def test_a_start_that_times_out_is_reported_and_a_late_one_offered(hrig: P
     """The server sits on the start past our timeout. Whether it carried it out is unknown,
     so the user is told to look; if it turns up running later, the app offers it."""
     core, control = hrig.core, hrig.sim.control
+    auth = core.services.auth
+    assert isinstance(auth, AuthManager)
     core.client = PawpadoClient(  # this computer's patience: one second per request
-        hrig.sim.base_url, core.services.auth, clock=hrig.clock, timeout=httpx.Timeout(1.0)
+        hrig.sim.base_url, auth, clock=hrig.clock, timeout=httpx.Timeout(1.0)
     )
     control.set_latency(1.5, START)
 

@@ -21,7 +21,8 @@ import pytest
 
 from pawpado_desktop.core.play import PlayOptions
 from pawpado_desktop.core.state import PlayPhase
-from tests.hardening.conftest import SPEED, PlayRig, left_clean, wait_until
+from tests.hardening.conftest import SPEED, left_clean, wait_until
+from tests.play.conftest import PlayRig
 
 SOAK_SPEED = 720.0  # two simulated hours in ten real seconds
 SOAK_SECONDS = 2 * 3600.0
