@@ -631,7 +631,11 @@ class TrayApp(QObject):
         target = core.services.local  # the core's own object: Moonlight reads it at each Play
         for item in fields(LocalSettings):
             setattr(target, item.name, getattr(local, item.name))
-        await asyncio.to_thread(target.save)
+        try:
+            await asyncio.to_thread(target.save)
+        except PawpadoError as error:  # e.g. a full disk: the old file is still whole
+            dialog.field_error(None, error.message)
+            return False
         self.set_language(target.language)
         dialog.close()
         self._render_soon()
