@@ -106,6 +106,11 @@ class Poller:
             self._last["credits"] = None
         self._wake.set()
 
+    def mark_fresh(self) -> None:
+        """Both were just read elsewhere (at start-up): wait a full interval for the next."""
+        now = self._clock.monotonic()
+        self._last = {"session": now, "credits": now}
+
     def replan(self) -> None:
         """The state changed: look at the plan again without forcing a poll."""
         self._wake.set()

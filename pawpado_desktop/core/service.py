@@ -104,6 +104,8 @@ class Core:
         self.store.update(signed_in=signed_in)
         if signed_in:
             await self._on_signed_in()
+            if self.store.state.offline == "" and self.store.state.signed_in:
+                self.poller.mark_fresh()  # _on_signed_in just read both: no second read now
         if poll:
             self.poller.start()
         return self.store.state
