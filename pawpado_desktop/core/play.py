@@ -116,6 +116,8 @@ class PlayPipeline:
         self._started_by_us = False
         self._start_unconfirmed = False  # a start was sent and its answer lost
         self._joined = False
+        # Set by Core.shutdown: a session this Play only attached to is stopped too.
+        self.stop_attached = False
 
     # -- progress ---------------------------------------------------------------
 
@@ -468,7 +470,7 @@ class PlayPipeline:
     async def _clean_up(self, exc: BaseException) -> None:
         cancelled = isinstance(exc, asyncio.CancelledError | CancelledByUser | KeyboardInterrupt)
         phase = PlayPhase.CANCELLED if cancelled else PlayPhase.FAILED
-        stop = self._started_by_us
+        stop = self._started_by_us or self.stop_attached
         active = self.store.state.session is not None and self.store.state.session.state.is_active
         if not stop and cancelled and active and self.confirm is not None:
             stop = await self.confirm(

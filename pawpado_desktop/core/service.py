@@ -316,6 +316,22 @@ class Core:
             return True
         return False
 
+    async def shutdown(self, *, deadline_s: float, stop_attached: bool = False) -> None:
+        """Every way out of the app ends here (Quit, SIGTERM, logout, OS shutdown).
+
+        A Play under way is cancelled, so its clean-up stops an instance it started
+        and restores Tailscale; a session it only attached to is stopped only with
+        `stop_attached`. Waits at most `deadline_s` (what the process may still live).
+        """
+        task = self._play_task
+        if task is None or task.done():
+            return
+        if self.pipeline is not None:
+            self.pipeline.stop_attached = stop_attached
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, asyncio.TimeoutError, PawpadoError):
+            await asyncio.wait_for(asyncio.shield(task), deadline_s)
+
     def keep_running(self) -> None:
         if self.pipeline is not None:
             self.pipeline.controls.keep.set()
