@@ -24,6 +24,8 @@ class ExitCode(IntEnum):
     MOONLIGHT = 7
     NETWORK = 8  # network or server problem
     KEYRING = 9
+    BUSY = 10  # another Pawpado process owns the Play (the tray, another terminal)
+    SESSION_RUNNING = 11  # refused: it would leave a gaming PC billing unattended
     CANCELLED = 130  # Ctrl-C, as shells report SIGINT
 
 
