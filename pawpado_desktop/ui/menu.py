@@ -1,7 +1,9 @@
 """Turn view-model entries into a QMenu; rebuilt each time it opens.
 
-While the menu is open its information lines (elapsed time, cost, countdown)
-are refreshed once a second; when it is closed nothing runs.
+While the menu is open its information lines are refreshed in place: at once on
+every state change (the shell calls `refresh`), and once a second for the lines
+that follow the clock (elapsed time, cost, countdown); when it is closed nothing
+runs.
 """
 
 from __future__ import annotations

@@ -212,6 +212,8 @@ class TrayApp(QObject):
         self._render_pending = False
         state = self.state
         self.tray.render(self.status(), badge(state), self.tooltip_text())
+        if self.menu.isVisible():  # an open menu shows a new balance or state at once
+            self.menu_renderer.refresh()
         now, mono = self._now()
         if self.status_window is not None and self.status_window.isVisible():
             self.status_window.show_entries(self.entries())
