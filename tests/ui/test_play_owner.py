@@ -66,7 +66,8 @@ def test_a_cli_play_while_the_tray_plays_is_shown_in_the_tray(
 
     assert done.returncode == ExitCode.OK, done.stderr
     assert "Play is running in the tray; showing it there." in done.stdout
-    rig.until(lambda: rig.app.progress_window.isVisible(), what="the progress window")  # type: ignore[union-attr]
+    window = rig.app.progress_window
+    rig.until(window.isVisible, what="the progress window")
     # Nothing else happened: one start, the tray's stream goes on, still on the game tailnet.
     starts = [r for r in rig.sim.control.request_log() if r.path.endswith("/sessions/start")]
     assert len(starts) == 1
