@@ -9,6 +9,7 @@ import sys
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from pawpado_desktop.cli.handoff import ask_owner_to_stop, hand_play_to_owner
 from pawpado_desktop.cli.progress import ProgressPrinter
 from pawpado_desktop.cli.wiring import open_core
 from pawpado_desktop.core.budget import format_minutes, format_money
@@ -145,6 +146,9 @@ async def _ask(question: str) -> bool:
 
 
 async def play_command(args: argparse.Namespace) -> int:
+    if await hand_play_to_owner(args):
+        print("Play is running in the tray; showing it there.")
+        return int(ExitCode.OK)
     options = PlayOptions(app=args.app, grace_minutes=args.grace, keep_running=args.keep_running)
     async with open_core(args, confirm=_ask if sys.stdin.isatty() else None) as core:
         if not core.store.state.signed_in:
@@ -162,6 +166,8 @@ async def play_command(args: argparse.Namespace) -> int:
 
 
 async def stop_command(args: argparse.Namespace) -> int:
+    if await ask_owner_to_stop(args):
+        print("Your Play runs in the tray; it was asked to stop and put Tailscale back.")
     async with open_core(args) as core:
         if not core.store.state.signed_in:
             raise NotSignedIn()

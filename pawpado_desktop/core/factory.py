@@ -15,6 +15,7 @@ from pawpado_desktop.auth.manager import AuthEvent, AuthManager
 from pawpado_desktop.auth.store import open_default_store
 from pawpado_desktop.clock import SYSTEM_CLOCK, Clock
 from pawpado_desktop.config import Endpoints, LocalSettings
+from pawpado_desktop.core.ownership import Role
 from pawpado_desktop.core.play import Confirm
 from pawpado_desktop.core.service import Core, Services
 from pawpado_desktop.moonlight import Moonlight
@@ -36,6 +37,7 @@ async def build_core(
     confirm: Confirm | None = None,
     clock: Clock | None = None,
     demo_stream_seconds: float | None = 8.0,
+    role: Role = Role.CLI,
 ) -> Core:
     """A Core on this computer's services, or on a fresh demo world with `demo`.
 
@@ -75,6 +77,7 @@ async def build_core(
         local=local,
         open_url=open_in_browser,
         demo=demo,
+        role=role,
         warning=opened.warning or "",
         closers=closers,
     )

@@ -22,6 +22,7 @@ from pawpado_desktop.clock import Clock
 from pawpado_desktop.config import LocalSettings
 from pawpado_desktop.core.budget import BudgetGuard, attention, format_money, runs_out_at
 from pawpado_desktop.core.notices import NoticeBoard, NoticeKind
+from pawpado_desktop.core.ownership import PlayClaim, Role
 from pawpado_desktop.core.play import Confirm, PlayOptions, PlayPipeline, Timeout
 from pawpado_desktop.core.polling import Poller, PollPlan, poll_plan
 from pawpado_desktop.core.ports import Streamer, Tailnet
@@ -65,6 +66,7 @@ class Services:
     local: LocalSettings
     open_url: Callable[[str], Awaitable[None]]
     demo: bool = False
+    role: Role = Role.CLI  # which process this is, named to a second Play it refuses
     warning: str = ""  # set up with a caveat the user should see (e.g. no keyring)
     # Released in reverse order by Core.aclose (the HTTP client, the demo world, ...).
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
@@ -84,6 +86,7 @@ class Core:
         self._play_task: asyncio.Task[PlayPhase] | None = None
         self._topup_task: asyncio.Task[None] | None = None
         self._topup_baseline: Decimal | None = None
+        self._play_claim = PlayClaim(services.role)
 
     # -- lifecycle --------------------------------------------------------------
 
@@ -278,6 +281,7 @@ class Core:
             raise BusyError("A Play is already under way. Cancel it first, or wait for it.")
         if not self.store.state.signed_in:
             raise NotSignedIn()
+        await self._play_claim.take()  # one Play per user: the tray or one command
         self.poller.start()  # the pipeline waits on polled session states
         self.pipeline = PlayPipeline(
             client=self.client,
@@ -302,6 +306,7 @@ class Core:
             self.notices.post(NoticeKind.ERROR, error.title, error.message)
             raise
         finally:
+            self._play_claim.release()
             self.poller.poke()
 
     async def refresh_all(self) -> None:

@@ -41,10 +41,13 @@ def process_age() -> float | None:
 def core_factory(demo: bool):  # type: ignore[no-untyped-def]
     async def build(confirm: Confirm) -> Core:
         from pawpado_desktop.core.factory import build_core
+        from pawpado_desktop.core.ownership import Role
 
         if demo:
             os.environ[DEMO_STREAM_WINDOW] = "1"  # the fake Moonlight shows a stream window
-        return await build_core(demo=demo, confirm=confirm, demo_stream_seconds=None)
+        return await build_core(
+            demo=demo, confirm=confirm, demo_stream_seconds=None, role=Role.TRAY
+        )
 
     return build
 
@@ -55,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
     from pawpado_desktop.autostart import APP_ID
-    from pawpado_desktop.ui.single_instance import SingleInstance, instance_name
+    from pawpado_desktop.instance_channel import instance_name
+    from pawpado_desktop.ui.single_instance import SingleInstance
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)

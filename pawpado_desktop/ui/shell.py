@@ -348,8 +348,15 @@ class TrayApp(QObject):
             self._render_soon()
 
     def bring_forward(self, message: str = "show") -> None:
+        """A later launch spoke on the single-instance channel: `show`, or a CLI `play` /
+        `stop` handed to us because this tray owns the Play."""
         log.info("another launch asked us to %s", message)
-        self.show_status_window()
+        if message == "play":
+            self.perform(Act.PLAY)  # shows the progress of the Play under way
+        elif message == "stop" and self.core is not None:
+            self.perform(Act.STOP_SESSION)  # the Play notices the stop and leaves the tailnet
+        else:
+            self.show_status_window()
 
     # -- windows --------------------------------------------------------------
 

@@ -2,14 +2,13 @@
 
 A QLockFile decides who runs (it notices a dead owner, so a crash leaves no
 stale lock); the runner listens on a QLocalServer; a later launch connects,
-says "show" and exits.
+says one line (`show`, `play` or `stop`) and exits; the CLI says the same lines
+without Qt (pawpado_desktop.instance_channel).
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 from pathlib import Path
 
 from PySide6.QtCore import QLockFile, QObject, Signal
@@ -18,13 +17,6 @@ from PySide6.QtNetwork import QLocalServer, QLocalSocket
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_MS = 1000
-
-
-def instance_name(config: Path, *, demo: bool) -> str:
-    """A per-user, per-config-folder name (the demo runs beside the real app)."""
-    user = str(os.getuid()) if hasattr(os, "getuid") else os.environ.get("USERNAME", "")
-    digest = hashlib.sha256(f"{user}:{config.resolve()}".encode()).hexdigest()[:12]
-    return f"pawpado-desktop-{'demo-' if demo else ''}{digest}"
 
 
 class SingleInstance(QObject):

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QApplication, QMenu
 
 from pawpado_desktop.clock import ScaledClock
 from pawpado_desktop.config import LocalSettings, write_json
+from pawpado_desktop.core.ownership import Role
 from pawpado_desktop.core.service import Core
 from pawpado_desktop.core.state import AppState
 from pawpado_desktop.sim.config import SimConfig
@@ -271,7 +272,7 @@ def rig(
     async def factory(confirm: Any) -> Core:
         from pawpado_desktop.core.factory import build_core
 
-        core = await build_core(confirm=confirm, clock=sim_clock)
+        core = await build_core(confirm=confirm, clock=sim_clock, role=Role.TRAY)
 
         async def open_url(url: str) -> None:  # the test plays the browser
             opened_urls.append(url)
