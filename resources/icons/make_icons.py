@@ -32,7 +32,8 @@ SYMBOLS = {
 }
 COLOURS = {"starting": "#f59e0b", "ready": "#22c55e", "stopping": "#64748b", "error": "#ef4444"}
 GLYPH = {"light": "#1f2430", "dark": "#f3f5f8", "template": "#000000"}
-HALO = {"light": "#ffffff", "dark": "#1f2430"}  # separates the mark from the paw
+HALO = {"light": "#ffffff", "dark": "#1f2430"}  # the outline, and the mark's ring
+OUTLINE = 3.0  # the outline's width outside the glyph, in the 64-unit grid
 BADGES = {"low": "#f59e0b", "critical": "#ef4444"}
 BADGE_CX, BADGE_CY, BADGE_R = 53.0, 11.0, 8.5
 
@@ -51,12 +52,24 @@ def svg(body: str) -> str:
 def state_icon(form: str, state: str) -> str:
     glyph = GLYPH[form]
     hollow = state == "signed-out"
-    if hollow:  # signed out: an outline of the paw, nothing inside
+    if form == "template" and hollow:  # signed out: an outline of the paw, nothing inside
         paw = f'<g fill="none" stroke="{glyph}" stroke-width="3.2">{PAW}</g>'
     elif form == "template":
         paw = f'<g fill="{glyph}">{PAW}</g>'
-    else:  # a thin contrasting rim keeps the glyph visible on a panel of the "wrong" colour
-        paw = f'<g fill="{glyph}" stroke="{HALO[form]}" stroke-width="1.4">{PAW}</g>'
+    elif hollow:  # signed out: an outline of the paw, nothing inside, itself outlined
+        paw = (
+            f'<g fill="none" stroke="{HALO[form]}" stroke-width="{3.2 + 2 * OUTLINE}">{PAW}</g>'
+            f'<g fill="none" stroke="{glyph}" stroke-width="3.2">{PAW}</g>'
+        )
+    else:
+        # The panel's colour scheme is often unknown, so the glyph may land on a panel
+        # of its own colour: a contrasting outline (a wide stroke drawn under the fill,
+        # since Qt's SVG renderer has no paint-order) keeps it legible on any panel.
+        paw = (
+            f'<g fill="{HALO[form]}" stroke="{HALO[form]}" stroke-width="{2 * OUTLINE}">'
+            f"{PAW}</g>"
+            f'<g fill="{glyph}">{PAW}</g>'
+        )
     if state not in SYMBOLS:
         return svg(paw)
     symbol = SYMBOLS[state]
