@@ -19,6 +19,7 @@ Handler = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
 COMMAND_MODULES = (
     "pawpado_desktop.cli.auth_commands",
     "pawpado_desktop.cli.session_commands",
+    "pawpado_desktop.cli.history_command",
     "pawpado_desktop.cli.sim_command",
     "pawpado_desktop.cli.demo_command",
 )

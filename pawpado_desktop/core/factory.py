@@ -14,7 +14,9 @@ from pawpado_desktop.api.client import DEFAULT_TIMEOUT, PawpadoClient
 from pawpado_desktop.auth.manager import AuthEvent, AuthManager
 from pawpado_desktop.auth.store import open_default_store
 from pawpado_desktop.clock import SYSTEM_CLOCK, Clock
-from pawpado_desktop.config import Endpoints, LocalSettings
+from pawpado_desktop.config import Endpoints, LocalSettings, config_dir
+from pawpado_desktop.core.history import HistoryRecorder, history_path
+from pawpado_desktop.core.history_db import HistoryDb
 from pawpado_desktop.core.ownership import Role
 from pawpado_desktop.core.play import Confirm
 from pawpado_desktop.core.service import Core, Services
@@ -82,6 +84,12 @@ async def build_core(
         closers=closers,
     )
     core = Core(services, confirm=confirm)
+    history = HistoryRecorder(
+        HistoryDb(history_path(config_dir())), endpoints.base_url, clock
+    )
+    history.attach(core.store)  # recorded from the polls the core makes anyway
+    services.history = history
+    closers.append(history.aclose)
 
     def on_auth(event: AuthEvent) -> None:
         if event.kind == "signed_out":

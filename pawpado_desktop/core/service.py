@@ -21,6 +21,7 @@ from pawpado_desktop.api.models import Credits, SessionStatus, TopupCheckout
 from pawpado_desktop.clock import Clock
 from pawpado_desktop.config import LocalSettings
 from pawpado_desktop.core.budget import BudgetGuard, attention, format_money, runs_out_at
+from pawpado_desktop.core.history import HistoryRecorder
 from pawpado_desktop.core.notices import NoticeBoard, NoticeKind
 from pawpado_desktop.core.ownership import PlayClaim, Role
 from pawpado_desktop.core.play import Confirm, PlayOptions, PlayPipeline, Timeout
@@ -68,6 +69,7 @@ class Services:
     demo: bool = False
     role: Role = Role.CLI  # which process this is, named to a second Play it refuses
     warning: str = ""  # set up with a caveat the user should see (e.g. no keyring)
+    history: HistoryRecorder | None = None  # the session history, where one is kept
     # Released in reverse order by Core.aclose (the HTTP client, the demo world, ...).
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 

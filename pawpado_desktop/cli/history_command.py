@@ -1,0 +1,184 @@
+"""`pawpado-desktop history`: past sessions, what they cost, and the spend per day.
+
+It reads the local history only (what this computer's polls observed), so it
+works offline and never calls Pawpado.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import sys
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from pawpado_desktop.config import Endpoints, config_dir
+from pawpado_desktop.core.budget import format_minutes, format_money
+from pawpado_desktop.core.history import History, SessionLine, history_path, report
+from pawpado_desktop.core.history_db import HistoryDb
+from pawpado_desktop.errors import ExitCode
+
+MAX_DAYS = 366
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "history",
+        help="past sessions, their minutes and cost, and the spend per day",
+        description="Sessions this computer saw (started here or elsewhere), what each "
+        "cost, and the spend and top-ups per day. Only what the app observed is shown; "
+        "a figure it did not see is 'unknown'. Kept for a year.",
+    )
+    parser.add_argument(
+        "--days",
+        type=_days,
+        default=30,
+        metavar="N",
+        help=f"how many days back, today included (default: 30, at most {MAX_DAYS})",
+    )
+    form = parser.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="one JSON object (keys in README)")
+    form.add_argument("--csv", action="store_true", help="one CSV row per session")
+    parser.set_defaults(handler=history_command)
+
+
+def _days(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a whole number of days") from None
+    if not 1 <= value <= MAX_DAYS:
+        raise argparse.ArgumentTypeError(f"the days must be between 1 and {MAX_DAYS}")
+    return value
+
+
+def load(days: int, now: datetime) -> History:
+    """The report for the last `days` days (blocking: the CLI runs it on a thread)."""
+    local = now.astimezone()
+    today = local.date()
+    since = datetime.combine(today, datetime.min.time(), local.tzinfo) - timedelta(days - 1)
+    server = Endpoints.from_env().base_url
+    db = HistoryDb(history_path(config_dir()))
+    try:
+        sessions = db.sessions(server, since)
+        topups = db.topups(server, since)
+    finally:
+        db.close()
+    assert local.tzinfo is not None
+    return report(sessions, topups, today=today, days=days, tz=local.tzinfo)
+
+
+async def history_command(args: argparse.Namespace) -> int:
+    history = await asyncio.to_thread(load, args.days, datetime.now().astimezone())
+    if args.json:
+        print(json.dumps(as_json(history, args.days), indent=2))
+    elif args.csv:
+        write_csv(history, sys.stdout)
+    else:
+        print_history(history, args.days)
+    return int(ExitCode.OK)
+
+
+def _money(amount: Decimal | None) -> str | None:
+    return None if amount is None else format(amount, "f")
+
+
+def _when(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def session_json(line: SessionLine) -> dict[str, Any]:
+    record = line.record
+    return {
+        "start": _when(record.start),
+        "end": _when(record.end),
+        "minutes": line.minutes,
+        "cost": _money(line.cost),
+        "currency": record.currency,
+        "ratePerMinute": _money(record.rate_per_minute),
+        "balanceBefore": _money(record.balance_before),
+        "balanceAfter": _money(record.balance_after),
+        "endedHow": line.how_it_ended,
+        "startedHere": record.started_here,
+    }
+
+
+def as_json(history: History, days: int) -> dict[str, Any]:
+    return {
+        "days": days,
+        "currency": history.currency,
+        "sessions": [session_json(line) for line in history.sessions],
+        "topups": [
+            {
+                "seenAt": _when(t.seen_at),
+                "amount": _money(t.amount),
+                "currency": t.currency,
+                "balanceAfter": _money(t.balance_after),
+            }
+            for t in history.topups
+        ],
+        "daily": [
+            {
+                "day": d.day.isoformat(),
+                "spent": _money(d.spent),
+                "toppedUp": _money(d.topped_up),
+                "balance": _money(d.balance),
+                "unknownCosts": d.unknown,
+            }
+            for d in history.days
+        ],
+        "totalSpent": _money(history.total_spent),
+        "totalToppedUp": _money(history.total_topped_up),
+    }
+
+
+CSV_FIELDS = (
+    "start",
+    "end",
+    "minutes",
+    "cost",
+    "currency",
+    "ratePerMinute",
+    "balanceBefore",
+    "balanceAfter",
+    "endedHow",
+    "startedHere",
+)
+
+
+def write_csv(history: History, out: Any) -> None:
+    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for line in history.sessions:
+        writer.writerow({k: "" if v is None else v for k, v in session_json(line).items()})
+
+
+def print_history(history: History, days: int) -> None:
+    period = "today" if days == 1 else f"the last {days} days"
+    if not history.sessions and not history.topups:
+        print(f"No sessions or top-ups recorded on this computer in {period}.")
+        return
+    print(f"Sessions in {period} (local time):")
+    for line in history.sessions:
+        record = line.record
+        when = record.start.astimezone().strftime("%Y-%m-%d %H:%M")
+        duration = line.duration
+        length = (
+            format_minutes(int(duration.total_seconds() // 60)) if duration else "still running"
+        )
+        cost = (
+            format_money(line.cost, record.currency)
+            if line.cost is not None and record.currency
+            else "cost unknown"
+        )
+        print(f"  {when}  {length:>13}  {cost:>14}  {line.how_it_ended}")
+    currency = history.currency
+    if currency:
+        unknown = sum(1 for ln in history.sessions if ln.cost is None and ln.record.end_state)
+        note = f" ({unknown} with a cost not observed)" if unknown else ""
+        print(f"Spent: {format_money(history.total_spent, currency)}{note}")
+        if history.topups:
+            print(f"Topped up: {format_money(history.total_topped_up, currency)}")

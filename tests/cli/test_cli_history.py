@@ -1,0 +1,57 @@
+"""`pawpado-desktop history` as a user runs it: text, JSON and CSV tell the same."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from pawpado_desktop.core.history import history_path
+from pawpado_desktop.core.history_db import HistoryDb
+from pawpado_desktop.errors import ExitCode
+from tests.cli.conftest import Cli
+
+
+def seed(cli: Cli) -> None:
+    db = HistoryDb(history_path(Path(cli.env["PAWPADO_CONFIG_DIR"])))
+    start = datetime.now().astimezone() - timedelta(hours=3)
+    row = db.begin(
+        cli.sim.base_url, seen=start, instance_id="i-1", started_at=start, started_here=True,
+        currency="IDR", rate=Decimal("500.00"), balance=Decimal("100000.00"),
+    )
+    db.end(row, ended_at=start + timedelta(minutes=42), state="stopped", message=None)
+    db.balance_after(row, Decimal("79000.00"))
+    other = db.begin(
+        cli.sim.base_url, seen=start + timedelta(hours=1), instance_id="i-2", started_at=None,
+        started_here=False, currency="IDR", rate=Decimal("500.00"), balance=None,
+    )
+    db.end(other, ended_at=start + timedelta(hours=2), state="stopped", message="Idle too long")
+    db.close()
+
+
+def test_history_in_text_json_and_csv(cli: Cli) -> None:
+    seed(cli)
+    text = cli.run("history")
+    assert text.returncode == ExitCode.OK, text.stderr
+    assert "42 min" in text.stdout and "Rp 21.000" in text.stdout
+    assert "cost unknown" in text.stdout and "stopped by Pawpado: Idle too long" in text.stdout
+    assert "Spent: Rp 21.000 (1 with a cost not observed)" in text.stdout
+
+    as_json = json.loads(cli.run("history", "--json", "--days", "7").stdout)
+    assert as_json["days"] == 7 and len(as_json["daily"]) == 7
+    assert as_json["totalSpent"] == "21000.00"
+    rows = list(csv.DictReader(io.StringIO(cli.run("history", "--csv").stdout)))
+    assert [r["cost"] for r in rows] == [s["cost"] or "" for s in as_json["sessions"]]
+    assert [r["minutes"] for r in rows] == ["42", ""]
+    assert rows[1]["endedHow"] == "stopped by Pawpado: Idle too long"
+
+
+def test_history_with_nothing_recorded_and_bad_days(cli: Cli) -> None:
+    empty = cli.run("history")
+    assert empty.returncode == ExitCode.OK
+    assert "No sessions or top-ups recorded" in empty.stdout
+    bad = cli.run("history", "--days", "0")
+    assert bad.returncode == ExitCode.USAGE and "between 1 and 366" in bad.stderr
