@@ -17,7 +17,7 @@ from typing import Any
 
 from pawpado_desktop.config import Endpoints, config_dir
 from pawpado_desktop.core.budget import format_minutes, format_money
-from pawpado_desktop.core.history import History, SessionLine, history_path, report
+from pawpado_desktop.core.history import Ending, History, SessionLine, history_path, report
 from pawpado_desktop.core.history_db import HistoryDb
 from pawpado_desktop.errors import ExitCode
 
@@ -101,7 +101,7 @@ def session_json(line: SessionLine) -> dict[str, Any]:
         "ratePerMinute": _money(record.rate_per_minute),
         "balanceBefore": _money(record.balance_before),
         "balanceAfter": _money(record.balance_after),
-        "endedHow": line.how_it_ended,
+        "endedHow": how_it_ended(line),
         "startedHere": record.started_here,
     }
 
@@ -156,6 +156,17 @@ def write_csv(history: History, out: Any) -> None:
         writer.writerow({k: "" if v is None else v for k, v in session_json(line).items()})
 
 
+def how_it_ended(line: SessionLine) -> str:
+    reason = line.record.end_message
+    return {
+        Ending.RUNNING: "running",
+        Ending.STOPPED: "stopped",
+        Ending.BY_PAWPADO: f"stopped by Pawpado: {reason}",
+        Ending.FAILED: "failed" + (f": {reason}" if reason else ""),
+        Ending.UNOBSERVED: "ended while the app was closed",
+    }[line.ending]
+
+
 def print_history(history: History, days: int) -> None:
     period = "today" if days == 1 else f"the last {days} days"
     if not history.sessions and not history.topups:
@@ -174,7 +185,7 @@ def print_history(history: History, days: int) -> None:
             if line.cost is not None and record.currency
             else "cost unknown"
         )
-        print(f"  {when}  {length:>13}  {cost:>14}  {line.how_it_ended}")
+        print(f"  {when}  {length:>13}  {cost:>14}  {how_it_ended(line)}")
     currency = history.currency
     if currency:
         unknown = sum(1 for ln in history.sessions if ln.cost is None and ln.record.end_state)

@@ -17,6 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -183,6 +184,14 @@ def history_path(folder: Path) -> Path:
 # -- reports ----------------------------------------------------------------------
 
 
+class Ending(StrEnum):
+    RUNNING = "running"
+    STOPPED = "stopped"
+    BY_PAWPADO = "stopped-by-pawpado"  # the server's reason is in the end message
+    FAILED = "failed"
+    UNOBSERVED = "unobserved"  # it ended while no Pawpado process was watching
+
+
 @dataclass(frozen=True)
 class SessionLine:
     """One session as reported: every unknown is None."""
@@ -192,17 +201,16 @@ class SessionLine:
     minutes: int | None
 
     @property
-    def how_it_ended(self) -> str:
-        record = self.record
-        if record.end_state is None:
-            return "running"
-        if record.end_state == "unobserved":
-            return "ended while the app was closed"
-        if record.end_state == "error":
-            return "failed" + (f": {record.end_message}" if record.end_message else "")
-        if record.end_message:
-            return f"stopped by Pawpado: {record.end_message}"
-        return "stopped"
+    def ending(self) -> Ending:
+        """How the session ended; the renderers word it (with `record.end_message`)."""
+        state = self.record.end_state
+        if state is None:
+            return Ending.RUNNING
+        if state == "unobserved":
+            return Ending.UNOBSERVED
+        if state == "error":
+            return Ending.FAILED
+        return Ending.BY_PAWPADO if self.record.end_message else Ending.STOPPED
 
     @property
     def duration(self) -> timedelta | None:
@@ -296,3 +304,23 @@ def _last_balance(lines: list[SessionLine], topups: list[TopupRecord]) -> Decima
         if end is not None and after is not None:
             known.append((end, after))
     return max(known, key=lambda item: item[0])[1] if known else None
+
+
+def month_spent(history: History, today: date) -> Decimal:
+    """The known spending of the calendar month of `today` (the report must reach back to
+    its first day)."""
+    return sum(
+        (d.spent for d in history.days if (d.day.year, d.day.month) == (today.year, today.month)),
+        Decimal(0),
+    )
+
+
+async def load_report(recorder: HistoryRecorder, now: datetime, days: int) -> History:
+    """The last `days` days, read on the history's own thread."""
+    local = now.astimezone()
+    assert local.tzinfo is not None
+    today = local.date()
+    since = datetime.combine(today, datetime.min.time(), local.tzinfo) - timedelta(days - 1)
+    sessions = await recorder.run(recorder.db.sessions, recorder.server, since)
+    topups = await recorder.run(recorder.db.topups, recorder.server, since)
+    return report(sessions, topups, today=today, days=days, tz=local.tzinfo)

@@ -231,9 +231,7 @@ class HistoryDb:
                 ),
             )
 
-    def end(
-        self, row: int, *, ended_at: datetime | None, state: str, message: str | None
-    ) -> None:
+    def end(self, row: int, *, ended_at: datetime | None, state: str, message: str | None) -> None:
         """The session was seen stopped (or, with ended_at None, found ended unobserved;
         a process that did see the end later still writes it)."""
         with self._write() as db:

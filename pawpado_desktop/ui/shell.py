@@ -55,7 +55,9 @@ from pawpado_desktop.ui.wake import WakeWatcher
 from pawpado_desktop.ui.windows.common import finished, window_title
 
 if TYPE_CHECKING:
+    from pawpado_desktop.core.history import History
     from pawpado_desktop.core.service import Core
+    from pawpado_desktop.ui.windows.history import HistoryWindow
     from pawpado_desktop.ui.windows.progress import ProgressWindow
     from pawpado_desktop.ui.windows.settings import SettingsDialog
     from pawpado_desktop.ui.windows.sign_in import SignInDialog
@@ -66,6 +68,7 @@ log = logging.getLogger(__name__)
 CoreFactory = Callable[[Confirm], Awaitable["Core"]]
 QUIT_STOP_DEADLINE_S = 5 * 60.0
 TOOLTIP_REFRESH_MS = 15_000
+HISTORY_DAYS = 30  # the History window's chart
 
 
 @dataclass
@@ -103,6 +106,8 @@ class TrayApp(QObject):
         self._error_box: QMessageBox | None = None
         self.status_window: StatusWindow | None = None
         self.progress_window: ProgressWindow | None = None
+        self.history_window: HistoryWindow | None = None
+        self.month_spent: str | None = None  # this month's known spending, for the menu
         self.settings_dialog: SettingsDialog | None = None
         self.sign_in_dialog: SignInDialog | None = None
         self.notice_windows: list[QWidget] = []
@@ -192,6 +197,7 @@ class TrayApp(QObject):
             playing=self.playing,
             error_seen=self.error_seen,
             loading=self.loading,
+            month_spent=self.month_spent,
         )
 
     def tooltip_text(self) -> str:
@@ -235,6 +241,8 @@ class TrayApp(QObject):
             self.notifier.withdraw(NoticeKind.STREAM_ENDED)
         if new.play.phase is PlayPhase.GRACE and old.play.phase is not PlayPhase.GRACE:
             self.show_progress()
+        if new.credits is not old.credits and new.credits is not None:
+            self.tasks.spawn(self._load_history())  # a session's cost or a top-up landed
         self._render_soon()
 
     # -- start and stop -------------------------------------------------------
@@ -286,6 +294,7 @@ class TrayApp(QObject):
         for window in (
             self.status_window,
             self.progress_window,
+            self.history_window,
             self.settings_dialog,
             self.sign_in_dialog,
             *self.notice_windows,
@@ -374,6 +383,36 @@ class TrayApp(QObject):
             self.error_seen = True
         self.render()
         return window
+
+    async def show_history(self) -> HistoryWindow:
+        """The History window, filled from the local session history."""
+        if self.history_window is None:
+            from pawpado_desktop.ui.windows.history import HistoryWindow
+
+            self.history_window = HistoryWindow(demo=self.demo)
+        window = self.history_window
+        history = await self._load_history()
+        if history is not None:
+            window.show_history(history, self.month_spent or "", self.fmt)
+        _present(window)
+        return window
+
+    async def _load_history(self) -> History | None:
+        """Read the history and update this month's total (in the menu)."""
+        core = self.core
+        recorder = core.services.history if core is not None else None
+        if recorder is None:
+            return None
+        from pawpado_desktop.core.history import load_report, month_spent
+
+        now = core.clock.now() if core is not None else SYSTEM_CLOCK.now()
+        today = now.astimezone().date()
+        history = await load_report(recorder, now, max(HISTORY_DAYS, today.day))
+        currency = history.currency or (self.state.credits.currency if self.state.credits else "")
+        spent = month_spent(history, today)
+        self.month_spent = self.fmt.money(spent, currency) if currency else None
+        self._render_soon()
+        return history
 
     def show_progress(self) -> ProgressWindow:
         if self.progress_window is None:
@@ -472,6 +511,7 @@ class TrayApp(QObject):
             Act.TOPUP_CUSTOM: self.topup_custom,
             Act.SETTINGS: self.open_settings,
             Act.SIGN_OUT: self.sign_out,
+            Act.HISTORY: self.show_history,
             Act.DELETE_ACCOUNT: self.delete_account,
         }
         self.tasks.spawn(self._reporting(work[act]()))

@@ -67,6 +67,7 @@ class Act(StrEnum):
     OPEN_LOGS = "open_logs"
     COPY_DEBUG = "copy_debug"
     SHOW_WINDOW = "show_window"
+    HISTORY = "history"
     QUIT = "quit"
 
 
@@ -349,6 +350,7 @@ def menu_entries(
     playing: bool,
     error_seen: bool = False,
     loading: bool = False,
+    month_spent: str | None = None,
 ) -> list[Entry]:
     if loading:
         return [
@@ -362,6 +364,12 @@ def menu_entries(
     entries.append(SEPARATOR)
     if state.signed_in:
         entries.append(submenu(tr("Top &up"), *topup_entries(state, fmt)))
+        history = (
+            tr("Hist&ory… ({amount} this month)", amount=month_spent)
+            if month_spent
+            else tr("Hist&ory…")
+        )
+        entries.append(action(Act.HISTORY, history))
     entries.append(action(Act.SETTINGS, tr("S&ettings…")))
     if state.signed_in:
         entries.append(

@@ -19,14 +19,26 @@ def seed(cli: Cli) -> None:
     db = HistoryDb(history_path(Path(cli.env["PAWPADO_CONFIG_DIR"])))
     start = datetime.now().astimezone() - timedelta(hours=3)
     row = db.begin(
-        cli.sim.base_url, seen=start, instance_id="i-1", started_at=start, started_here=True,
-        currency="IDR", rate=Decimal("500.00"), balance=Decimal("100000.00"),
+        cli.sim.base_url,
+        seen=start,
+        instance_id="i-1",
+        started_at=start,
+        started_here=True,
+        currency="IDR",
+        rate=Decimal("500.00"),
+        balance=Decimal("100000.00"),
     )
     db.end(row, ended_at=start + timedelta(minutes=42), state="stopped", message=None)
     db.balance_after(row, Decimal("79000.00"))
     other = db.begin(
-        cli.sim.base_url, seen=start + timedelta(hours=1), instance_id="i-2", started_at=None,
-        started_here=False, currency="IDR", rate=Decimal("500.00"), balance=None,
+        cli.sim.base_url,
+        seen=start + timedelta(hours=1),
+        instance_id="i-2",
+        started_at=None,
+        started_here=False,
+        currency="IDR",
+        rate=Decimal("500.00"),
+        balance=None,
     )
     db.end(other, ended_at=start + timedelta(hours=2), state="stopped", message="Idle too long")
     db.close()

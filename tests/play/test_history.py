@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pawpado_desktop.clock import ScaledClock
-from pawpado_desktop.core.history import HistoryRecorder, report
+from pawpado_desktop.core.history import Ending, HistoryRecorder, report
 from pawpado_desktop.core.history_db import HistoryDb, SessionRecord
 from pawpado_desktop.core.play import PlayOptions
 from pawpado_desktop.core.state import PlayPhase
@@ -51,11 +51,14 @@ async def test_a_play_is_recorded_with_its_observed_cost(
     assert record.minutes_billed == int((before - after) / record.rate_per_minute)
     assert record.started_at is not None and record.started_at <= record.ended_at
     history = report(
-        [record], [], today=rig.clock.now().astimezone().date(), days=1,
+        [record],
+        [],
+        today=rig.clock.now().astimezone().date(),
+        days=1,
         tz=rig.clock.now().astimezone().tzinfo,  # type: ignore[arg-type]
     )
     assert history.days[-1].spent == before - after
-    assert history.sessions[0].how_it_ended == "stopped"
+    assert history.sessions[0].ending is Ending.STOPPED
 
 
 async def test_a_session_first_seen_running_has_no_made_up_cost(
@@ -103,7 +106,7 @@ async def test_a_server_side_stop_and_a_top_up_are_recorded(
         days=2,
         tz=rig.clock.now().astimezone().tzinfo,  # type: ignore[arg-type]
     )
-    assert history.sessions[0].how_it_ended == "stopped by Pawpado: Your balance ran out."
+    assert history.sessions[0].ending is Ending.BY_PAWPADO
     [topup] = history.topups
     assert topup.amount == Decimal("50000") and topup.balance_after == balance + 50000
     assert history.total_topped_up == Decimal("50000")

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from pawpado_desktop.core.history import report
+from pawpado_desktop.core.history import Ending, report
 from pawpado_desktop.core.history_db import MIGRATIONS, HistoryDb
 
 SERVER = "https://api.pawpado.example"
@@ -54,7 +54,11 @@ def test_costs_per_day_with_a_top_up_during_a_session(tmp_path: Path) -> None:
     )
     since = T0 - timedelta(days=1)
     history = report(
-        db.sessions(SERVER, since), db.topups(SERVER, since), today=date(2026, 12, 2), days=3, tz=UTC
+        db.sessions(SERVER, since),
+        db.topups(SERVER, since),
+        today=date(2026, 12, 2),
+        days=3,
+        tz=UTC,
     )
     first, second = history.sessions
     assert first.cost == Decimal("15000") and first.minutes == 30
@@ -69,8 +73,14 @@ def test_costs_per_day_with_a_top_up_during_a_session(tmp_path: Path) -> None:
 def test_unknown_stays_unknown_and_old_rows_are_pruned(tmp_path: Path) -> None:
     db = HistoryDb(tmp_path / "h.sqlite3")
     row = db.begin(
-        SERVER, seen=T0, instance_id=None, started_at=None, started_here=False,
-        currency="IDR", rate=Decimal("500"), balance=None,
+        SERVER,
+        seen=T0,
+        instance_id=None,
+        started_at=None,
+        started_here=False,
+        currency="IDR",
+        rate=Decimal("500"),
+        balance=None,
     )
     db.end(row, ended_at=None, state="unobserved", message=None)
     played(db, T0 - timedelta(days=400), 5, "10000", "7500")
@@ -78,5 +88,5 @@ def test_unknown_stays_unknown_and_old_rows_are_pruned(tmp_path: Path) -> None:
     [only] = db.sessions(SERVER, T0 - timedelta(days=500))
     line = report([only], [], today=T0.date(), days=1, tz=UTC).sessions[0]
     assert line.cost is None and line.minutes is None and line.duration is None
-    assert line.how_it_ended == "ended while the app was closed"
+    assert line.ending is Ending.UNOBSERVED
     assert db.sessions("https://other.example", T0 - timedelta(days=1)) == []

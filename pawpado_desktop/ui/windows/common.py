@@ -38,6 +38,11 @@ STYLE = f"""
 #pawpado QTabWidget::pane {{ border: 1px solid #2b303d; border-radius: 6px; }}
 #pawpado QTabBar::tab {{ background: #1c1f28; color: #9aa1b2; padding: 6px 14px; }}
 #pawpado QTabBar::tab:selected {{ background: #262a36; color: #e6e8ef; }}
+#pawpado QTableWidget {{
+    background: #0f1117; color: #e6e8ef; gridline-color: #2b303d; border: 1px solid #2b303d;
+    selection-background-color: #2f3443; }}
+#pawpado QHeaderView::section {{
+    background: #1c1f28; color: #9aa1b2; border: none; padding: 4px 6px; }}
 """
 
 
