@@ -22,11 +22,11 @@ from PySide6.QtWidgets import QApplication, QDialog, QMenu, QMessageBox, QSystem
 
 from pawpado_desktop.api.models import SessionState
 from pawpado_desktop.clock import SYSTEM_CLOCK
-from pawpado_desktop.config import LocalSettings, log_dir
+from pawpado_desktop.config import LocalSettings, config_dir, log_dir
 from pawpado_desktop.core.notices import Notice, NoticeKind
 from pawpado_desktop.core.play import Confirm, PlayOptions
 from pawpado_desktop.core.state import AppState, PlayPhase
-from pawpado_desktop.errors import CancelledByUser, PawpadoError
+from pawpado_desktop.errors import CancelledByUser, PawpadoError, SaveFailed
 from pawpado_desktop.ui import i18n
 from pawpado_desktop.ui.excepthook import install as install_excepthook
 from pawpado_desktop.ui.i18n import tr
@@ -483,6 +483,7 @@ class TrayApp(QObject):
             Act.SHOW_WINDOW: self.show_status_window,
             Act.OPEN_LOGS: lambda: self.options.open_path(log_dir()),
             Act.COPY_DEBUG: self.copy_debug_info,
+            Act.DEBUG_BUNDLE: lambda: self.tasks.spawn(self._reporting(self.save_debug_bundle())),
         }
         if act in simple:
             simple[act]()
@@ -690,8 +691,8 @@ class TrayApp(QObject):
         self._render_soon()
         return True
 
-    def copy_debug_info(self) -> str:
-        from pawpado_desktop.ui.debug_info import debug_info
+    def _debug_info(self) -> str:
+        from pawpado_desktop.diagnostics import debug_info
 
         now, _ = self._now()
         extra = {
@@ -699,10 +700,49 @@ class TrayApp(QObject):
             "Notifications": self.notifier.channel,
             "Language": i18n.language(),
         }
-        text = debug_info(self.state, now, extra)
+        return debug_info(self.state, now, extra)
+
+    def copy_debug_info(self) -> str:
+        text = self._debug_info()
         QGuiApplication.clipboard().setText(text)
         self.say(tr("Debug info copied"), tr("Paste it into your message to Pawpado support."))
         return text
+
+    async def save_debug_bundle(self) -> Path:
+        """Zip the redacted summary, logs and state files into Downloads, and show it."""
+        from pawpado_desktop.diagnostics import write_bundle
+
+        downloads = Path.home() / "Downloads"
+        folder = downloads if downloads.is_dir() else Path.home()
+        now, _ = self._now()
+        try:
+            path = await asyncio.to_thread(
+                write_bundle,
+                folder,
+                summary=self._debug_info(),
+                config=config_dir(),
+                logs=log_dir(),
+                now=now,
+            )
+        except OSError as exc:
+            raise SaveFailed(
+                tr(
+                    "The debug bundle could not be saved in {folder} ({reason}). Free some "
+                    "disk space, or save it from a terminal: pawpado-desktop debug-bundle PATH",
+                    folder=str(folder),
+                    reason=exc.strerror or type(exc).__name__,
+                )
+            ) from None
+        self.say(
+            tr("Debug bundle saved"),
+            tr(
+                "{name} is in {folder}. Attach it to your message to Pawpado support.",
+                name=path.name,
+                folder=str(folder),
+            ),
+        )
+        self.options.open_path(folder)
+        return path
 
     async def quit(self) -> None:
         if self._quitting:

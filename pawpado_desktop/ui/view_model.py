@@ -66,6 +66,7 @@ class Act(StrEnum):
     DELETE_ACCOUNT = "delete_account"
     OPEN_LOGS = "open_logs"
     COPY_DEBUG = "copy_debug"
+    DEBUG_BUNDLE = "debug_bundle"
     SHOW_WINDOW = "show_window"
     HISTORY = "history"
     QUIT = "quit"
@@ -385,6 +386,7 @@ def menu_entries(
             action(Act.SHOW_WINDOW, tr("Show &status window")),
             action(Act.OPEN_LOGS, tr("Open &log folder")),
             action(Act.COPY_DEBUG, tr("&Copy debug info")),
+            action(Act.DEBUG_BUNDLE, tr("Save debug &bundle…")),
         )
     )
     entries.append(SEPARATOR)

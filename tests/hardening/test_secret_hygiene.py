@@ -21,9 +21,9 @@ from pawpado_desktop.auth.store import MemoryStore
 from pawpado_desktop.auth.tokens import TokenSet
 from pawpado_desktop.core.play import PlayOptions
 from pawpado_desktop.core.state import PlayPhase
+from pawpado_desktop.diagnostics import debug_info
 from pawpado_desktop.sim.config import SimConfig
 from pawpado_desktop.sim.faults import FaultResponse
-from pawpado_desktop.ui.debug_info import debug_info
 from tests.hardening.conftest import sign_in_with, wait_until
 from tests.integration.test_auth_no_secrets_logged import assert_nowhere
 from tests.play.conftest import PlayRig

@@ -1,0 +1,61 @@
+"""`pawpado-desktop debug-bundle [PATH]`: a zip to attach to a support request.
+
+It works offline and signed out: it reads only local files (the logs' tails and
+the app's own state files), redacted, never the sign-in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+from datetime import datetime
+from pathlib import Path
+
+from pawpado_desktop.config import config_dir, log_dir
+from pawpado_desktop.diagnostics import as_text, environment, write_bundle
+from pawpado_desktop.errors import ExitCode, SaveFailed
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "debug-bundle",
+        help="save a redacted zip of logs and state for Pawpado support",
+        description="Write a zip with the app's version, the recent logs and its state files "
+        "(the Tailscale join record, local settings, a pending stop), with tokens, keys, codes "
+        "and e-mail addresses removed. The sign-in is never included. Attach it to your "
+        "support request.",
+    )
+    parser.add_argument(
+        "path",
+        nargs="?",
+        type=Path,
+        metavar="PATH",
+        help="where to write the zip, a file or a folder (default: the current folder)",
+    )
+    parser.set_defaults(handler=debug_bundle_command)
+
+
+async def debug_bundle_command(args: argparse.Namespace) -> int:
+    now = datetime.now().astimezone()
+    target: Path = args.path or Path.cwd()
+    summary = as_text(
+        {
+            **environment(now),
+            "Command line": "yes",
+            "Pawpado API": os.environ.get("PAWPADO_BASE_URL") or "default",
+            "Credential store": os.environ.get("PAWPADO_CREDENTIAL_STORE") or "keyring",
+        }
+    )
+    try:
+        written = await asyncio.to_thread(
+            write_bundle, target, summary=summary, config=config_dir(), logs=log_dir(), now=now
+        )
+    except OSError as exc:
+        raise SaveFailed(
+            f"The debug bundle could not be written to {target} "
+            f"({exc.strerror or type(exc).__name__}). Name another folder, for example "
+            "`pawpado-desktop debug-bundle ~/Desktop`."
+        ) from None
+    print(f"Saved {written}. Attach it to your message to Pawpado support.")
+    return int(ExitCode.OK)
