@@ -100,13 +100,14 @@ class _LocalApi:
         self,
         backend: FakeBackend,
         token: str | None = None,
-        answer_delays: dict[str, float] | None = None,
+        answer_delays: dict[str, float | threading.Event] | None = None,
     ) -> None:
         self.backend = backend
         self.token = token  # macOS GUI style: Basic auth, empty user, password = token
         self.requests: list[RecordedRequest] = []
         # "METHOD name" (e.g. "PUT profiles/") -> seconds to hold the answer after acting,
-        # to open a window between two calls of a client (races with another process).
+        # or an Event to hold it until set (at most a minute): opens a window between two
+        # calls of a client, for races with another process.
         self.answer_delays = dict(answer_delays or {})
 
     def app(self) -> Starlette:
@@ -143,7 +144,9 @@ class _LocalApi:
                 response = _error_response(error)
         record.status = response.status_code
         delay = self.answer_delays.get(f"{request.method} {request.path_params['name']}", 0.0)
-        if delay > 0:
+        if isinstance(delay, threading.Event):
+            await asyncio.to_thread(delay.wait, 60.0)
+        elif delay > 0:
             await asyncio.sleep(delay)
         return response
 
@@ -304,7 +307,7 @@ class FakeTailscaled:
         tcp_token: str | None = None,
         platform: str = "linux",
         forced_prefs: dict[str, Any] | None = None,
-        answer_delays: dict[str, float] | None = None,
+        answer_delays: dict[str, float | threading.Event] | None = None,
     ) -> None:
         self.socket_path = Path(socket_path)
         self.tcp_token = tcp_token

@@ -5,9 +5,9 @@ so (fact sheet, sections 8 and 9):
 1. take the join's owner lock (one joining process per user; another live owner
    means "busy", and its join is never touched), then record the current profile
    in a state file, before anything changes;
-2. open the IPN bus, `PUT profiles/` (a new empty profile), name it ours, and
-   right before `start` with the key re-read it: the key goes only to that fresh
-   profile. Then `login-interactive`, and wait on the bus for Running;
+2. open the IPN bus, `PUT profiles/` (a new empty profile), and right before
+   `start` with the key re-read the current profile: the key goes only to a fresh,
+   never logged-in profile. Then `login-interactive`, and wait on the bus for Running;
 3. on leave: `logout` (removes the ephemeral node at once and deletes the game
    profile), switch back to the recorded profile, delete the state file, release
    the lock.
@@ -369,11 +369,7 @@ class TailnetJoiner:
         initial = await anext(bus)  # with mask InitialState: the state before any change
         if record.switched_profile:
             await self.client.new_profile()
-        # Name the fresh profile, so it can be told from any other right before the key.
-        await self.client.patch_prefs(
-            {"ProfileName": record.game_profile_name, "ProfileNameSet": True}
-        )
-        prefs = await self._fresh_profile_prefs(record)
+        prefs = await self._fresh_profile_prefs()
         prefs.pop("Config", None)  # the login identity: tailscaled keeps its own
         prefs.update(
             ControlURL=control_url,
@@ -389,16 +385,19 @@ class TailnetJoiner:
         await self.client.login_interactive()
         await self._wait_running(bus, auth_key, initial)
 
-    async def _fresh_profile_prefs(self, record: JoinRecord) -> Prefs:
-        """The prefs of the fresh profile this process made, re-read right before the key.
+    async def _fresh_profile_prefs(self) -> Prefs:
+        """The fresh profile's prefs (its defaults), checked right before the key goes out.
 
-        If anything switched profiles meanwhile (a restore by an old Pawpado, another
-        program), the key would log the *current* profile in, and a login on a logged-in
-        profile rewrites it: the user's own login would be gone. So stop instead.
+        If anything switched profiles since `PUT profiles/` (a restore by an older
+        Pawpado, another program), `start` would log the *current* profile in, and a
+        login on a logged-in profile rewrites it: the user's own login would be gone. So
+        the key goes only to a profile that never logged in (ID ""), as ours is until
+        the key logs it in; the current profile is read last, right before `start`.
+        Nothing is written before this check, so an abort leaves the user's prefs alone.
         """
-        current = await self.client.current_profile()
         prefs = await self.client.get_prefs()
-        if current.id or prefs.get("ProfileName") != record.game_profile_name:
+        current = await self.client.current_profile()
+        if current.id:
             log.warning("The Tailscale profile changed during the join; the key was not sent")
             raise TailscaleProfileChanged()
         return prefs
