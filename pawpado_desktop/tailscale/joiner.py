@@ -301,12 +301,17 @@ class TailnetJoiner:
             owner.release()
 
     async def _own_for_join(self) -> None:
-        """Take the lock for a join; a short crash restore by another process is waited out."""
+        """Take the lock for a join; a short crash restore by another process is waited out.
+
+        An owner that cannot be named (its file unreadable, or the lock freed between two
+        looks) is given the same short wait before the join is refused.
+        """
         deadline = self.clock.monotonic() + RESTORE_WAIT_S
         while not self._take_owner_lock("join"):
-            info = OwnerLock(self.store.lock_path).owner_info() or {}
-            if info.get("purpose") != "restore" or self.clock.monotonic() >= deadline:
-                pid = info.get("pid")
+            info = OwnerLock(self.store.lock_path).owner_info()
+            pid = info.get("pid") if info else None
+            restoring = info is None or info.get("purpose") == "restore"
+            if not restoring or self.clock.monotonic() >= deadline:
                 raise TailnetBusy(pid if isinstance(pid, int) else None)
             await self.clock.sleep(RESTORE_WAIT_POLL_S)
 

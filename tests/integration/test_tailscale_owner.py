@@ -18,7 +18,9 @@ from typing import Any
 
 import pytest
 
+from pawpado_desktop.clock import ScaledClock
 from pawpado_desktop.errors import ExitCode
+from pawpado_desktop.owner import OwnerLock
 from pawpado_desktop.sim.fake_tailscaled import FakeTailscaled
 from pawpado_desktop.sim.fake_tailscaled_keys import MemoryKeyVerifier
 from pawpado_desktop.sim.server import SimulatorServer
@@ -277,3 +279,27 @@ async def test_a_profile_switched_under_the_join_never_gets_the_key(
     assert not any(r.had_auth_key for r in fake.requests)  # the key never went out
     assert user_view(fake) == before  # the user's profile, prefs and login as they were
     assert ts_keys.joined == {} and not JoinStateStore().path.exists()
+
+
+async def test_a_join_waits_out_a_short_crash_restore_by_another_process(
+    fake_tailscaled: FakeTailscaled, ts_client: LocalClient, ts_keys: MemoryKeyVerifier
+) -> None:
+    restoring = OwnerLock(JoinStateStore().lock_path)
+    assert restoring.try_acquire(purpose="restore")  # as a `status` restoring a crash
+    joiner = TailnetJoiner(ts_client, clock=ScaledClock(5))
+    join = asyncio.create_task(joiner.join(ts_keys.mint_key(), None, None, 10))
+    await asyncio.sleep(0.1)
+    assert not join.done() and not any(r.method == "PUT" for r in fake_tailscaled.requests)
+    restoring.release()
+    await join  # went ahead once the restore was done
+    await joiner.leave()
+    # A restore that never ends is not waited for forever (15 s of the joiner's clock).
+    assert restoring.try_acquire(purpose="restore")
+    try:
+        with pytest.raises(TailnetBusy):
+            await TailnetJoiner(ts_client, clock=ScaledClock(200)).join(
+                ts_keys.mint_key(), None, None, 10
+            )
+    finally:
+        restoring.release()
+    await joiner.aclose()
