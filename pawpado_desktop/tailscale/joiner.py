@@ -409,10 +409,12 @@ class TailnetJoiner:
 
     async def _wait_running(self, bus: IpnBus, auth_key: str, initial: Notify) -> None:
         # A state from before the new profile came up (the user's Running) must not pass for
-        # ours: only a Running after a not-Running state counts.
+        # ours: only a Running after a not-Running state (or after our login) counts.
         fresh = initial.state is not None and initial.state is not BackendState.RUNNING
         async for note in bus:
-            if note.state is not None and note.state is not BackendState.RUNNING:
+            if note.login_finished or (
+                note.state is not None and note.state is not BackendState.RUNNING
+            ):
                 fresh = True
             if not fresh:
                 continue
