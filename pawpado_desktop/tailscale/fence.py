@@ -59,13 +59,7 @@ def check_control_url(url: str) -> str:
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
         raise UnsafeControlUrl(url) from None
-    if (
-        not host
-        or "@" in parts.netloc
-        or parts.query
-        or parts.fragment
-        or "\\" in url
-    ):
+    if not host or "@" in parts.netloc or parts.query or parts.fragment or "\\" in url:
         raise UnsafeControlUrl(url)
     if parts.scheme == "https":
         return url
