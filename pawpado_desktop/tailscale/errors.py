@@ -154,8 +154,8 @@ class TailnetBusy(TailscaleError):
     def __init__(self, owner_pid: int | None = None) -> None:
         which = f" (process {owner_pid})" if owner_pid else ""
         super().__init__(
-            f"Another Pawpado window{which} is using the game network right now, so this one "
-            "changed nothing in Tailscale. Finish or stop the Play there (or close that "
+            f"Another Pawpado window is using the game network right now{which}, so this "
+            "one changed nothing in Tailscale. Finish or stop the Play there (or close that "
             "window), then try again."
         )
         self.owner_pid = owner_pid
