@@ -264,7 +264,10 @@ class PlayPipeline:
                     await join
         self._enter(PlayPhase.CONNECTING)
         connect = await self.client.connect_info()
-        return connect.address
+        # Moonlight sends input to this host: only the cloud PC on the joined tailnet.
+        now = self.store.state.session
+        instance_ip = now.tailnet_ip if now else None
+        return await self.tailnet.verify_stream_host(connect.address, instance_ip)
 
     async def _ready_unless_join_fails(self, join: asyncio.Task[None] | None) -> None:
         """Wait for the instance; a join that fails meanwhile ends the wait (and the

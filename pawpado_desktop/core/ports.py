@@ -39,6 +39,11 @@ class Tailnet(Protocol):
         """Restore the user's profile if a previous run died mid-join."""
         ...
 
+    async def verify_stream_host(self, address: str, instance_ip: str | None) -> str:
+        """The checked `host:port` to give Moonlight: a peer of the joined tailnet (the
+        cloud PC at `instance_ip`, when given). Raises a PawpadoError for any other host."""
+        ...
+
 
 class StreamOutcome(Protocol):
     def error(self) -> PawpadoError | None:

@@ -9,7 +9,9 @@ or as a process: `python -m pawpado_desktop.sim.fake_tailscaled --socket PATH --
 
 Like the real daemon it refuses a wrong Host header and any Origin/Referer, answers
 errors as Go's http.Error text (JSON for PATCH prefs and ping), puts an integer
-`State` on the IPN bus, and reports a refused key only on the bus. Keys are checked
+`State` on the IPN bus, and reports a refused key only on the bus. Options play a
+platform's defaults (`platform`), a system policy (`forced_prefs`) and a slow
+answer to chosen calls (`answer_delays`, for races between two processes). Keys are checked
 by the simulator's `/_sim/tailscale/*` endpoints (`sim_url`) or in memory
 (`MemoryKeyVerifier`). Every request is recorded, with the auth key redacted, so
 tests can assert what the client sent. See `fake_tailscaled_state` for semantics.
@@ -66,6 +68,7 @@ class RecordedRequest:
     body: Any  # parsed JSON (AuthKey redacted), text, or None
     had_auth_key: bool
     status: int = 0
+    profile_id: str = ""  # the current profile's ID when the request arrived ("" = empty)
 
 
 def _redacted_body(raw: bytes) -> tuple[Any, bool]:
@@ -93,10 +96,19 @@ def _error_response(error: LocalApiError) -> Response:
 class _LocalApi:
     """The HTTP face of a `FakeBackend`: routing, checks, recording."""
 
-    def __init__(self, backend: FakeBackend, token: str | None = None) -> None:
+    def __init__(
+        self,
+        backend: FakeBackend,
+        token: str | None = None,
+        answer_delays: dict[str, float | threading.Event] | None = None,
+    ) -> None:
         self.backend = backend
         self.token = token  # macOS GUI style: Basic auth, empty user, password = token
         self.requests: list[RecordedRequest] = []
+        # "METHOD name" (e.g. "PUT profiles/") -> seconds to hold the answer after acting,
+        # or an Event to hold it until set (at most a minute): opens a window between two
+        # calls of a client, for races with another process.
+        self.answer_delays = dict(answer_delays or {})
 
     def app(self) -> Starlette:
         return Starlette(
@@ -118,6 +130,7 @@ class _LocalApi:
             headers={k.lower(): v for k, v in request.headers.items()},
             body=body,
             had_auth_key=had_key,
+            profile_id=self.backend.current.id,
         )
         with self.backend.lock:
             self.requests.append(record)
@@ -130,6 +143,11 @@ class _LocalApi:
             except LocalApiError as error:
                 response = _error_response(error)
         record.status = response.status_code
+        delay = self.answer_delays.get(f"{request.method} {request.path_params['name']}", 0.0)
+        if isinstance(delay, threading.Event):
+            await asyncio.to_thread(delay.wait, 60.0)
+        elif delay > 0:
+            await asyncio.sleep(delay)
         return response
 
     def refusal(self, request: Request, headers: dict[str, str]) -> Response | None:
@@ -287,6 +305,9 @@ class FakeTailscaled:
         user_operator: str = "",
         login_delay_s: float = 0.0,
         tcp_token: str | None = None,
+        platform: str = "linux",
+        forced_prefs: dict[str, Any] | None = None,
+        answer_delays: dict[str, float | threading.Event] | None = None,
     ) -> None:
         self.socket_path = Path(socket_path)
         self.tcp_token = tcp_token
@@ -301,8 +322,10 @@ class FakeTailscaled:
             with_user_profile=with_user_profile,
             user_operator=user_operator,
             login_delay_s=login_delay_s,
+            platform=platform,
+            forced_prefs=forced_prefs,
         )
-        self._api = _LocalApi(self.backend, tcp_token)
+        self._api = _LocalApi(self.backend, tcp_token, answer_delays)
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: uvicorn.Server | None = None

@@ -13,6 +13,8 @@ It follows the LocalAPI fact sheet where the real daemon is strict or surprising
   profile does not (tailscale#18294), exactly like the real daemon today.
 - Stricter than the real one: a `start` whose UpdatePrefs lacks fields is refused
   (the real daemon would silently zero them, e.g. turn netfilter off).
+- `forced_prefs` play a system policy (MDM, syspolicy) that overrides what a
+  client sets; `platform` picks the platform's defaults for a fresh profile.
 All methods run on the fake's event loop; tests read snapshots under `lock`.
 """
 
@@ -44,11 +46,14 @@ NEEDS_LOGIN, NEEDS_MACHINE_AUTH, STOPPED, STARTING, RUNNING = 2, 3, 4, 5, 6
 Permission = Literal["full", "operator"]
 
 
-def default_prefs() -> dict[str, Any]:
-    """A fresh profile's prefs (`ipn.NewPrefs` on Linux), every field present."""
+def default_prefs(platform: str = "linux") -> dict[str, Any]:
+    """A fresh profile's prefs (`ipn.NewPrefs`), every field present.
+
+    `platform` "windows" or "macos": RouteAll defaults to true there (fact sheet, section 3).
+    """
     return {
         "ControlURL": "",
-        "RouteAll": False,
+        "RouteAll": platform in ("windows", "macos"),
         "ExitNodeID": "",
         "ExitNodeIP": "",
         "AutoExitNode": "",
@@ -181,8 +186,12 @@ class FakeBackend:
         with_user_profile: bool = True,
         user_operator: str = "",
         login_delay_s: float = 0.0,
+        platform: str = "linux",
+        forced_prefs: dict[str, Any] | None = None,
     ) -> None:
         self.verifier = verifier
+        self.platform = platform
+        self.forced_prefs = dict(forced_prefs or {})
         self.permission: Permission = permission
         self.caller_user = caller_user
         self.login_delay_s = login_delay_s
@@ -193,12 +202,16 @@ class FakeBackend:
             self.profiles[own.id] = own
             self.current = own
         else:
-            self.current = FakeProfile("", default_prefs())
+            self.current = FakeProfile("", self.defaults())
         self.err_message = ""
         self.auth_url = ""
         self.session_id = secrets.token_hex(8)
         self._watchers: set[asyncio.Queue[dict[str, Any]]] = set()
         self._login_task: asyncio.Task[None] | None = None
+
+    def defaults(self) -> dict[str, Any]:
+        """A fresh profile's prefs on this fake's platform, policy applied."""
+        return {**default_prefs(self.platform), **self.forced_prefs}
 
     # -- state ---------------------------------------------------------------
 
@@ -363,7 +376,7 @@ class FakeBackend:
                 updates[name] = masked.get(name)
         if "ProfileName" in updates:
             self._check_profile_name(str(updates["ProfileName"] or ""))
-        self.current.prefs.update(updates)
+        self.current.prefs.update(updates, **self.forced_prefs)
         self.publish({"Prefs": self.public_prefs()})
         return self.public_prefs()
 
@@ -384,7 +397,7 @@ class FakeBackend:
                 )
             self._check_profile_name(str(prefs.get("ProfileName") or ""))
             kept = {k: v for k, v in prefs.items() if k != "Config"}  # Persist stays server-side
-            self.current.prefs = {**default_prefs(), **kept}
+            self.current.prefs = {**self.defaults(), **kept, **self.forced_prefs}
         key = options.get("AuthKey")
         if isinstance(key, str) and key:
             self.current.pending_key = key
@@ -457,7 +470,7 @@ class FakeBackend:
         if login.via_verifier:
             await self.verifier.leave(login.node_id)  # control removes the node now
         self.profiles.pop(profile.id, None)
-        self._switch_to(FakeProfile("", default_prefs()))
+        self._switch_to(FakeProfile("", self.defaults()))
 
     def _cancel_login(self) -> None:
         task, self._login_task = self._login_task, None
@@ -482,7 +495,7 @@ class FakeBackend:
         self.publish({"State": self.state, "Prefs": self.public_prefs()})
 
     def new_profile(self) -> None:
-        self._switch_to(FakeProfile("", default_prefs()))
+        self._switch_to(FakeProfile("", self.defaults()))
 
     def switch_profile(self, profile_id: str) -> None:
         if profile_id == self.current.id:
@@ -497,7 +510,7 @@ class FakeBackend:
             return
         removed = self.profiles.pop(profile_id)
         if removed is self.current:
-            self._switch_to(FakeProfile("", default_prefs()))
+            self._switch_to(FakeProfile("", self.defaults()))
 
     async def close(self) -> None:
         self._cancel_login()

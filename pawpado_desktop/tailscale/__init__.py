@@ -4,12 +4,16 @@ Typical use, all awaited: `client = await connect_default()` and
 `joiner = TailnetJoiner(client, clock=clock)`; at start-up
 `joiner.restore_after_crash()`; before Play `joiner.check_ready()`; then
 `joiner.join(auth_key, control_url, instance_ip, deadline_s)` (a `JoinResult`),
-`joiner.wait_for_instance(ip, timeout_s)` until the cloud PC is online, and at the
-end `joiner.leave()` and `client.aclose()`.
+`joiner.wait_for_instance(ip, timeout_s)` until the cloud PC is online,
+`joiner.verify_stream_host(address, ip)` before Moonlight connects, and at the
+end `joiner.leave()` and `client.aclose()`. One process at a time owns the join
+(`TailnetBusy` for the others); the game profile is fenced (`fence`).
 """
 
 from pawpado_desktop.tailscale.client import IpnBus, LocalClient, connect_default
 from pawpado_desktop.tailscale.errors import (
+    StreamHostRefused,
+    TailnetBusy,
     TailscaleApiError,
     TailscaleError,
     TailscaleJoinFailed,
@@ -18,6 +22,9 @@ from pawpado_desktop.tailscale.errors import (
     TailscaleNotInstalled,
     TailscaleNotRunning,
     TailscaleOperatorLimit,
+    TailscaleProfileChanged,
+    UnsafeControlUrl,
+    UnsafeGamePrefs,
 )
 from pawpado_desktop.tailscale.joiner import TailnetJoiner
 from pawpado_desktop.tailscale.models import (
@@ -40,6 +47,8 @@ __all__ = [
     "PeerInfo",
     "PingResult",
     "Status",
+    "StreamHostRefused",
+    "TailnetBusy",
     "TailnetJoiner",
     "TailscaleApiError",
     "TailscaleError",
@@ -49,5 +58,8 @@ __all__ = [
     "TailscaleNotInstalled",
     "TailscaleNotRunning",
     "TailscaleOperatorLimit",
+    "TailscaleProfileChanged",
+    "UnsafeControlUrl",
+    "UnsafeGamePrefs",
     "connect_default",
 ]

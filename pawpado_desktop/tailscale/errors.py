@@ -7,12 +7,20 @@ said, and those never echo the key back.
 
 from __future__ import annotations
 
+import re
 import sys
 
 from pawpado_desktop.errors import ExitCode, PawpadoError
 
 DOWNLOAD_URL = "https://tailscale.com/download"
 OPERATOR_FIX = "sudo tailscale set --operator=$USER"
+_UNSHOWN = re.compile(r"[^A-Za-z0-9.:\-\[\]_/]")
+
+
+def shown(text: str, limit: int = 80) -> str:
+    """Server-provided text made safe to quote: no control, markup or odd characters."""
+    cleaned = _UNSHOWN.sub("?", text)
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 3] + "..."
 
 
 class TailscaleError(PawpadoError):
@@ -135,3 +143,74 @@ class TailscaleApiError(TailscaleError):
         )
         self.status = status
         self.detail = detail
+
+
+class TailnetBusy(TailscaleError):
+    """Another live Pawpado process owns the tailnet join."""
+
+    title = "Pawpado is already on the game network"
+    exit_code = ExitCode.BUSY
+
+    def __init__(self, owner_pid: int | None = None) -> None:
+        which = f" (process {owner_pid})" if owner_pid else ""
+        super().__init__(
+            f"Another Pawpado window is using the game network right now{which}, so this "
+            "one changed nothing in Tailscale. Finish or stop the Play there (or close that "
+            "window), then try again."
+        )
+        self.owner_pid = owner_pid
+
+
+class TailscaleProfileChanged(TailscaleJoinFailed):
+    """The profile changed under the join, before the key was sent."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Tailscale switched to another profile while Pawpado was joining the game "
+            "network (another program or window changed it), so Pawpado did not send the "
+            "game network's key and stopped. Your Tailscale profile is back as it was. "
+            "Press Play again."
+        )
+
+
+class UnsafeGamePrefs(TailscaleJoinFailed):
+    """tailscaled did not keep the fenced prefs (a system policy overrides them)."""
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__(
+            "Tailscale on this computer would not turn off "
+            f"{', '.join(names)} for the game network (a Tailscale policy set by an "
+            "administrator may force it), so Pawpado did not join: the game network could "
+            "otherwise change this computer's DNS or routes. Your Tailscale profile is back "
+            "as it was. Ask whoever manages Tailscale on this computer, or contact Pawpado "
+            "support."
+        )
+        self.names = names
+
+
+class UnsafeControlUrl(TailscaleError):
+    """The server named a control server Pawpado will not hand to tailscaled."""
+
+    title = "Could not join the game network"
+
+    def __init__(self, url: str) -> None:
+        super().__init__(
+            f"Pawpado's server named a game network server that is not secure ({shown(url)}); "
+            "Pawpado joins game networks only over https, so it changed nothing in "
+            "Tailscale. Try again later; if this keeps happening, contact Pawpado support."
+        )
+
+
+class StreamHostRefused(TailscaleError):
+    """The stream host is not the cloud PC on the joined game tailnet."""
+
+    title = "Refused to connect to that address"
+
+    def __init__(self, address: str, why: str) -> None:
+        super().__init__(
+            f"Pawpado's server gave {shown(address)} as your gaming PC's address, but {why}, "
+            "so Pawpado did not connect Moonlight to it (Moonlight would send your keyboard "
+            "and mouse there). Press Play again; if this keeps happening, contact Pawpado "
+            "support."
+        )
+        self.address = address

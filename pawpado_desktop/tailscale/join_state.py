@@ -1,8 +1,12 @@
 """What to restore if the app dies while on the game tailnet.
 
 Written atomically (0600) under config_dir() *before* anything in Tailscale
-changes, updated once the join is done, deleted after a clean leave. A file left
-behind means a crash: the next start-up restores from it. It holds no secret.
+changes, updated once the join is done, deleted after a clean leave. It holds no
+secret. The joining process owns the join through an `OwnerLock` beside it
+(`tailnet-join.lock`), held from before the record is written until the leave
+or the rollback ends; the record names that owner (PID and start time). A record
+whose lock can be taken was left by a dead owner: the next start-up restores it.
+A record whose lock is held belongs to a live process and is never touched.
 """
 
 from __future__ import annotations
@@ -12,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from pawpado_desktop.config import config_dir, read_json, write_json
+from pawpado_desktop.owner import ProcessIdentity
 from pawpado_desktop.tailscale.errors import TailscaleError
 
 STATE_FILE = "tailscale-join.json"
+LOCK_FILE = "tailnet-join.lock"
 _VERSION = 1
 
 
@@ -27,6 +33,8 @@ class JoinRecord:
     game_profile_id: str = ""  # known once the login completed
     node_ip: str = ""
     phase: str = "joining"  # "joining" until Running, then "joined"
+    owner_pid: int = 0  # the process that owns the join (see `JoinStateStore.lock_path`)
+    owner_started: int | None = None  # its start time, so a reused PID is not mistaken for it
 
     @classmethod
     def parse(cls, raw: Any) -> JoinRecord | None:
@@ -41,9 +49,21 @@ class JoinRecord:
                 game_profile_id=str(raw.get("game_profile_id", "")),
                 node_ip=str(raw.get("node_ip", "")),
                 phase=str(raw.get("phase", "joining")),
+                owner_pid=_int(raw.get("owner_pid")) or 0,
+                owner_started=_int(raw.get("owner_started")),
             )
         except KeyError:
             return None
+
+    @property
+    def owner(self) -> ProcessIdentity | None:
+        if self.owner_pid <= 0:
+            return None
+        return ProcessIdentity(self.owner_pid, self.owner_started)
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 class JoinStateStore:
@@ -53,6 +73,11 @@ class JoinStateStore:
     @property
     def path(self) -> Path:
         return (self._directory or config_dir()) / STATE_FILE
+
+    @property
+    def lock_path(self) -> Path:
+        """The join's owner lock, beside the record."""
+        return self.path.with_name(LOCK_FILE)
 
     def load(self) -> JoinRecord | None:
         """The recorded join, or None. An unreadable file counts as a crash record too."""

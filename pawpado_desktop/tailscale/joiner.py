@@ -2,12 +2,18 @@
 
 Joining with a key on the user's current profile would overwrite their own login,
 so (fact sheet, sections 8 and 9):
-1. record the current profile in a state file, before anything changes;
-2. `PUT profiles/` (a new empty profile), `start` with the key and a complete
-   prefs object, `login-interactive`, and wait on the IPN bus for Running;
+1. take the join's owner lock (one joining process per user; another live owner
+   means "busy", and its join is never touched), then record the current profile
+   in a state file, before anything changes;
+2. open the IPN bus, `PUT profiles/` (a new empty profile), and right before
+   `start` with the key re-read the current profile: the key goes only to a fresh,
+   never logged-in profile. Then `login-interactive`, and wait on the bus for Running;
 3. on leave: `logout` (removes the ephemeral node at once and deletes the game
-   profile), switch back to the recorded profile, delete the state file.
-A state file found at start-up means a crash: `restore_after_crash()` does step 3.
+   profile), switch back to the recorded profile, delete the state file, release
+   the lock.
+A state file whose lock can be taken means a crash: `restore_after_crash()` does
+step 3. The game profile is fenced (see `fence`): https control only, no DNS,
+routes, exit node or SSH from the game tailnet, and Moonlight only towards a peer.
 """
 
 from __future__ import annotations
@@ -25,13 +31,24 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from pawpado_desktop.clock import SYSTEM_CLOCK, Clock
+from pawpado_desktop.owner import OwnerLock, ProcessIdentity
 from pawpado_desktop.tailscale.client import IpnBus, LocalClient, connect_default
 from pawpado_desktop.tailscale.endpoint import platform_family
 from pawpado_desktop.tailscale.errors import (
+    StreamHostRefused,
+    TailnetBusy,
     TailscaleError,
     TailscaleJoinFailed,
     TailscaleKeyRejected,
     TailscaleOperatorLimit,
+    TailscaleProfileChanged,
+    UnsafeGamePrefs,
+)
+from pawpado_desktop.tailscale.fence import (
+    check_control_url,
+    fence_prefs,
+    fence_violations,
+    resolve_stream_host,
 )
 from pawpado_desktop.tailscale.join_state import JoinRecord, JoinStateStore
 from pawpado_desktop.tailscale.models import (
@@ -49,6 +66,8 @@ log = logging.getLogger(__name__)
 GAME_PROFILE_PREFIX = "pawpado-session-"
 SETTLE_TIMEOUT_S = 15.0
 SETTLE_POLL_S = 0.1
+RESTORE_WAIT_S = 15.0  # a join waits this long for another process's crash restore
+RESTORE_WAIT_POLL_S = 0.2
 _T = TypeVar("_T")
 
 
@@ -87,6 +106,7 @@ class TailnetJoiner:
         self._is_root = is_root if is_root is not None else bool(geteuid and geteuid() == 0)
         self._platform = platform_family(platform or sys.platform)
         self._lock = asyncio.Lock()
+        self._owner: OwnerLock | None = None  # held while this object owns the join
         self._watcher: asyncio.Task[None] | None = None
 
     # -- public API ------------------------------------------------------------
@@ -104,47 +124,104 @@ class TailnetJoiner:
         instance_ip: str | None,
         deadline_s: float,
     ) -> JoinResult:
-        """Join with `auth_key` on a new profile; restore the user's profile on any failure."""
+        """Join with `auth_key` on a new profile; restore the user's profile on any failure.
+
+        Raises `TailnetBusy` (changing nothing) while another live process owns the join.
+        """
+        control = check_control_url(control_url or DEFAULT_CONTROL_URL)  # before any change
         async with self._lock:
-            leftover = self.store.load()
-            if leftover is not None:
-                log.info("A previous game session was not cleaned up; restoring first")
-                await self._restore(leftover)
-            await self.client.status(peers=False)
-            original = await self.client.current_profile()
-            switch = self._plan(original, await self.client.get_prefs())
-            record = JoinRecord(
-                original_profile_id=original.id,
-                original_profile_name=original.name,
-                game_profile_name=GAME_PROFILE_PREFIX + secrets.token_hex(3),
-                switched_profile=switch,
-            )
-            self.store.save(record)  # before anything changes: a crash from here is restorable
+            await self._own_for_join()
             try:
-                return await self._join_recorded(
-                    record, auth_key, control_url, instance_ip, deadline_s
-                )
-            except BaseException as error:
-                if not await self._rollback(record) and isinstance(error, TailscaleError):
-                    _admit_not_restored(error)
+                return await self._join_owned(auth_key, control, instance_ip, deadline_s)
+            except BaseException:
+                self._disown()  # the rollback has finished (or failed: the next start retries)
                 raise
 
+    async def _join_owned(
+        self, auth_key: str, control_url: str, instance_ip: str | None, deadline_s: float
+    ) -> JoinResult:
+        leftover = self.store.load()
+        if leftover is not None:  # its owner is gone (we hold the lock): a crash's leftover
+            log.info("A previous game session was not cleaned up; restoring first")
+            await self._restore(leftover)
+        await self.client.status(peers=False)
+        original = await self.client.current_profile()
+        switch = self._plan(original, await self.client.get_prefs())
+        me = ProcessIdentity.current()
+        record = JoinRecord(
+            original_profile_id=original.id,
+            original_profile_name=original.name,
+            game_profile_name=GAME_PROFILE_PREFIX + secrets.token_hex(3),
+            switched_profile=switch,
+            owner_pid=me.pid,
+            owner_started=me.started,
+        )
+        self.store.save(record)  # before anything changes: a crash from here is restorable
+        try:
+            return await self._join_recorded(record, auth_key, control_url, instance_ip, deadline_s)
+        except BaseException as error:
+            if not await self._rollback(record) and isinstance(error, TailscaleError):
+                _admit_not_restored(error)
+            raise
+
     async def leave(self) -> None:
-        """Log the game node out and switch back to the user's profile. No-op if not joined."""
+        """Log the game node out and switch back to the user's profile. No-op if not joined.
+
+        A join owned by another live process is not ours to undo: left alone.
+        """
         async with self._lock:
-            record = self.store.load()
-            if record is not None:
-                await self._restore(record)
+            if not self._owns() and (
+                not self.store.path.exists() or not self._take_owner_lock("restore")
+            ):
+                return
+            try:
+                record = self.store.load()
+                if record is not None:
+                    await self._restore(record)
+            finally:
+                self._disown()
 
     async def restore_after_crash(self) -> bool:
-        """At start-up: undo a join a crash left behind. True if there was one."""
+        """At start-up: undo a join a dead process left behind. True if there was one.
+
+        Does nothing (False) while a live process owns the join, this one included:
+        a `status` beside a streaming Play never touches Tailscale.
+        """
         async with self._lock:
-            record = self.store.load()
-            if record is None:
+            if self._owns() or not self.store.path.exists():
                 return False
-            log.warning("Found an unfinished game session in Tailscale; restoring your profile")
-            await self._restore(record)
-            return True
+            if not self._take_owner_lock("restore"):
+                log.info("Another Pawpado process owns the game network join; leaving it be")
+                return False
+            try:
+                record = self.store.load()
+                if record is None:
+                    return False
+                log.warning(
+                    "Found an unfinished game session in Tailscale (left by process %s); "
+                    "restoring your profile",
+                    record.owner_pid or "unknown",
+                )
+                await self._restore(record)
+                return True
+            finally:
+                self._disown()
+
+    async def verify_stream_host(self, address: str, instance_ip: str | None) -> str:
+        """The address to give Moonlight, once it is checked to be the cloud PC.
+
+        It must be a Tailscale address (or a name tailscaled gives a peer) of a peer of
+        the game tailnet this process joined, per tailscaled's status right now; with
+        `instance_ip`, that very peer. Raises `StreamHostRefused` otherwise.
+        """
+        record = self.store.load() if self._owns() else None
+        if record is None or record.phase != "joined":
+            raise StreamHostRefused(address, "this computer is not on the game network")
+        current = await self.client.current_profile()
+        if not _is_game_profile(current, record, count_empty=False):
+            raise StreamHostRefused(address, "Tailscale is no longer on the game network")
+        status = await self.client.status()
+        return resolve_stream_host(status, address, instance_ip)
 
     async def locate_instance(self, instance_ip: str) -> PeerInfo | None:
         """The cloud PC among the peers, with whether the path to it is direct or relayed."""
@@ -193,13 +270,50 @@ class TailnetJoiner:
         return cls(await connect_default(), clock=clock, owns_client=True)
 
     async def aclose(self) -> None:
-        """Stop watching the bus, and close the client if we opened it.
+        """Stop watching the bus, release the join's lock, close the client if ours.
 
-        Does not leave: the session may outlive this object (restore handles a crash).
+        Does not leave: the session may outlive this object; like a process that died,
+        its join is then restored by the next start (or join) of any process.
         """
         await self._stop_watching()
+        self._disown()
         if self._owns_client:
             await self.client.aclose()
+
+    # -- owning the join ---------------------------------------------------------
+
+    def _owns(self) -> bool:
+        return self._owner is not None and self._owner.held
+
+    def _take_owner_lock(self, purpose: str) -> bool:
+        """Own the join now if nobody else does (never waits)."""
+        if self._owns():
+            return True
+        lock = OwnerLock(self.store.lock_path)
+        if not lock.try_acquire(purpose=purpose):
+            return False
+        self._owner = lock
+        return True
+
+    def _disown(self) -> None:
+        owner, self._owner = self._owner, None
+        if owner is not None:
+            owner.release()
+
+    async def _own_for_join(self) -> None:
+        """Take the lock for a join; a short crash restore by another process is waited out.
+
+        An owner that cannot be named (its file unreadable, or the lock freed between two
+        looks) is given the same short wait before the join is refused.
+        """
+        deadline = self.clock.monotonic() + RESTORE_WAIT_S
+        while not self._take_owner_lock("join"):
+            info = OwnerLock(self.store.lock_path).owner_info()
+            pid = info.get("pid") if info else None
+            restoring = info is None or info.get("purpose") == "restore"
+            if not restoring or self.clock.monotonic() >= deadline:
+                raise TailnetBusy(pid if isinstance(pid, int) else None)
+            await self.clock.sleep(RESTORE_WAIT_POLL_S)
 
     # -- joining ---------------------------------------------------------------
 
@@ -224,21 +338,10 @@ class TailnetJoiner:
         self,
         record: JoinRecord,
         auth_key: str,
-        control_url: str | None,
+        control_url: str,
         instance_ip: str | None,
         deadline_s: float,
     ) -> JoinResult:
-        if record.switched_profile:
-            await self.client.new_profile()
-        prefs = await self.client.get_prefs()  # the new profile's defaults: send them back whole
-        prefs.pop("Config", None)  # the login identity: tailscaled keeps its own
-        prefs.update(
-            ControlURL=control_url or DEFAULT_CONTROL_URL,
-            WantRunning=True,
-            LoggedOut=False,
-            Hostname=self.hostname,
-            ProfileName=record.game_profile_name,
-        )
         log.info(
             "Joining the game tailnet as %s on profile %s", self.hostname, record.game_profile_name
         )
@@ -246,7 +349,7 @@ class TailnetJoiner:
         try:
             await self._within(
                 deadline_s,
-                self._start_and_wait(bus, prefs, auth_key),
+                self._join_steps(bus, record, auth_key, control_url),
                 lambda: self._timed_out(deadline_s),
             )
         except BaseException:
@@ -263,13 +366,58 @@ class TailnetJoiner:
         instance = await self.locate_instance(instance_ip) if instance_ip else None
         return JoinResult(record.node_ip, record.game_profile_name, instance)
 
-    async def _start_and_wait(self, bus: IpnBus, prefs: Prefs, auth_key: str) -> None:
-        await bus.__aenter__()  # registered before start, so no notification is missed
-        initial = await anext(bus)  # with mask InitialState: the profile as it was before start
-        self._note_state(initial)
-        await self.client.start(prefs, auth_key=auth_key)
+    async def _join_steps(
+        self, bus: IpnBus, record: JoinRecord, auth_key: str, control_url: str
+    ) -> None:
+        # The bus is registered before `PUT profiles/`, so no notification is missed.
+        await bus.__aenter__()
+        initial = await anext(bus)  # with mask InitialState: the state before any change
+        if record.switched_profile:
+            await self.client.new_profile()
+        prefs = await self._fresh_profile_prefs()
+        prefs.pop("Config", None)  # the login identity: tailscaled keeps its own
+        prefs.update(
+            ControlURL=control_url,
+            WantRunning=True,
+            LoggedOut=False,
+            Hostname=self.hostname,
+            ProfileName=record.game_profile_name,
+        )
+        await self.client.start(fence_prefs(prefs), auth_key=auth_key)
+        wrong = fence_violations(await self.client.get_prefs())
+        if wrong:  # a system policy overrides them: log in nowhere with such prefs
+            raise UnsafeGamePrefs(wrong)
         await self.client.login_interactive()
+        await self._wait_running(bus, auth_key, initial)
+
+    async def _fresh_profile_prefs(self) -> Prefs:
+        """The fresh profile's prefs (its defaults), checked right before the key goes out.
+
+        If anything switched profiles since `PUT profiles/` (a restore by an older
+        Pawpado, another program), `start` would log the *current* profile in, and a
+        login on a logged-in profile rewrites it: the user's own login would be gone. So
+        the key goes only to a profile that never logged in (ID ""), as ours is until
+        the key logs it in; the current profile is read last, right before `start`.
+        Nothing is written before this check, so an abort leaves the user's prefs alone.
+        """
+        prefs = await self.client.get_prefs()
+        current = await self.client.current_profile()
+        if current.id:
+            log.warning("The Tailscale profile changed during the join; the key was not sent")
+            raise TailscaleProfileChanged()
+        return prefs
+
+    async def _wait_running(self, bus: IpnBus, auth_key: str, initial: Notify) -> None:
+        # A state from before the new profile came up (the user's Running) must not pass for
+        # ours: only a Running after a not-Running state (or after our login) counts.
+        fresh = initial.state is not None and initial.state is not BackendState.RUNNING
         async for note in bus:
+            if note.login_finished or (
+                note.state is not None and note.state is not BackendState.RUNNING
+            ):
+                fresh = True
+            if not fresh:
+                continue
             self._note_state(note)
             if note.err_message:
                 reason = note.err_message

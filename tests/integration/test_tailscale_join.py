@@ -58,7 +58,8 @@ async def test_join_then_leave_restores_the_users_profile(
     assert prefs["ControlURL"] == DEFAULT_CONTROL_URL
     assert prefs["WantRunning"] is True
     assert prefs["Hostname"] == "pawpado-test"
-    assert prefs["NetfilterMode"] == 2 and prefs["CorpDNS"] is True  # defaults kept, not zeroed
+    assert prefs["NetfilterMode"] == 2 and prefs["NoStatefulFiltering"] is True  # not zeroed
+    assert prefs["CorpDNS"] is False  # the fence: the game tailnet gets no say in DNS
     assert result.node_ip == during["current_login"].node_ip
     assert result.instance is not None and result.instance.direct is True
     assert set(ts_keys.joined.values()) == {"pawpado-test"}
@@ -71,9 +72,11 @@ async def test_join_then_leave_restores_the_users_profile(
     assert ts_keys.joined == {} and len(ts_keys.left) == 1  # the node left control at once
     assert not JoinStateStore().path.exists()
     sent = paths(fake_tailscaled)
-    # The order that keeps the user's login: new profile before the key, bus before start.
-    assert sent.index("PUT profiles/") < sent.index("GET watch-ipn-bus")
-    assert sent.index("GET watch-ipn-bus") < sent.index("POST start")
+    # The order that keeps the user's login: the bus before the new profile (nothing
+    # missed), the new profile re-read right before the key, the key before the login.
+    start = sent.index("POST start")
+    recheck = max(i for i, p in enumerate(sent[:start]) if p == "GET profiles/current")
+    assert sent.index("GET watch-ipn-bus") < sent.index("PUT profiles/") < recheck < start
     assert sent.index("POST start") < sent.index("POST login-interactive")
     assert sent.index("POST logout") < sent.index("POST profiles/a1b2")
 
