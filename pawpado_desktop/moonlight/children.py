@@ -93,7 +93,7 @@ class ChildTracker:
     def __init__(self, registry: ChildRegistry, kind: ChildKind, args: Sequence[str]) -> None:
         self._registry = registry
         self._kind = kind
-        self._args = tuple(redacted(args))
+        self._args = tuple(args)
         self._record: ChildRecord | None = None
 
     async def started(self, pid: int) -> None:
@@ -122,8 +122,9 @@ class ChildRegistry:
         return ChildTracker(self, kind, args)
 
     async def add(self, pid: int, kind: ChildKind, args: Sequence[str]) -> ChildRecord | None:
+        """Record a child that runs `args` (the PIN is hidden before anything is written)."""
         try:
-            return await asyncio.to_thread(self._add, pid, kind, tuple(args))
+            return await asyncio.to_thread(self._add, pid, kind, tuple(redacted(args)))
         except (OSError, filelock.Timeout) as exc:
             log.warning("could not record Moonlight process %s: %s", pid, exc)
             return None
