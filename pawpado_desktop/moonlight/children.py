@@ -176,8 +176,6 @@ class ChildRegistry:
         `grace` real seconds. Records of children that are gone, or whose PID now
         belongs to another program, are dropped; those of live owners are kept.
         """
-        if sys.platform == "win32":  # no start time or command line to be sure of
-            return []
         stale: list[ChildRecord] = []
         orphans: list[ChildRecord] = []
         for record in await self.records():
@@ -206,6 +204,8 @@ def running(identity: ProcessIdentity) -> bool:
 
 
 async def _is_our_moonlight(record: ChildRecord) -> bool:
+    if sys.platform == "win32":  # no start time or command line to be sure of
+        return False
     boot = await asyncio.to_thread(_boot_id)
     if record.boot is not None and boot is not None and record.boot != boot:
         return False
