@@ -59,6 +59,9 @@ class TimedStreamer:
     async def check_ready(self) -> object:
         return await self.inner.check_ready()
 
+    async def close_orphans(self) -> object:
+        return await self.inner.close_orphans()
+
     async def is_paired(self, address: str) -> bool:
         started = time.time()
         try:

@@ -71,3 +71,7 @@ class Streamer(Protocol):
     async def stream(self, address: str, app: str, options: Any) -> StreamHandle:
         """Launch the stream; `options` from `moonlight.StreamOptions.from_settings`."""
         ...
+
+    async def close_orphans(self) -> object:
+        """Close the Moonlight processes a Pawpado process that died left running."""
+        ...

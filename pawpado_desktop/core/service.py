@@ -105,6 +105,10 @@ class Core:
                 "Tailscale restored",
                 "The app had stopped mid-way last time; your own Tailscale profile is back.",
             )
+        try:  # a Moonlight left running by a Pawpado process that died
+            await self.services.streamer.close_orphans()
+        except Exception as error:  # never a reason not to start
+            log.warning("could not close orphaned Moonlight processes: %s", error)
         signed_in = await self.services.auth.load()
         self.store.update(signed_in=signed_in)
         if signed_in:

@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 from pawpado_desktop.clock import SYSTEM_CLOCK, Clock
 from pawpado_desktop.config import LocalSettings
+from pawpado_desktop.moonlight.children import ChildKind, ChildRecord, ChildRegistry
 from pawpado_desktop.moonlight.dialogs import Outcome, classify, last_outcome
 from pawpado_desktop.moonlight.errors import (
     INSTALL_URL,
@@ -103,6 +104,7 @@ class Moonlight:
         clock: Clock = SYSTEM_CLOCK,
         timeouts: MoonlightTimeouts | None = None,
         on_warning: Callable[[str], None] | None = None,
+        children: ChildRegistry | None = None,
     ) -> None:
         self._executable = executable
         self._settings = settings
@@ -114,6 +116,7 @@ class Moonlight:
         self._on_warning = on_warning
         self._version: MoonlightVersion | None = None
         self._children: set[WatchedProcess] = set()
+        self._registry = children or ChildRegistry()
 
     async def executable(self) -> MoonlightExecutable:
         """The installation to run; raises `MoonlightNotInstalled`."""
@@ -162,6 +165,14 @@ class Moonlight:
             f"`moonlight list` failed (exit code {done.returncode}): "
             f"{_first_line(done.stderr or done.stdout)}. Update Moonlight from {INSTALL_URL}."
         )
+
+    async def close_orphans(self) -> list[ChildRecord]:
+        """Close the Moonlight processes a Pawpado process that died left running.
+
+        Only those recorded by a Pawpado process that has ended, and only while the
+        PID is still the very Moonlight it started; see `children.ChildRegistry`.
+        """
+        return await self._registry.close_orphans(self._timeouts.close)
 
     async def other_instances(self) -> list[RunningMoonlight]:
         """Moonlight processes on this computer that we did not start."""
@@ -223,7 +234,10 @@ class Moonlight:
         try:
             async with asyncio.timeout(self._timeouts.list):
                 return await run_captured(
-                    executable.command("list", address), env=self._env, cwd=executable.cwd
+                    executable.command("list", address),
+                    env=self._env,
+                    cwd=executable.cwd,
+                    tracker=self._registry.tracker(ChildKind.LIST, ["list", address]),
                 )
         except TimeoutError:
             raise MoonlightUnusable(
@@ -235,8 +249,11 @@ class Moonlight:
         self, args: list[str], on_line: Callable[[str], None] | None = None
     ) -> WatchedProcess:
         executable = await self.executable()
-        process = await spawn(executable.command(*args), env=self._env, cwd=executable.cwd)
-        watched = WatchedProcess(process, on_line)
+        tracker = self._registry.tracker(ChildKind(args[0]), args)
+        process = await spawn(
+            executable.command(*args), env=self._env, cwd=executable.cwd, tracker=tracker
+        )
+        watched = WatchedProcess(process, on_line, tracker)
         self._children = {c for c in self._children if c.returncode is None} | {watched}
         return watched
 

@@ -2,7 +2,10 @@
 
 Every child gets its own session on POSIX so that stopping it also stops what it
 started (`flatpak run` puts Moonlight in a sandbox child), and its output pipes
-are always drained so a chatty Moonlight can never block on a full pipe.
+are always drained so a chatty Moonlight can never block on a full pipe: output
+is read in chunks, not lines, and only the last 4 KiB of a line is kept, however
+long the line is. A `Tracker` hears when a child starts and ends (children.py
+records them so a later run can close those a crash left behind).
 """
 
 from __future__ import annotations
@@ -17,12 +20,21 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from pawpado_desktop.moonlight.errors import INSTALL_URL, MoonlightUnusable
 
 log = logging.getLogger(__name__)
 
 _TAIL_LINES = 200
+_LINE_BYTES = 4096  # kept of each line: its end, where Moonlight's message is
+_CHUNK = 65536
+
+
+class Tracker(Protocol):
+    async def started(self, pid: int) -> None: ...
+
+    async def ended(self) -> None: ...
 
 
 def redacted(argv: Sequence[str]) -> list[str]:
@@ -35,11 +47,15 @@ def redacted(argv: Sequence[str]) -> list[str]:
 
 
 async def spawn(
-    argv: Sequence[str], *, env: Mapping[str, str] | None, cwd: Path | None
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str] | None,
+    cwd: Path | None,
+    tracker: Tracker | None = None,
 ) -> asyncio.subprocess.Process:
     log.debug("running %s", redacted(argv))
     try:
-        return await asyncio.create_subprocess_exec(
+        process = await asyncio.create_subprocess_exec(
             *argv,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
@@ -53,6 +69,13 @@ async def spawn(
             f"Moonlight at {argv[0]} could not be started ({exc.strerror or exc}). "
             f"Reinstall it from {INSTALL_URL}, or correct its location in Settings."
         ) from exc
+    if tracker is not None:
+        try:
+            await asyncio.shield(tracker.started(process.pid))
+        except BaseException:  # the caller never gets the handle: the child must not stay
+            send_signal(process, kill=True)
+            raise
+    return process
 
 
 def send_signal(process: asyncio.subprocess.Process, *, kill: bool) -> None:
@@ -74,11 +97,15 @@ class Completed:
 
 
 async def run_captured(
-    argv: Sequence[str], *, env: Mapping[str, str] | None, cwd: Path | None
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str] | None,
+    cwd: Path | None,
+    tracker: Tracker | None = None,
 ) -> Completed:
     """Run to completion. Callers bound it with `asyncio.timeout`: on timeout or
     cancellation the child is killed before the exception goes on."""
-    process = await spawn(argv, env=env, cwd=cwd)
+    process = await spawn(argv, env=env, cwd=cwd, tracker=tracker)
     try:
         out, err = await process.communicate()
     except BaseException:
@@ -86,6 +113,9 @@ async def run_captured(
         with contextlib.suppress(ProcessLookupError):
             await asyncio.shield(process.wait())
         raise
+    finally:
+        if tracker is not None and process.returncode is not None:
+            await asyncio.shield(tracker.ended())
     return Completed(process.returncode or 0, _decode(out), _decode(err))
 
 
@@ -96,9 +126,11 @@ class WatchedProcess:
         self,
         process: asyncio.subprocess.Process,
         on_line: Callable[[str], None] | None = None,
+        tracker: Tracker | None = None,
     ) -> None:
         self._process = process
         self._on_line = on_line
+        self._tracker = tracker
         self.lines: deque[str] = deque(maxlen=_TAIL_LINES)
         self.stopped_by_us = False
         assert process.stdout is not None and process.stderr is not None
@@ -117,13 +149,38 @@ class WatchedProcess:
         return self._process.returncode if self._exited.done() else None
 
     async def _drain(self, stream: asyncio.StreamReader) -> None:
-        while line := await stream.readline():
-            text = _decode(line).rstrip("\r\n")
-            self.lines.append(text)
-            if self._on_line is not None:
+        """Read until the pipe closes, whatever comes: a line of any length is cut to
+        its last bytes, and a failing listener is logged, never the end of reading."""
+        line = bytearray()
+        while chunk := await stream.read(_CHUNK):
+            *ends, rest = chunk.split(b"\n")
+            for end in ends:
+                line += end[-_LINE_BYTES:]
+                self._emit(bytes(line[-_LINE_BYTES:]))
+                line.clear()
+            line += rest[-_LINE_BYTES:]
+            del line[:-_LINE_BYTES]
+        if line:
+            self._emit(bytes(line))
+
+    def _emit(self, raw: bytes) -> None:
+        text = _decode(raw).rstrip("\r")
+        self.lines.append(text)
+        if self._on_line is not None:
+            try:
                 self._on_line(text)
+            except Exception:
+                log.exception("handling a Moonlight output line failed")
 
     async def _wait_all(self) -> int:
+        try:
+            return await self._wait_exit()
+        finally:
+            # Only once it has exited: a record of a child that may still run stays.
+            if self._tracker is not None and self._process.returncode is not None:
+                await asyncio.shield(self._tracker.ended())
+
+    async def _wait_exit(self) -> int:
         code = await self._process.wait()
         # The pipes close when the child exits, unless a grandchild kept them open.
         with contextlib.suppress(TimeoutError):

@@ -18,7 +18,11 @@ moonlight-qt does:
   simulator, runs until closed (or PAWPADO_FAKE_STREAM_SECONDS), and exits 0
   even after a failure dialog, as the user clicking OK would. With
   PAWPADO_FAKE_STREAM_WINDOW=1 (the tray's demo) the stream is a small window
-  that ends the stream when the user closes it.
+  that ends the stream when the user closes it. PAWPADO_FAKE_STREAM_END_DIALOG
+  is a dialog shown when the stream ends by itself (a failure after it started).
+- PAWPADO_FAKE_MOONLIGHT_FLOOD=N prints one line of N bytes on stdout and on
+  stderr once the stream runs (and before `pair` shows its dialog), then logs a
+  `flooded` event: a reader that stops draining leaves it blocked on the write.
 - No action: the normal GUI, which on closing rewrites the host list it loaded
   at start, so a window left open overwrites a newer pairing (trap 7).
 
@@ -62,6 +66,8 @@ ENV_SAVE_SECONDS = "PAWPADO_FAKE_MOONLIGHT_SAVE_SECONDS"  # from pairing to savi
 ENV_STREAM_SECONDS = "PAWPADO_FAKE_STREAM_SECONDS"
 ENV_STREAM_CRASH = "PAWPADO_FAKE_STREAM_CRASH"  # "1": abort (SIGABRT) when the stream ends
 ENV_STREAM_WINDOW = "PAWPADO_FAKE_STREAM_WINDOW"  # "1": show the stream as a window
+ENV_STREAM_END_DIALOG = "PAWPADO_FAKE_STREAM_END_DIALOG"  # shown when the stream ends itself
+ENV_FLOOD = "PAWPADO_FAKE_MOONLIGHT_FLOOD"  # bytes of one huge output line
 DEFAULT_VERSION = "6.1.0"
 DEFAULT_PORT = 47989
 _SEEK_SECONDS = {"pair": 10.0, "quit": 10.0, "list": 30.0, "stream": 30.0}
@@ -94,6 +100,16 @@ class FakeMoonlight:
         ](command)
 
     # -- actions ---------------------------------------------------------------
+
+    def flood(self) -> None:
+        """One line of ENV_FLOOD bytes on each pipe (no newline inside), if asked for."""
+        size = int(_seconds(self.env, ENV_FLOOD, 0))
+        if size <= 0:
+            return
+        for stream in (sys.stdout, sys.stderr):
+            stream.write("x" * size + "\n")
+            stream.flush()
+        self.record({"event": "flooded", "bytes": size})
 
     def list(self, command: Command) -> int:
         found = self.seek(command)
@@ -131,6 +147,7 @@ class FakeMoonlight:
             _stay_open()
         _log("Info", f"Pairing with {info['hostname']}")
         answer = self.sim.pair(address, self.client_id, socket.gethostname(), command.pin)
+        self.flood()
         if answer.status == 200:
             _dialog("Pairing completed successfully")
             # Moonlight saves its host list in the background, a moment later.
@@ -179,11 +196,15 @@ class FakeMoonlight:
         try:
             self.record({"event": "streaming", "streamId": stream_id, "app": app})
             _log("Info", f"Streaming {app} at {command.width}x{command.height}@{command.fps}")
+            self.flood()
+            _log("Info", "Still streaming")
             limit = _seconds(self.env, ENV_STREAM_SECONDS, 0.0)
             if self.env.get(ENV_STREAM_WINDOW) == "1":
                 _stream_window(app, command.host, limit if limit > 0 else None)
             else:
                 _sleep_until_closed(limit if limit > 0 else None)
+            if self.env.get(ENV_STREAM_END_DIALOG):
+                _dialog(self.env[ENV_STREAM_END_DIALOG])
         except _Closed:
             pass
         finally:
