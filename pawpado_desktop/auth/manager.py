@@ -384,6 +384,8 @@ class AuthManager:
                     await self._retry_save_locked()
             except (CredentialStoreError, SignInBusy):
                 log.debug("the renewed sign-in could not be saved yet")
+            except Exception:  # a background task: keep retrying, never die silently
+                log.exception("retrying the save of the renewed sign-in failed")
 
     async def _retry_save_locked(self) -> None:
         """Save tokens rotation left unsaved, unless another process has taken over since."""
