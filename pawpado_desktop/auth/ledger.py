@@ -94,3 +94,12 @@ class SignInLedger:
             log.warning("could not write the sign-in note %s (%s)", self.path, exc.strerror)
             return False
         return True
+
+    async def forget(self) -> bool:
+        """Remove the note (no note: nobody redeems without reading the store)."""
+        try:
+            await asyncio.to_thread(self.path.unlink, missing_ok=True)
+        except OSError as exc:
+            log.warning("could not remove the sign-in note %s (%s)", self.path, exc.strerror)
+            return False
+        return True

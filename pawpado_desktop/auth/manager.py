@@ -353,8 +353,10 @@ class AuthManager:
         except CredentialStoreError as exc:
             note = LedgerEntry("stale", stored, generation(fresh), self._me)
             if not await self._note(note):
-                # No note: drop the used-up copy if the store still lets us, so nobody
-                # else presents it; a sign-out elsewhere is better than a revoked family.
+                # An outdated note must not vouch for the used-up copy: remove it, and
+                # drop the copy too if the store still lets us (a sign-out elsewhere is
+                # better than a revoked family).
+                await self._ledger.forget()
                 with contextlib.suppress(CredentialStoreError):
                     await self._store.clear()
             if not self._unsaved:
