@@ -6,6 +6,9 @@
 - `store`: `CredentialStore` and its keyring, memory and opt-in file kinds,
   and `open_default_store()` that picks one by the rules.
 - `huudis`: the wire side (discovery, device, token, revocation posts).
+- `storekey.StoreKey`: which servers (issuer, API) a stored sign-in belongs to.
+- `ledger`: the non-secret note beside the refresh lock that says whether the
+  stored copy may be redeemed (so a locked keyring never causes a replay).
 - `keyring_backend`, `keyring_store`, `worker`, `crosslock`, `tokens`, `errors`:
   the parts those are built from.
 

@@ -34,17 +34,18 @@ class CrossProcessLock:
         self._local = asyncio.Lock()
 
     @contextlib.asynccontextmanager
-    async def hold(self) -> AsyncIterator[None]:
+    async def hold(self, give_up_s: float | None = None) -> AsyncIterator[None]:
+        """Hold the lock; SignInBusy after `give_up_s` seconds (default: the lock's own)."""
         async with self._local:
-            await self._acquire()
+            await self._acquire(self._timeout if give_up_s is None else give_up_s)
             try:
                 yield
             finally:
                 self._file_lock.release()
 
-    async def _acquire(self) -> None:
+    async def _acquire(self, give_up_s: float) -> None:
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._timeout
+        deadline = loop.time() + give_up_s
         while True:
             attempt = asyncio.ensure_future(asyncio.to_thread(self._try_acquire))
             try:

@@ -66,3 +66,30 @@ class CredentialStoreError(PawpadoError):
 
 class AuthServiceUnavailable(AuthServiceError):
     """A transient failure (no connection, timeout, 5xx, 429): trying again may work."""
+
+
+class RefreshBlocked(CredentialStoreError):
+    """The sign-in needs renewing, but renewing now could sign the user out everywhere.
+
+    The user is still signed in; nothing was revoked. Raised only once the access
+    token has expired (until then it is used and the renewal retried later).
+    """
+
+    title = "Cannot renew your sign-in yet"
+
+    @classmethod
+    def unreadable(cls, where: str) -> RefreshBlocked:
+        return cls(
+            f"Your sign-in needs renewing, but {where} could not be read (it may be locked). "
+            "Unlock your keyring (for example by logging in to the desktop session, or with "
+            "your desktop's Passwords and Keys app), then try again. You are still signed in."
+        )
+
+    @classmethod
+    def saved_elsewhere_pending(cls, where: str) -> RefreshBlocked:
+        return cls(
+            "Another Pawpado window renewed your sign-in but could not save it to "
+            f"{where} yet (it may be locked or full). Unlock your keyring and keep that "
+            "window open: this one picks the renewed sign-in up as soon as it is saved. "
+            "You are still signed in."
+        )

@@ -5,6 +5,12 @@ be longer, so the serialized set is cut into chunks. Two slots alternate: a
 save writes every chunk of the slot not in use, then replaces the index (one
 small entry, the commit point), then drops the old slot. A crash at any step
 leaves the index pointing at one complete set, old or new, never a mix.
+
+Each pair of servers (`StoreKey`) has its own index and chunks. The production
+servers keep the entry names used before sign-ins were keyed ("sign-in",
+"sign-in.a.0", ...), so an existing sign-in carries over with nothing to copy;
+any other pair gets "sign-in:<key id>". The index also names its servers, and
+an index naming other servers is never loaded.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from typing import Any, TypeVar
 
 from pawpado_desktop.auth.errors import CredentialStoreError
 from pawpado_desktop.auth.keyring_backend import backend_name, choose_backend, failure_to_error
+from pawpado_desktop.auth.storekey import DEFAULT_KEY, StoreKey
 from pawpado_desktop.auth.tokens import TokenSet
 from pawpado_desktop.auth.worker import SerialWorker
 
@@ -46,6 +53,7 @@ class KeyringStore:
         self,
         backend: Any | None = None,
         *,
+        key: StoreKey = DEFAULT_KEY,
         service: str = SERVICE,
         timeout: float = DEFAULT_TIMEOUT,
         chunk_chars: int = CHUNK_CHARS,
@@ -54,12 +62,18 @@ class KeyringStore:
         self._backend = backend  # resolved on the worker when None: probing blocks
         self._choose = choose
         self._service = service
+        self.key = key
+        self._index_entry = INDEX_ENTRY if key.is_default else f"{INDEX_ENTRY}:{key.id}"
         self._timeout = timeout
         self._chunk_chars = chunk_chars
         self._worker = SerialWorker("pawpado-keyring")
 
     def __repr__(self) -> str:
-        return f"KeyringStore(service={self._service!r})"
+        return f"KeyringStore(service={self._service!r}, entry={self._index_entry!r})"
+
+    @property
+    def key_id(self) -> str:
+        return self.key.id
 
     @property
     def description(self) -> str:
@@ -112,7 +126,7 @@ class KeyringStore:
         return True
 
     def _read_index(self) -> dict[str, Any] | None:
-        raw = self._get(INDEX_ENTRY)
+        raw = self._get(self._index_entry)
         if raw is None:
             return None
         try:
@@ -128,6 +142,12 @@ class KeyringStore:
         )
         if not valid:
             log.warning("the stored sign-in index is damaged; treating it as signed out")
+            return None
+        # An index written before keying names no servers (only the default entry has one).
+        if index.get("issuer", self.key.issuer) != self.key.issuer or index.get(
+            "api", self.key.api
+        ) != self.key.api:
+            log.warning("the stored sign-in belongs to other servers; not using it")
             return None
         return index  # type: ignore[no-any-return]
 
@@ -159,8 +179,15 @@ class KeyringStore:
         new_slot = SLOTS[0] if old_slot == SLOTS[1] else SLOTS[1]
         for i, chunk in enumerate(chunks):
             self._kr().set_password(self._service, self._chunk(new_slot, i), chunk)
-        index = {"v": 1, "slot": new_slot, "chunks": len(chunks), "sha256": _digest(payload)}
-        self._kr().set_password(self._service, INDEX_ENTRY, json.dumps(index))
+        index = {
+            "v": 1,
+            "slot": new_slot,
+            "chunks": len(chunks),
+            "sha256": _digest(payload),
+            "issuer": self.key.issuer,
+            "api": self.key.api,
+        }
+        self._kr().set_password(self._service, self._index_entry, json.dumps(index))
         # Committed. Leftovers are harmless (the index says how many chunks count),
         # but the old slot holds a dead refresh token: tidy up, best effort.
         try:
@@ -170,7 +197,7 @@ class KeyringStore:
             log.debug("could not tidy old keyring entries: %s", type(exc).__name__)
 
     def _clear_sync(self) -> None:
-        self._delete(INDEX_ENTRY)  # first: without the index nothing else counts
+        self._delete(self._index_entry)  # first: without the index nothing else counts
         for slot in SLOTS:
             self._delete_from(slot, 0)
 
@@ -179,6 +206,5 @@ class KeyringStore:
             if not self._delete(self._chunk(slot, i)):
                 return
 
-    @staticmethod
-    def _chunk(slot: str, i: int) -> str:
-        return f"{INDEX_ENTRY}.{slot}.{i}"
+    def _chunk(self, slot: str, i: int) -> str:
+        return f"{self._index_entry}.{slot}.{i}"

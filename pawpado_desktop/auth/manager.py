@@ -8,7 +8,14 @@ Refresh tokens rotate and a replayed one signs the user out everywhere, so:
 - "redeem, then store" runs as one task callers cannot cancel, and the new
   refresh token is stored before the new access token is handed out;
 - `invalid_grant` is final: the sign-in is cleared and listeners hear of it;
-  network trouble and 5xx are retried a few times with the same refresh token.
+  network trouble and 5xx are retried a few times with the same refresh token;
+- a refresh token is redeemed only when this process knows it is the current
+  one: read from the store inside the lock, or (the store unreadable) named
+  current by the sign-in note (`ledger`). Otherwise the access token is used
+  while it lasts and the renewal is retried, and nobody is signed out;
+- when the store will not take the rotated tokens, they are kept in memory,
+  the note marks the stored copy used up (no other process redeems it), and
+  the save is retried until it lands.
 """
 
 from __future__ import annotations
@@ -18,31 +25,41 @@ import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
 import httpx
 
-from pawpado_desktop.auth.crosslock import CrossProcessLock
+from pawpado_desktop.auth.crosslock import CrossProcessLock, SignInBusy
 from pawpado_desktop.auth.device_flow import DeviceFlow
 from pawpado_desktop.auth.errors import (
+    LOGIN_HINT,
     AuthServiceError,
     AuthServiceUnavailable,
     CredentialStoreError,
+    RefreshBlocked,
     SignInEnded,
 )
 from pawpado_desktop.auth.huudis import HuudisClient, OAuthError
-from pawpado_desktop.auth.store import CredentialStore, open_default_store
+from pawpado_desktop.auth.ledger import LedgerEntry, SignInLedger, generation
+from pawpado_desktop.auth.store import CredentialStore, StoreKey, open_default_store
 from pawpado_desktop.auth.tokens import TokenResponseError, TokenSet
 from pawpado_desktop.clock import SYSTEM_CLOCK, Clock
-from pawpado_desktop.config import CLIENT_ID, SCOPE, config_dir
+from pawpado_desktop.config import CLIENT_ID, SCOPE, Endpoints, config_dir
 from pawpado_desktop.errors import NotSignedIn
+from pawpado_desktop.owner import ProcessIdentity
 
 log = logging.getLogger(__name__)
 
 LOCK_FILE = "auth.lock"
 REFRESH_ATTEMPTS = 3
 REFRESH_RETRY_DELAY = 0.5  # seconds, doubled per attempt: the IdP's grace window is short
+BLOCKED_RETRY = 15.0  # seconds between renewals tried while the store cannot be trusted
+SAVE_RETRY_DELAY = 2.0  # seconds before the first retried save, doubled up to the cap
+SAVE_RETRY_MAX = 60.0
+FINAL_SAVE_TIMEOUT = 5.0  # seconds to wait for the refresh lock when saving at exit
+SIGNED_OUT_ELSEWHERE = "You signed out in another Pawpado window. Sign in again to continue."
 
 EventKind = Literal["signed_in", "signed_out", "warning"]
 
@@ -72,9 +89,15 @@ class AuthManager:
         self._huudis = HuudisClient(issuer_url, http, client_id=client_id, scope=scope)
         self._store = store
         self._clock = clock
-        self._lock = CrossProcessLock(lock_path or config_dir() / LOCK_FILE, timeout=lock_timeout)
+        lock_path = lock_path or config_dir() / LOCK_FILE
+        self._lock = CrossProcessLock(lock_path, timeout=lock_timeout)
+        self._ledger = SignInLedger(lock_path.parent / f"signin-{store.key_id}.json")
+        self._me = ProcessIdentity.current()
         self._tokens: TokenSet | None = None
         self._refresh_task: asyncio.Task[TokenSet] | None = None
+        self._unsaved = False  # our tokens are newer than the store's, which is used up
+        self._save_retry: asyncio.Task[None] | None = None
+        self._blocked_until: datetime | None = None
         self._flow: DeviceFlow | None = None
         self._listeners: list[Listener] = []
         self.store_warning: str | None = None
@@ -91,9 +114,15 @@ class AuthManager:
         *,
         env: Mapping[str, str] | None = None,
         lock_path: Path | None = None,
+        api_url: str | None = None,
     ) -> AuthManager:
-        """A manager on the default store (see `open_default_store`), already loaded."""
-        opened = await open_default_store(env)
+        """A manager on the default store (see `open_default_store`), already loaded.
+
+        The store holds the sign-in for `issuer_url` and `api_url` (default: the
+        API `env` points at), and no other.
+        """
+        api_url = api_url or Endpoints.from_env(env).base_url
+        opened = await open_default_store(env, key=StoreKey.of(issuer_url, api_url))
         manager = cls(issuer_url, opened.store, http, clock, lock_path)
         manager.store_warning = opened.warning
         try:
@@ -125,7 +154,15 @@ class AuthManager:
 
     async def load(self) -> bool:
         """Read the stored sign-in; whether there is one."""
-        self._tokens = await self._store.load()
+        if not self._store.persistent or await self._ledger.read() is not None:
+            self._tokens = await self._store.load()
+        else:
+            # No note yet (first run, or a store filled by older versions): start one,
+            # under the lock so no rotation slips between the read and the note.
+            async with self._lock.hold():
+                self._tokens = await self._store.load()
+                if await self._ledger.read() is None:
+                    await self._ledger.write(LedgerEntry("ok", generation(self._tokens)))
         return self._tokens is not None
 
     async def aclose(self) -> None:
@@ -133,6 +170,15 @@ class AuthManager:
         if self._flow is not None:
             self._flow.cancel()
         await self._settle_refresh()
+        retry, self._save_retry = self._save_retry, None
+        if retry is not None:
+            retry.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await retry
+        if self._unsaved:  # one last try: tokens unsaved at exit are lost
+            with contextlib.suppress(CredentialStoreError, SignInBusy):
+                async with self._lock.hold(FINAL_SAVE_TIMEOUT):
+                    await self._retry_save_locked()
         self._store.close()
 
     # -- TokenProvider ----------------------------------------------------------
@@ -144,12 +190,19 @@ class AuthManager:
             return tokens.access_token
         if tokens.refresh_token is None and not tokens.is_expired(now):
             return tokens.access_token  # nothing to refresh with: use it while it lasts
+        blocked = self._blocked_until is not None and now < self._blocked_until
+        if blocked and not tokens.is_expired(now):
+            return tokens.access_token  # renewal was blocked a moment ago: not yet again
         try:
             return (await self._refreshed(tokens)).access_token
-        except AuthServiceUnavailable:
-            if tokens is self._tokens and not tokens.is_expired(self._clock.now()):
-                log.info("refresh failed for now; the current token is still valid")
-                return tokens.access_token
+        except (AuthServiceUnavailable, RefreshBlocked) as exc:
+            current = self._tokens
+            now = self._clock.now()
+            if current is not None and not current.is_expired(now):
+                if isinstance(exc, RefreshBlocked):
+                    self._blocked_until = now + timedelta(seconds=BLOCKED_RETRY)
+                log.info("could not renew the sign-in for now; the current token is still valid")
+                return current.access_token
             raise
 
     async def refreshed_after_rejection(self, rejected: str) -> str:
@@ -176,12 +229,14 @@ class AuthManager:
         async with self._lock.hold():
             refresh_token = await self._current_refresh_token()
             self._tokens = None
+            self._unsaved = False
             try:
                 if refresh_token:
                     await self._revoke(refresh_token)
             finally:
                 try:
                     await self._store.clear()
+                    await self._note(LedgerEntry("ok", None))
                 finally:
                     self._emit(AuthEvent("signed_out"))
 
@@ -218,44 +273,138 @@ class AuthManager:
 
     async def _refresh_and_store(self, stale: TokenSet) -> TokenSet:
         async with self._lock.hold():
-            stored = await self._reread()
-            if stored is not None and stored != stale:
-                # Another process refreshed (or signed in again) while we waited.
-                self._tokens = stored
-                if not stored.needs_refresh(self._clock.now()):
-                    log.debug("adopted tokens refreshed by another process")
-                    return stored
-                stale = stored
-            if stale.refresh_token is None:
+            note = await self._ledger.read() if self._store.persistent else None
+            current, owner = await self._current_under_lock(note)
+            now = self._clock.now()
+            if current != stale and not current.needs_refresh(now):
+                log.debug("adopted tokens refreshed by another process")
+                return current
+            if current.refresh_token is None:
                 raise await self._end_sign_in()
-            body = await self._redeem(stale.refresh_token)
+            # What the store holds while we redeem: unchanged if it is already used up.
+            stored = note.stored if owner and note is not None else generation(current)
+            if not owner:
+                await self._note(LedgerEntry("rotating", stored))
             try:
-                fresh = TokenSet.from_response(body, self._clock.now(), stale.refresh_token)
+                body = await self._redeem(current.refresh_token)
+            except NotSignedIn:
+                raise
+            except BaseException:
+                if not owner:  # not redeemed, or the answer lost: as it was
+                    await self._note(note or LedgerEntry("ok", stored))
+                raise
+            try:
+                fresh = TokenSet.from_response(body, self._clock.now(), current.refresh_token)
             except TokenResponseError as exc:
                 # Rotation may have consumed the old token; nothing better to do than say so.
                 raise AuthServiceError(
                     f"Huudis sign-in sent a refresh answer without a usable {exc} field. "
                     "If requests keep failing, sign in again."
                 ) from None
-            await self._save(fresh)
             self._tokens = fresh
+            self._blocked_until = None
+            await self._store_rotated(fresh, stored)
             log.info("access token refreshed")
             return fresh
 
-    async def _reread(self) -> TokenSet | None:
-        """What the store holds now; a signed-out store means another process signed out."""
+    async def _current_under_lock(self, note: LedgerEntry | None) -> tuple[TokenSet, bool]:
+        """The tokens to use or renew, and whether we are the only holder of them.
+
+        Raises RefreshBlocked when renewing could replay a used refresh token, and
+        SignInEnded when the stored sign-in is gone for good.
+        """
+        mine = self._require()
         if not self._store.persistent:
-            return self._tokens
+            return mine, True
+        ours = generation(mine)
+        live_here = note is not None and note.held_live_by(ours)
         try:
             stored = await self._store.load()
         except CredentialStoreError as exc:
-            self._warn(exc.message)
-            return self._tokens
+            log.info("could not read the stored sign-in inside the lock: %s", exc.title)
+            if live_here:
+                return mine, True  # ours is the live set; nobody else has it
+            if note is not None and note.state == "ok" and note.stored == ours:
+                return mine, False  # the note says the store holds exactly ours
+            raise RefreshBlocked.unreadable(self._store.description) from None
+        if live_here:
+            return mine, True  # the store's copy is used up (or an older one of ours)
         if stored is None:
-            raise await self._end_sign_in(
-                "You signed out in another Pawpado window. Sign in again to continue."
-            )
-        return stored
+            raise await self._end_sign_in(SIGNED_OUT_ELSEWHERE)
+        if note is not None and note.state == "stale":
+            owner = note.owner
+            if owner is not None and owner.is_alive():
+                # That window holds the only live tokens and keeps trying to save them.
+                raise RefreshBlocked.saved_elsewhere_pending(self._store.description)
+            if note.marks_dead(generation(stored)):
+                raise await self._end_sign_in(
+                    "Your sign-in was renewed by a Pawpado window that closed before it could "
+                    f"save it to {self._store.description}, so it cannot be renewed again. "
+                    f"Nothing was revoked. {LOGIN_HINT} to sign in again."
+                )
+        if stored != mine:
+            self._tokens = stored  # another process refreshed (or signed in again)
+        return stored, False
+
+    async def _store_rotated(self, fresh: TokenSet, stored: str | None) -> None:
+        """Save a rotated set; if the store refuses, keep it here and mark the stored copy."""
+        try:
+            await self._store.save(fresh)
+        except CredentialStoreError as exc:
+            note = LedgerEntry("stale", stored, generation(fresh), self._me)
+            if not await self._note(note):
+                # An outdated note must not vouch for the used-up copy: remove it, and
+                # drop the copy too if the store still lets us (a sign-out elsewhere is
+                # better than a revoked family).
+                await self._ledger.forget()
+                with contextlib.suppress(CredentialStoreError):
+                    await self._store.clear()
+            if not self._unsaved:
+                self._warn(
+                    f"{exc.message} You stay signed in until the app quits; Pawpado keeps "
+                    "trying to save your renewed sign-in."
+                )
+            self._unsaved = True
+            self._schedule_save_retry()
+            return
+        await self._note(LedgerEntry("ok", generation(fresh)))
+        if self._unsaved:
+            self._unsaved = False
+            log.info("the renewed sign-in is saved")
+
+    def _schedule_save_retry(self) -> None:
+        if self._save_retry is None or self._save_retry.done():
+            self._save_retry = asyncio.ensure_future(self._retry_saves())
+
+    async def _retry_saves(self) -> None:
+        delay = SAVE_RETRY_DELAY
+        while self._unsaved:
+            await self._clock.sleep(delay)
+            delay = min(delay * 2, SAVE_RETRY_MAX)
+            try:
+                async with self._lock.hold():
+                    await self._retry_save_locked()
+            except (CredentialStoreError, SignInBusy):
+                log.debug("the renewed sign-in could not be saved yet")
+            except Exception:  # a background task: keep retrying, never die silently
+                log.exception("retrying the save of the renewed sign-in failed")
+
+    async def _retry_save_locked(self) -> None:
+        """Save tokens rotation left unsaved, unless another process has taken over since."""
+        tokens = self._tokens
+        note = await self._ledger.read()
+        if tokens is None or (note is not None and not note.held_live_by(generation(tokens))):
+            self._unsaved = False  # signed out, or signed in anew, elsewhere
+            return
+        await self._store.save(tokens)
+        await self._note(LedgerEntry("ok", generation(tokens)))
+        self._unsaved = False
+        log.info("the renewed sign-in is saved")
+
+    async def _note(self, entry: LedgerEntry) -> bool:
+        if not self._store.persistent:
+            return True
+        return await self._ledger.write(entry)
 
     async def _redeem(self, refresh_token: str) -> Mapping[str, Any]:
         delay = REFRESH_RETRY_DELAY
@@ -278,36 +427,40 @@ class AuthManager:
         raise AssertionError("unreachable")
 
     async def _end_sign_in(self, message: str | None = None) -> SignInEnded:
-        """Forget a sign-in the server no longer accepts; the error for the caller to raise."""
+        """Forget a sign-in that cannot be used again; the error for the caller to raise.
+
+        Nothing is revoked here: the server already refused it, or its live
+        successor was lost with the process that held it.
+        """
         error = SignInEnded(message)
+        ended = self._tokens
         self._tokens = None
+        self._unsaved = False
         try:
             await self._store.clear()
         except CredentialStoreError as exc:
             log.warning("could not delete the ended sign-in: %s", exc.message)
-        log.info("signed out: the sign-in is no longer valid")
+            # Whoever reads the copy left behind must not redeem it either.
+            await self._note(LedgerEntry("stale", generation(ended)))
+        else:
+            await self._note(LedgerEntry("ok", None))
+        log.info("signed out: the sign-in can no longer be used")
         self._emit(AuthEvent("signed_out", error.message))
         return error
 
     async def _complete_sign_in(self, tokens: TokenSet) -> None:
         async with self._lock.hold():
-            await self._save(tokens)
+            note = await self._ledger.read() if self._store.persistent else None
             self._tokens = tokens
+            self._blocked_until = None
+            # Like a rotation: if the save fails, the stored copy is not to be renewed.
+            await self._store_rotated(tokens, note.stored if note is not None else None)
         log.info("signed in")
         self._emit(AuthEvent("signed_in"))
 
-    async def _save(self, tokens: TokenSet) -> None:
-        try:
-            await self._store.save(tokens)
-        except CredentialStoreError as exc:
-            # The new tokens are the only valid ones now: keep them for this run,
-            # and try to drop the stored set, whose refresh token rotation just
-            # killed: another process presenting it would revoke the whole sign-in.
-            with contextlib.suppress(CredentialStoreError):
-                await self._store.clear()
-            self._warn(f"{exc.message} You stay signed in until the app quits.")
-
     async def _current_refresh_token(self) -> str | None:
+        if self._unsaved and self._tokens is not None:
+            return self._tokens.refresh_token  # the live one; the stored copy is used up
         stored: TokenSet | None = None
         try:
             stored = await self._store.load()

@@ -4,6 +4,9 @@ Only what a later run needs is kept: the refresh token, the access token and
 its deadlines, so a CLI call within the hour needs no refresh. We never fall
 back to plaintext on our own: without a usable keyring the sign-in lives in
 memory for this run and the caller gets a warning to show.
+
+Every persistent store is filed under its servers (`StoreKey`): a process
+loads only the sign-in made for its own Huudis issuer and Pawpado API.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Protocol
 from pawpado_desktop.auth.errors import CredentialStoreError
 from pawpado_desktop.auth.keyring_backend import OPT_IN_FILE
 from pawpado_desktop.auth.keyring_store import KeyringStore
+from pawpado_desktop.auth.storekey import DEFAULT_KEY, StoreKey
 from pawpado_desktop.auth.tokens import TokenSet
 from pawpado_desktop.config import atomic_write, config_dir
 from pawpado_desktop.errors import ConfigError
@@ -30,6 +34,8 @@ __all__ = [
     "KeyringStore",
     "MemoryStore",
     "OpenedStore",
+    "StoreKey",
+    "credentials_path",
     "open_default_store",
 ]
 
@@ -50,6 +56,11 @@ class CredentialStore(Protocol):
         """Where the sign-in is kept, for messages ("the system keyring")."""
         ...
 
+    @property
+    def key_id(self) -> str:
+        """A short, non-secret name of what this store holds (which servers' sign-in)."""
+        ...
+
     async def load(self) -> TokenSet | None: ...
 
     async def save(self, tokens: TokenSet) -> None:
@@ -66,6 +77,7 @@ class MemoryStore:
 
     persistent = False
     description = "memory (until the app quits)"
+    key_id = "memory"
 
     def __init__(self) -> None:
         self._tokens: TokenSet | None = None
@@ -86,13 +98,24 @@ class MemoryStore:
         pass
 
 
+def credentials_path(key: StoreKey = DEFAULT_KEY, directory: Path | None = None) -> Path:
+    """The opt-in file for `key`'s sign-in; the production servers keep the old name."""
+    name = CREDENTIALS_FILE if key.is_default else f"credentials-{key.id}.json"
+    return (directory or config_dir()) / name
+
+
 class FileStore:
-    """Opt-in plaintext file, 0600, replaced atomically."""
+    """Opt-in plaintext file, 0600, replaced atomically; one file per pair of servers."""
 
     persistent = True
 
-    def __init__(self, path: Path | None = None) -> None:
-        self.path = path or config_dir() / CREDENTIALS_FILE
+    def __init__(self, path: Path | None = None, *, key: StoreKey = DEFAULT_KEY) -> None:
+        self.path = path or credentials_path(key)
+        self.key = key
+
+    @property
+    def key_id(self) -> str:
+        return self.key.id
 
     def __repr__(self) -> str:
         return f"FileStore({str(self.path)!r})"
@@ -157,13 +180,20 @@ class OpenedStore:
 
 
 async def open_default_store(
-    env: Mapping[str, str] | None = None, *, keyring_timeout: float | None = None
+    env: Mapping[str, str] | None = None,
+    *,
+    key: StoreKey | None = None,
+    keyring_timeout: float | None = None,
 ) -> OpenedStore:
-    """The store the rules pick: the user's opt-in, else the OS keyring, else memory."""
+    """The store the rules pick: the user's opt-in, else the OS keyring, else memory.
+
+    `key`: whose sign-in it holds (default: the servers `env` points at).
+    """
     env = os.environ if env is None else env
+    key = key or StoreKey.from_env(env)
     choice = env.get(STORE_ENV, "").strip().lower()
     if choice == "file":
-        file_store = FileStore()
+        file_store = FileStore(key=key)
         return OpenedStore(file_store, file_store.warning)
     if choice == "memory":
         return OpenedStore(
@@ -175,7 +205,9 @@ async def open_default_store(
             f"{STORE_ENV} is {choice!r}; use 'keyring' (the default), 'file' or 'memory'."
         )
     keyring_store = (
-        KeyringStore() if keyring_timeout is None else KeyringStore(timeout=keyring_timeout)
+        KeyringStore(key=key)
+        if keyring_timeout is None
+        else KeyringStore(key=key, timeout=keyring_timeout)
     )
     try:
         await keyring_store.probe()

@@ -65,7 +65,9 @@ async def open_auth_session(
         )
     endpoints = Endpoints.from_env()
     async with httpx.AsyncClient(timeout=HTTP_TIMEOUT, follow_redirects=False) as http:
-        manager = await AuthManager.create(endpoints.auth_url, http, clock)
+        manager = await AuthManager.create(
+            endpoints.auth_url, http, clock, api_url=endpoints.base_url
+        )
         manager.add_listener(_print_warning)
         try:
             if manager.store_warning:

@@ -12,7 +12,7 @@ import httpx
 
 from pawpado_desktop.api.client import DEFAULT_TIMEOUT, PawpadoClient
 from pawpado_desktop.auth.manager import AuthEvent, AuthManager
-from pawpado_desktop.auth.store import open_default_store
+from pawpado_desktop.auth.store import StoreKey, open_default_store
 from pawpado_desktop.clock import SYSTEM_CLOCK, Clock
 from pawpado_desktop.config import Endpoints, LocalSettings, config_dir
 from pawpado_desktop.core.history import HistoryRecorder, history_path
@@ -64,7 +64,7 @@ async def build_core(
     local = LocalSettings.load()
     http = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, follow_redirects=False)
     closers.append(http.aclose)
-    opened = await open_default_store()
+    opened = await open_default_store(key=StoreKey.from_endpoints(endpoints))
     auth = AuthManager(endpoints.auth_url, opened.store, http, clock)
     closers.append(auth.aclose)
     client = PawpadoClient(endpoints.base_url, auth, http=http, clock=clock)

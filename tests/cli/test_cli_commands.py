@@ -102,7 +102,9 @@ def test_moonlight_problem_exits_7(cli: Cli) -> None:
 
 
 def test_network_problem_exits_8(cli: Cli) -> None:
-    cli.login()
+    # A sign-in belongs to its API, so sign in for the unreachable one first.
+    cli.sim.control.set_auto_approve(True)
+    assert cli.run("login", "--no-browser", PAWPADO_BASE_URL="http://127.0.0.1:9").returncode == 0
     done = cli.run("status", PAWPADO_BASE_URL="http://127.0.0.1:9")
     assert done.returncode == ExitCode.NETWORK
     assert "connect" in done.stderr.lower() and "Traceback" not in done.stderr

@@ -20,7 +20,7 @@ from subprocess import Popen
 
 import pytest
 
-from pawpado_desktop.auth.store import FileStore
+from pawpado_desktop.auth.store import FileStore, StoreKey, credentials_path
 from pawpado_desktop.clock import SYSTEM_CLOCK, Clock
 from pawpado_desktop.core.factory import build_core
 from pawpado_desktop.core.notices import NoticeKind
@@ -77,6 +77,11 @@ class Running:
 
 def config_dir(cli: Cli) -> Path:
     return Path(cli.env["PAWPADO_CONFIG_DIR"])
+
+
+def credentials_file(cli: Cli) -> Path:
+    """Where the CLI keeps its opt-in file sign-in for the simulator's servers."""
+    return credentials_path(StoreKey.of(cli.sim.issuer_url, cli.sim.base_url), config_dir(cli))
 
 
 def joined(cli: Cli) -> bool:
@@ -177,7 +182,7 @@ DEATHS = [
 
 async def sign_in(cli: Cli) -> None:
     """Signed in as after `login`, without the process it takes."""
-    store = FileStore(config_dir(cli) / "credentials.json")
+    store = FileStore(credentials_file(cli))
     await store.save(token_set(cli.sim, SYSTEM_CLOCK))  # type: ignore[arg-type]
 
 
@@ -245,11 +250,11 @@ def test_a_whole_play_at_debug_level_prints_and_runs_no_secret(cli: Cli) -> None
     reader.join(10)
     assert proc.process.returncode == ExitCode.OK, "".join(errors)
 
-    credentials = FileStore(config_dir(cli) / "credentials.json")
+    credentials = FileStore(credentials_file(cli))
     texts = ["".join(proc.lines), "".join(errors), *seen]
     for log in (config_dir(cli) / "logs").glob("*.log*"):
         texts.append(log.read_text(encoding="utf-8", errors="replace"))
-    text = (config_dir(cli) / "credentials.json").read_text()
+    text = credentials_file(cli).read_text()
     tokens = [json.loads(text)["access_token"], json.loads(text)["refresh_token"]]
     device_codes = [g.device_code for g in cli.sim.world.huudis.device_grants()]
     auth_keys = list(cli.sim.world.tailnet.keys)
@@ -257,7 +262,7 @@ def test_a_whole_play_at_debug_level_prints_and_runs_no_secret(cli: Cli) -> None
     assert any("DEBUG" in t for t in texts)  # -vv really logged at DEBUG
     assert_nowhere(tokens + device_codes + auth_keys, texts)
 
-    assert modes["credentials.json"] == 0o600 and modes[STATE_FILE] == 0o600, modes
+    assert modes[credentials.path.name] == 0o600 and modes[STATE_FILE] == 0o600, modes
     assert stat.S_IMODE(credentials.path.parent.stat().st_mode) == 0o700
 
 

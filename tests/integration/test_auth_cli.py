@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from pawpado_desktop.auth.store import StoreKey, credentials_path
 from pawpado_desktop.errors import ExitCode
 from pawpado_desktop.sim.config import SimConfig
 from pawpado_desktop.sim.huudis import DEVICE_GRANT
@@ -37,9 +38,11 @@ def sim_config() -> SimConfig:
 
 
 @pytest.fixture
-def file_store(monkeypatch: pytest.MonkeyPatch, isolated_config: Path) -> Path:
+def file_store(
+    monkeypatch: pytest.MonkeyPatch, isolated_config: Path, sim: SimulatorServer
+) -> Path:
     monkeypatch.setenv("PAWPADO_CREDENTIAL_STORE", "file")
-    return isolated_config / "credentials.json"
+    return credentials_path(StoreKey.of(sim.issuer_url, sim.base_url), isolated_config)
 
 
 async def test_login_whoami_logout(sim_env: SimulatorServer, file_store: Path) -> None:

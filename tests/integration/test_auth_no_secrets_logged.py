@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from pawpado_desktop.api.client import PawpadoClient
-from pawpado_desktop.auth.store import FileStore, MemoryStore
+from pawpado_desktop.auth.store import FileStore, MemoryStore, StoreKey, credentials_path
 from pawpado_desktop.auth.tokens import TokenSet
 from pawpado_desktop.clock import Clock, ScaledClock
 from pawpado_desktop.sim.config import SimConfig
@@ -112,7 +112,8 @@ async def test_the_cli_at_debug_level_prints_no_secret(
 
     await run("login", "--no-browser")
     assert "DEBUG" in outputs[1]
-    signed_in = await FileStore(isolated_config / "credentials.json").load()
+    key = StoreKey.of(sim.issuer_url, sim.base_url)
+    signed_in = await FileStore(credentials_path(key, isolated_config)).load()
     await run("whoami")
     await run("logout")
     device_codes = [grant.device_code for grant in sim.world.huudis.device_grants()]

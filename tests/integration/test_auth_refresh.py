@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from pawpado_desktop.api.client import PawpadoClient
-from pawpado_desktop.auth.errors import SignInEnded
+from pawpado_desktop.auth.errors import RefreshBlocked, SignInEnded
 from pawpado_desktop.auth.manager import AuthEvent, AuthManager
 from pawpado_desktop.auth.store import FileStore, KeyringStore, MemoryStore
 from pawpado_desktop.auth.tokens import TokenSet
@@ -230,8 +230,13 @@ async def test_a_keyring_that_breaks_after_a_refresh_keeps_this_run_signed_in(
     assert events[0].message is not None and "until the app quits" in events[0].message
     assert manager.store_warning == events[0].message
     assert await manager.access_token() == token
-    # The dead refresh token is not left behind for another process to replay.
-    assert await store.load() is None
+    # The stored refresh token is used up: another process that finds it does not
+    # replay it (that would revoke the whole sign-in); it waits for the retried save.
+    other = await auth_manager_factory(KeyringStore(backend))
+    with pytest.raises(RefreshBlocked):
+        await other.access_token()
+    assert sim.control.huudis_stats().reuse_detections == 0
+    assert manager.is_signed_in and other.is_signed_in
 
 
 # -- sign-out -----------------------------------------------------------------------

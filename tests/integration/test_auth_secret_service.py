@@ -9,7 +9,7 @@ import pytest
 from pawpado_desktop.api.client import PawpadoClient
 from pawpado_desktop.auth.errors import CredentialStoreError
 from pawpado_desktop.auth.manager import AuthManager
-from pawpado_desktop.auth.store import KeyringStore, open_default_store
+from pawpado_desktop.auth.store import KeyringStore, StoreKey, open_default_store
 from pawpado_desktop.auth.tokens import TokenSet
 from pawpado_desktop.clock import SYSTEM_CLOCK
 from pawpado_desktop.errors import ExitCode
@@ -105,13 +105,13 @@ async def test_a_later_run_within_the_hour_needs_no_refresh(
     import httpx
 
     assert isinstance(auth_http, httpx.AsyncClient)
-    store = KeyringStore()
+    store = KeyringStore(key=StoreKey.of(sim.issuer_url, sim.base_url))
     pair = sim.control.sign_in_directly()
     tokens = TokenSet.from_response(pair.as_response(), SYSTEM_CLOCK.now())
     await store.save(tokens)
     store.close()
     # A new "process": a fresh manager on the default store.
-    manager = await AuthManager.create(sim.issuer_url, auth_http)
+    manager = await AuthManager.create(sim.issuer_url, auth_http, api_url=sim.base_url)
     assert manager.is_signed_in
     identity = await PawpadoClient(sim.base_url, manager, http=auth_http).whoami()
     assert identity.email == sim.config.email

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pawpado_desktop.auth.store import FileStore, KeyringStore
+from pawpado_desktop.auth.store import FileStore, KeyringStore, StoreKey
 from pawpado_desktop.auth.tokens import TokenSet
 from pawpado_desktop.sim.huudis import REFRESH_GRANT
 from pawpado_desktop.sim.server import SimulatorServer
@@ -54,10 +54,10 @@ async def test_one_refresh_and_both_end_with_working_tokens(
     sim = sim_env
     if store_kind == "file":
         monkeypatch.setenv("PAWPADO_CREDENTIAL_STORE", "file")
-        store: FileStore | KeyringStore = FileStore()
+        store: FileStore | KeyringStore = FileStore(key=StoreKey.from_env())
     else:
         request.getfixturevalue("secret_service")
-        store = KeyringStore()
+        store = KeyringStore(key=StoreKey.from_env())
     now = sim.clock.now()
     fresh = TokenSet.from_response(sim.control.sign_in_directly().as_response(), now)
     expired = TokenSet(fresh.access_token, fresh.refresh_token, now, now)
