@@ -391,8 +391,8 @@ class Core:
         """The credited balance, or None when the watch ended without a rise."""
         if self._topup_task is None:
             return None
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._topup_task
+        # The watch may end cancelled (replaced); a cancel of the caller (Ctrl-C) goes on up.
+        await asyncio.wait({self._topup_task})
         return self.store.state.credits
 
     async def _watch_topup(self) -> None:
