@@ -3,6 +3,10 @@ terminal it refuses (exit 11) unless `--stop` or `--keep-running` says what to d
 
 from __future__ import annotations
 
+import os
+import pty
+import subprocess
+import sys
 from pathlib import Path
 
 from pawpado_desktop.errors import ExitCode
@@ -80,4 +84,56 @@ def test_logout_when_pawpado_cannot_be_reached_refuses_unless_told(cli: Cli) -> 
 
     cli.sim.control.clear_faults()
     assert cli.run("logout", "--stop").returncode == ExitCode.OK
+    assert session_state(cli) == "stopped"
+
+
+def on_a_terminal(cli: Cli, *args: str, typed: str) -> subprocess.CompletedProcess[str]:
+    """Run with a terminal as stdin, the user having typed `typed` (read when asked)."""
+    main, side = pty.openpty()
+    try:
+        os.write(main, typed.encode())
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pawpado_desktop", *args],
+            env=cli.env,
+            stdin=side,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        out, err = proc.communicate(timeout=120)
+        return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+    finally:
+        os.close(side)
+        os.close(main)
+
+
+def test_logout_on_a_terminal_asks_and_stops_when_told(cli: Cli) -> None:
+    cli.login()
+    start_elsewhere(cli)
+    done = on_a_terminal(cli, "logout", typed="s\n")
+
+    assert done.returncode == ExitCode.OK, done.stderr
+    assert "Stop it before signing out?" in done.stdout
+    assert session_state(cli) == "stopped"
+    assert not credentials(cli).exists()
+
+
+def test_logout_on_a_terminal_cancelled_changes_nothing(cli: Cli) -> None:
+    cli.login()
+    start_elsewhere(cli)
+    done = on_a_terminal(cli, "logout", typed="\n")
+
+    assert done.returncode == ExitCode.CANCELLED, done.stderr
+    assert "still signed in" in done.stdout
+    assert session_state(cli) in ACTIVE and credentials(cli).exists()
+    cli.sim.control.stop_session()
+
+
+def test_play_on_a_terminal_asks_before_stopping_an_attached_session(cli: Cli) -> None:
+    cli.login()
+    start_elsewhere(cli)
+    done = on_a_terminal(cli, "play", "--grace", "0", typed="y\n")
+
+    assert done.returncode == ExitCode.OK, done.stderr
+    assert "already running before you pressed Play" in done.stdout
     assert session_state(cli) == "stopped"
