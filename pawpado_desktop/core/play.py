@@ -129,6 +129,7 @@ class PlayPipeline:
         self._start_unconfirmed = False  # a start was sent and its answer lost
         self._joined = False
         self._handle: StreamHandle | None = None  # Moonlight, until it is closed
+        self._wound: WindDown | None = None  # the way out, once it has run
         # Set by Core.shutdown: a session this Play only attached to is stopped too.
         self.stop_attached = False
         # Set by Core.shutdown: the user chose to keep the PC running (sign out, keep).
@@ -459,8 +460,7 @@ class PlayPipeline:
             return PlayPhase.DONE
         wound = await self._wind_down(stop=True)
         if wound.stop_error is not None:
-            self._tell(wound.problems)
-            self._started_by_us = False  # told above; the clean-up must not stop it twice
+            self._wound = wound  # the clean-up tells it; the stop is not tried twice
             raise wound.stop_error
         self._enter(PlayPhase.DONE, wound.summary)
         self._tell(wound.problems)
@@ -593,6 +593,15 @@ class PlayPipeline:
         cancelled = isinstance(exc, asyncio.CancelledError | CancelledByUser | KeyboardInterrupt)
         phase = PlayPhase.CANCELLED if cancelled else PlayPhase.FAILED
         problems: list[str] = []
+        wound = self._wound or await self._way_out(cancelled, problems)
+        problems.extend(wound.problems)
+        self._enter(phase, " ".join(problems) or wound.summary)
+        if isinstance(exc, PawpadoError):
+            self.store.update(last_error=exc)
+        self._tell(problems)
+
+    async def _way_out(self, cancelled: bool, problems: list[str]) -> WindDown:
+        """Decide whether to stop, then wind down; adds what the user must hear."""
         if self._start_pending:
             problems.extend(await self._settle_start())
         if self.keep_on_exit:
@@ -614,11 +623,7 @@ class PlayPipeline:
                 "Your gaming PC is still running and billing. Stop it from the tray or with "
                 "`pawpado-desktop stop`."
             )
-        problems.extend(wound.problems)
-        self._enter(phase, " ".join(problems) or wound.summary)
-        if isinstance(exc, PawpadoError):
-            self.store.update(last_error=exc)
-        self._tell(problems)
+        return wound
 
     async def _settle_start(self) -> list[str]:
         """A way out while a start's answer was awaited: did it go through?
