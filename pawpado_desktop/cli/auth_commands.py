@@ -25,8 +25,11 @@ from pawpado_desktop.api.models import Identity
 from pawpado_desktop.auth.device_flow import DeviceFlow
 from pawpado_desktop.auth.errors import CredentialStoreError
 from pawpado_desktop.auth.manager import AuthEvent, AuthManager
+from pawpado_desktop.cli.prompt import can_ask, read_answer
+from pawpado_desktop.cli.wiring import open_core
 from pawpado_desktop.clock import SYSTEM_CLOCK, Clock
 from pawpado_desktop.config import Endpoints
+from pawpado_desktop.core.service import Core, StillRunning
 from pawpado_desktop.errors import ConfigError, ExitCode, NotSignedIn, PawpadoError
 
 HTTP_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
@@ -40,6 +43,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     login_parser.set_defaults(handler=login)
     logout_parser = subparsers.add_parser("logout", help="sign out and forget the sign-in")
+    running = logout_parser.add_mutually_exclusive_group()
+    running.add_argument(
+        "--stop", action="store_true", help="stop a running gaming PC first (billing ends)"
+    )
+    running.add_argument(
+        "--keep-running",
+        action="store_true",
+        help="sign out and leave a running gaming PC running (and billing)",
+    )
     logout_parser.set_defaults(handler=logout)
     whoami_parser = subparsers.add_parser("whoami", help="show who is signed in")
     whoami_parser.set_defaults(handler=whoami)
@@ -112,14 +124,82 @@ async def login(args: argparse.Namespace) -> int:
         return int(ExitCode.OK)
 
 
+KEEP_HINT = (
+    "To stop it later, sign in again (`pawpado-desktop login`) and run `pawpado-desktop stop`."
+)
+
+
 async def logout(args: argparse.Namespace) -> int:
-    async with open_auth_session(args) as session:
-        if not session.manager.is_signed_in:
+    """Sign out; a running gaming PC is never left billing by accident.
+
+    With a session running (or one that cannot be checked) it asks on a terminal;
+    without one it refuses (exit 11) unless `--stop` or `--keep-running` says what to do.
+    """
+    if getattr(args, "demo", False):
+        raise ConfigError("logout works on your real account and does not take --demo.")
+    async with open_core(args) as core:
+        if not core.store.state.signed_in:
             print("You were not signed in.")
             return int(ExitCode.OK)
-        await session.manager.sign_out()
+        stop = await _stop_or_keep(args, core)
+        if stop is None:
+            print("Nothing changed: you are still signed in.")
+            return int(ExitCode.CANCELLED)
+        running = _maybe_running(core)
+        if stop and running:
+            print("Stopping your gaming PC before signing out...", flush=True)
+        try:
+            last = await core.sign_out(stop=stop)
+        except StillRunning as error:
+            raise StillRunning(
+                f"{error.message} To sign out anyway and leave it running, run "
+                "`pawpado-desktop logout --keep-running`."
+            ) from None
+        if stop and running:
+            if last is not None and last.state.can_start:
+                print("Your gaming PC was stopped; billing has ended.")
+            else:
+                print(
+                    "The stop was accepted: your gaming PC is shutting down; billing ends "
+                    "once it has stopped."
+                )
+        elif running:
+            print(f"Your gaming PC keeps running and billing. {KEEP_HINT}")
         print("Signed out.")
         return int(ExitCode.OK)
+
+
+def _maybe_running(core: Core) -> bool:
+    """A session runs, or Pawpado could not be asked (then it may)."""
+    session = core.store.state.session
+    return bool(core.store.state.offline) or (session is not None and session.state.is_active)
+
+
+async def _stop_or_keep(args: argparse.Namespace, core: Core) -> bool | None:
+    """True: stop the PC first; False: keep it running; None: do not sign out."""
+    if args.stop or args.keep_running:
+        return bool(args.stop)
+    if not _maybe_running(core):
+        return True  # nothing runs; signing out still re-checks and stops a late start
+    state = core.store.state
+    if state.offline:
+        why = (
+            f"Pawpado could not be reached to check whether your gaming PC is running "
+            f"({state.offline}); it may be running and billing."
+        )
+    else:
+        why = f"Your gaming PC is running and billing. {core.describe_running()}"
+    if not can_ask():
+        raise StillRunning(
+            f"{why} Signing out would leave nothing here to stop it. Run "
+            "`pawpado-desktop logout --stop` to stop it first, or `pawpado-desktop logout "
+            "--keep-running` to sign out and leave it running."
+        )
+    print(why)
+    answer = await read_answer(
+        "Stop it before signing out? [s]top it / [k]eep it running / [C]ancel: "
+    )
+    return {"s": True, "stop": True, "k": False, "keep": False}.get(answer)
 
 
 async def whoami(args: argparse.Namespace) -> int:

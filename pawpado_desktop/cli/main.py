@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib
 import logging
+import signal
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
@@ -105,17 +107,61 @@ def _log_folder() -> str:
 
 
 def report(error: PawpadoError) -> None:
-    print(f"{error.title}: {error.message}", file=sys.stderr)
+    _say(f"{error.title}: {error.message}")
+
+
+def _say(line: str) -> None:
+    with contextlib.suppress(OSError, ValueError):  # the terminal is gone (SIGHUP)
+        print(line, file=sys.stderr, flush=True)
+
+
+# Ctrl-C, `kill` and a closed terminal: each ends a command the same way.
+_STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+_received: list[int] = []
+
+
+def received_signals() -> tuple[int, ...]:
+    """The stop signals this command has received so far."""
+    return tuple(_received)
+
+
+async def _until_signalled(handler: Handler, args: argparse.Namespace) -> int:
+    """Run `handler`; a stop signal cancels it, so a Play's clean-up runs to the end
+    (the stop, the Tailscale restore, closing Moonlight) before the process exits."""
+    loop = asyncio.get_running_loop()
+    main_task = asyncio.current_task()
+    assert main_task is not None
+
+    def on_signal(signum: int) -> None:
+        _received.append(signum)
+        logging.getLogger("pawpado_desktop").info("signal %d: cancelling", signum)
+        main_task.cancel()
+
+    installed: list[int] = []
+    for signum in _STOP_SIGNALS:
+        try:
+            loop.add_signal_handler(signum, on_signal, signum)
+        except (NotImplementedError, RuntimeError, ValueError):
+            continue  # Windows: Ctrl-C still arrives as KeyboardInterrupt
+        installed.append(signum)
+    try:
+        return await handler(args)
+    finally:
+        for signum in installed:
+            loop.remove_signal_handler(signum)
 
 
 def run_handler(handler: Handler, args: argparse.Namespace) -> int:
+    _received.clear()
     try:
-        return asyncio.run(handler(args))
+        return asyncio.run(_until_signalled(handler, args))
     except PawpadoError as error:
         report(error)
         return int(error.exit_code)
-    except KeyboardInterrupt:
-        print("Cancelled.", file=sys.stderr)
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        _say("Cancelled.")
         return int(ExitCode.CANCELLED)
     except Exception:  # a bug: full details to the log, a plain sentence to the user
         logging.getLogger("pawpado_desktop").exception("unexpected error")

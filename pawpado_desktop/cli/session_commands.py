@@ -11,11 +11,12 @@ from typing import Any
 
 from pawpado_desktop.cli.handoff import ask_owner_to_stop, hand_play_to_owner
 from pawpado_desktop.cli.progress import ProgressPrinter
+from pawpado_desktop.cli.prompt import ask_yes_no
 from pawpado_desktop.cli.wiring import open_core
 from pawpado_desktop.core.budget import format_minutes, format_money
 from pawpado_desktop.core.play import PlayOptions
 from pawpado_desktop.core.state import AppState
-from pawpado_desktop.errors import ExitCode, NotSignedIn
+from pawpado_desktop.errors import CancelledByUser, ExitCode, NotSignedIn
 
 
 def register(sub: Any) -> None:
@@ -31,8 +32,15 @@ def register(sub: Any) -> None:
         metavar="MINUTES",
         help="after the stream ends, stop the session after this many minutes (0: at once)",
     )
-    play.add_argument(
+    after = play.add_mutually_exclusive_group()
+    after.add_argument(
         "--keep-running", action="store_true", help="leave the session running after the stream"
+    )
+    after.add_argument(
+        "--stop-after",
+        action="store_true",
+        help="also stop a session that was already running (one this Play attached to) after "
+        "the stream; without it you are asked, or without a terminal it keeps running",
     )
     play.set_defaults(handler=play_command)
 
@@ -137,20 +145,18 @@ async def status_command(args: argparse.Namespace) -> int:
         return int(ExitCode.NETWORK if state.offline else ExitCode.OK)
 
 
-async def _ask(question: str) -> bool:
-    """Ask on the terminal; without one, never prompt (the caller decides)."""
-    if not sys.stdin.isatty():
-        return False
-    answer = await asyncio.to_thread(input, f"{question} [y/N] ")
-    return answer.strip().lower() in ("y", "yes")
-
-
 async def play_command(args: argparse.Namespace) -> int:
     if await hand_play_to_owner(args):
         print("Play is running in the tray; showing it there.")
         return int(ExitCode.OK)
-    options = PlayOptions(app=args.app, grace_minutes=args.grace, keep_running=args.keep_running)
-    async with open_core(args, confirm=_ask if sys.stdin.isatty() else None) as core:
+    options = PlayOptions(
+        app=args.app,
+        grace_minutes=args.grace,
+        keep_running=args.keep_running,
+        stop_after=args.stop_after,
+    )
+    # Without a terminal nothing is asked: an attached session keeps running (said so).
+    async with open_core(args, confirm=ask_yes_no if sys.stdin.isatty() else None) as core:
         if not core.store.state.signed_in:
             raise NotSignedIn()
         printer = ProgressPrinter(core.clock)
@@ -159,6 +165,10 @@ async def play_command(args: argparse.Namespace) -> int:
         printer.start()
         try:
             await core.play(options)
+        except asyncio.CancelledError:
+            # Ctrl-C, SIGTERM or SIGHUP: the Play's clean-up has run; say how it ended.
+            outcome = core.store.state.play.detail or "Nothing was left running."
+            raise CancelledByUser(outcome) from None
         finally:
             await printer.stop()
         print_status(core.store.state, core.clock.now())

@@ -4,9 +4,15 @@ preflight -> start (or attach) -> boot, joining the tailnet meanwhile -> ready
 -> connect -> pair only if needed -> stream -> grace -> stop -> leave tailnet.
 
 Money rule: every path that started an instance either hands it to the user
-(streaming, or kept running on request) or stops it, including errors, cancel
-and Ctrl-C. An instance this Play only attached to is stopped on cancel only if
-the user says so; otherwise the user is told plainly that it keeps billing.
+(streaming, or kept running on request) or stops it, including errors, cancel,
+sign-out and quit. A start counts as ours from the moment it is sent: a way out
+while its answer is awaited looks (bounded) whether it went through and stops
+it, or says plainly that it could not. An instance this Play only attached to
+is the user's: it is stopped only if the user says so (or `stop_after`);
+otherwise the user is told plainly that it keeps billing.
+
+Way out: send the stop, restore Tailscale, close Moonlight, and only then wait
+for `stopped`, as long as the process may still live (`deadline`).
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -45,6 +51,10 @@ log = logging.getLogger(__name__)
 
 BOOT_DEADLINE_S = 15 * 60.0  # production boots take 1-4 minutes
 STOP_DEADLINE_S = 5 * 60.0
+# After a way out while a start's answer was awaited: how long to look for the
+# session it may have started, and how often.
+START_SETTLE_S = 6.0
+START_SETTLE_POLL_S = 1.0
 JOIN_DEADLINE_S = 120.0
 CAPACITY_RETRIES = 3
 CAPACITY_DEFAULT_WAIT_S = 30.0
@@ -75,6 +85,7 @@ class PlayOptions:
     app: str | None = None  # None: the local setting
     grace_minutes: float | None = None  # None: the local setting; 0 stops at once
     keep_running: bool = False  # leave the instance running after the stream
+    stop_after: bool = False  # stop a session this Play attached to, without asking
     pipelined: bool = True  # join the tailnet while booting (False: after ready; benchmarks)
 
 
@@ -113,11 +124,18 @@ class PlayPipeline:
         self.refresh = refresh
         self.confirm = confirm
         self.controls = PlayControls()
-        self._started_by_us = False
+        self._started_by_us = False  # ours, or possibly ours (a start was sent)
+        self._start_pending = False  # a start was sent and no answer seen yet
         self._start_unconfirmed = False  # a start was sent and its answer lost
         self._joined = False
+        self._handle: StreamHandle | None = None  # Moonlight, until it is closed
+        self._wound: WindDown | None = None  # the way out, once it has run
         # Set by Core.shutdown: a session this Play only attached to is stopped too.
         self.stop_attached = False
+        # Set by Core.shutdown: the user chose to keep the PC running (sign out, keep).
+        self.keep_on_exit = False
+        # Set by Core.shutdown: the clock's monotonic time by which the process ends.
+        self.deadline: float | None = None
 
     # -- progress ---------------------------------------------------------------
 
@@ -192,26 +210,32 @@ class PlayPipeline:
             self._detail("Attached to your running session")
             return current
         for attempt in range(1, CAPACITY_RETRIES + 2):
+            # Ours from the moment it is sent: a way out before its answer still stops it.
+            self._started_by_us = self._start_pending = True
             try:
                 started = await self.client.start_session()
             except SessionAlreadyRunning:
+                self._started_by_us = self._start_pending = False
                 # Another device or a second window started it: attach, do not fail.
                 self._detail("Attached to your running session")
                 started = await self.client.poll_session()
                 self.store.update(session=started)
                 return started
             except InsufficientCredits:
+                self._started_by_us = self._start_pending = False
                 credits = await self.client.credits()
                 self.store.update(credits=credits)
                 raise _insufficient(credits) from None
             except _ANSWER_LOST:
                 started = await self._look_after_lost_answer()
+                self._start_pending = False
                 if not started.state.is_active:
                     self._start_unconfirmed = True  # a slow server may still carry it out
                     raise
                 self._detail("Start accepted")  # it went through; only its answer was lost
                 return started
             except AwsCapacity as error:
+                self._started_by_us = self._start_pending = False  # refused: nothing started
                 if attempt > CAPACITY_RETRIES:
                     raise AwsCapacity(
                         f"The Jakarta region still has no free gaming PC after {attempt} tries. "
@@ -226,7 +250,7 @@ class PlayPipeline:
                 )
                 await self.clock.sleep(wait)
                 continue
-            self._started_by_us = True
+            self._start_pending = False
             self.store.update(session=started)
             self._detail("Start accepted")
             return started
@@ -337,22 +361,29 @@ class PlayPipeline:
         app = options.app or self.local.moonlight_app
         stream_options = StreamOptions.from_settings(server, self.local)
         handle: StreamHandle = await self.streamer.stream(address, app, stream_options)
+        self._handle = handle
         ended = asyncio.ensure_future(handle.wait())
         gone = asyncio.ensure_future(
             self.wait_session(lambda s: not s.state.is_active, SESSION_WATCH_S)
         )
+        way_out = False
         try:
             await asyncio.wait({ended, gone}, return_when=asyncio.FIRST_COMPLETED)
             if not ended.done() and _failed_with(gone, NotSignedIn):
                 # Signed out elsewhere mid-game: the PC runs on, so the game does too;
                 # stopping it afterwards needs a new sign-in, and the user is told.
                 await asyncio.wait({ended})
+        except asyncio.CancelledError:
+            way_out = True  # the clean-up closes Moonlight, after the stop and the restore
+            raise
         finally:
             gone.cancel()
             if not ended.done():
-                with contextlib.suppress(Exception):
-                    await handle.terminate()
                 ended.cancel()
+                if not way_out:
+                    await self._close_stream()
+            else:
+                self._handle = None
             with contextlib.suppress(asyncio.CancelledError, PawpadoError):
                 await gone
         if not gone.cancelled() and gone.exception() is None and not ended.done():
@@ -372,8 +403,8 @@ class PlayPipeline:
 
     async def _grace(self, options: PlayOptions) -> bool:
         """After the stream: True to stream again (Reconnect), False to go on."""
-        if options.keep_running:
-            return False
+        if options.keep_running or not (self._started_by_us or options.stop_after):
+            return False  # nothing of ours to stop (an attached session is asked about)
         minutes = options.grace_minutes
         if minutes is None:
             minutes = self.local.stop_grace_minutes
@@ -410,9 +441,19 @@ class PlayPipeline:
 
     async def _finish(self, options: PlayOptions) -> PlayPhase:
         keep = options.keep_running or self.controls.keep.is_set()
+        attached = not (
+            self._started_by_us or options.stop_after or self.controls.stop_now.is_set()
+        )
+        if not keep and attached:
+            keep = not await self._ask(
+                "This session was already running before you pressed Play. Stop it now? "
+                "(If not, it keeps running and billing.)"
+            )
         if keep:
+            self._started_by_us = False  # the user keeps it
+            wound = await self._wind_down(stop=False)
             self._enter(PlayPhase.DONE, "Your gaming PC keeps running (and billing)")
-            await self._leave_tailnet()
+            self._tell(wound.problems)
             self.notices.post(
                 NoticeKind.WARNING,
                 "Session kept running",
@@ -420,24 +461,105 @@ class PlayPipeline:
                 "with `pawpado-desktop stop` when you are done.",
             )
             return PlayPhase.DONE
-        await self._stop_instance()
-        await self._leave_tailnet()
-        self._enter(PlayPhase.DONE, "Stopped")
+        wound = await self._wind_down(stop=True)
+        if wound.stop_error is not None:
+            self._wound = wound  # the clean-up tells it; the stop is not tried twice
+            raise wound.stop_error
+        self._enter(PlayPhase.DONE, wound.summary)
+        self._tell(wound.problems)
         return PlayPhase.DONE
 
-    async def _stop_instance(self) -> None:
-        self._enter(PlayPhase.STOPPING)
+    async def _ask(self, question: str) -> bool:
+        """The user's answer; no way to ask (no terminal, a broken prompt) means no."""
+        if self.confirm is None:
+            return False
+        try:
+            return await self.confirm(question)
+        except Exception:
+            log.exception("asking the user failed")
+            return False
+
+    async def _wind_down(self, *, stop: bool) -> WindDown:
+        """Send the stop, restore Tailscale, close Moonlight, then wait for `stopped`.
+
+        In that order, so a process with little time left (a logout, the end of the
+        desktop session) gets the stop out and the user's Tailscale back first. The
+        wait for `stopped` lasts only as long as `deadline` allows. Never raises a
+        PawpadoError: what went wrong is in the result.
+        """
+        wound = WindDown()
+        sending: asyncio.Task[None] | None = None
+        if stop:
+            self._enter(PlayPhase.STOPPING)
+            sending = asyncio.get_running_loop().create_task(self._request_stop(), name="stop")
+        try:
+            await self._leave_tailnet()
+        except PawpadoError as error:
+            wound.problems.append(f"Leaving the Pawpado tailnet failed: {error.message}")
+        await self._close_stream()
+        if sending is not None:
+            await self._confirm_stopped(sending, wound)
+        return wound
+
+    async def _request_stop(self) -> None:
         try:
             await self._send_stop()
         except SessionNotRunning:
             pass  # already stopping: the goal is reached
         except _ANSWER_LOST:
             if (await self._look_after_lost_answer()).state.is_active:
-                raise  # the stop did not get through: the caller tries again or says so
+                raise  # the stop did not get through
         self._started_by_us = False
-        # Billing ends at `stopped` (or `error`), not at `stopping`: wait for it.
-        await self.wait_session(lambda s: s.state.can_start, STOP_DEADLINE_S)
+
+    async def _confirm_stopped(self, sending: asyncio.Task[None], wound: WindDown) -> None:
+        sent = asyncio.Event()
+        sending.add_done_callback(lambda _: sent.set())
+        if not sending.done():
+            await self.clock.wait_for(sent, self._time_left(STOP_DEADLINE_S))
+        if not sending.done():
+            sending.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await sending
+            wound.stop_error = NetworkError(
+                "Pawpado did not confirm the stop before the app had to close."
+            )
+        elif (failure := sending.exception()) is not None:
+            if not isinstance(failure, PawpadoError):
+                raise failure
+            wound.stop_error = failure
+        if wound.stop_error is not None:
+            wound.problems.append(
+                f"Stopping your gaming PC failed: {wound.stop_error.message} It may still be "
+                "running and billing: stop it from the tray or with `pawpado-desktop stop` as "
+                "soon as you can."
+            )
+            return
+        # Billing ends at `stopped` (or `error`), not at `stopping`: wait while we may.
+        try:
+            await self.wait_session(lambda s: s.state.can_start, self._time_left(STOP_DEADLINE_S))
+        except PawpadoError:
+            wound.summary = (
+                "The stop was accepted; your gaming PC is shutting down and billing ends "
+                "once it has stopped."
+            )
+            return
+        wound.summary = "Your gaming PC was stopped; billing has ended."
         self.notices.post(NoticeKind.SESSION_STOPPED, "Session stopped", "Billing has ended.")
+
+    def _time_left(self, cap: float) -> float:
+        if self.deadline is None:
+            return cap
+        return max(0.0, min(cap, self.deadline - self.clock.monotonic()))
+
+    async def _close_stream(self) -> None:
+        handle, self._handle = self._handle, None
+        if handle is not None:
+            with contextlib.suppress(Exception):
+                await handle.terminate()
+
+    def _tell(self, problems: list[str]) -> None:
+        for problem in problems:
+            self.notices.post(NoticeKind.WARNING, "Check your session", problem)
 
     async def _send_stop(self) -> None:
         try:
@@ -473,42 +595,82 @@ class PlayPipeline:
     async def _clean_up(self, exc: BaseException) -> None:
         cancelled = isinstance(exc, asyncio.CancelledError | CancelledByUser | KeyboardInterrupt)
         phase = PlayPhase.CANCELLED if cancelled else PlayPhase.FAILED
+        problems: list[str] = []
+        wound = self._wound or await self._way_out(cancelled, problems)
+        problems.extend(wound.problems)
+        self._enter(phase, " ".join(problems) or wound.summary)
+        if isinstance(exc, PawpadoError):
+            self.store.update(last_error=exc)
+        self._tell(problems)
+
+    async def _way_out(self, cancelled: bool, problems: list[str]) -> WindDown:
+        """Decide whether to stop, then wind down; adds what the user must hear."""
+        if self._start_pending:
+            problems.extend(await self._settle_start())
+        if self.keep_on_exit:
+            self._started_by_us = False  # the user chose to keep it running
         stop = self._started_by_us or self.stop_attached
         active = self.store.state.session is not None and self.store.state.session.state.is_active
-        if not stop and cancelled and active and self.confirm is not None:
-            stop = await self.confirm(
+        if not stop and not self.keep_on_exit and cancelled and active:
+            stop = await self._ask(
                 "This session was already running before you pressed Play. Stop it now?"
             )
-        problems: list[str] = []
-        if stop:
-            try:
-                await self._stop_instance()
-            except PawpadoError as error:
-                problems.append(
-                    f"Stopping your gaming PC failed: {error.message} It may still be running "
-                    "and billing: stop it from the tray or with `pawpado-desktop stop` as soon "
-                    "as you can."
-                )
-        elif self._start_unconfirmed:
+        wound = await self._wind_down(stop=stop)
+        if not stop and self._start_unconfirmed and not problems:
             problems.append(
                 "Pawpado did not confirm whether your gaming PC started. If the tray shows it "
                 "running in a moment, stop it there or with `pawpado-desktop stop`."
             )
-        elif active:
+        elif not stop and active:
             problems.append(
                 "Your gaming PC is still running and billing. Stop it from the tray or with "
                 "`pawpado-desktop stop`."
             )
-        try:
-            await self._leave_tailnet()
-        except PawpadoError as error:
-            problems.append(f"Leaving the Pawpado tailnet failed: {error.message}")
-        detail = " ".join(problems)
-        self._enter(phase, detail)
-        if isinstance(exc, PawpadoError):
-            self.store.update(last_error=exc)
-        for problem in problems:
-            self.notices.post(NoticeKind.WARNING, "Check your session", problem)
+        return wound
+
+    async def _settle_start(self) -> list[str]:
+        """A way out while a start's answer was awaited: did it go through?
+
+        Looks for a while (the request may still be on its way); an active session
+        is ours to stop. Returns what to tell the user when it stays unclear.
+        """
+        end = self.clock.monotonic() + self._time_left(START_SETTLE_S)
+        failure = ""
+        while True:
+            try:
+                current = await self.client.poll_session()
+            except PawpadoError as error:
+                failure = error.message
+            else:
+                failure = ""
+                self.store.update(session=current)
+                if current.state.is_active or current.state is SessionState.UNKNOWN:
+                    self._start_pending = False
+                    return []  # it went through: ours, stopped next
+            if self.clock.monotonic() + START_SETTLE_POLL_S > end:
+                break
+            await self.clock.sleep(START_SETTLE_POLL_S)
+        self._started_by_us = self._start_pending = False
+        if failure:
+            return [
+                f"Pawpado could not be reached to check whether your gaming PC started "
+                f"({failure}). It may be running and billing: check with `pawpado-desktop "
+                "status` and stop it from the tray or with `pawpado-desktop stop`."
+            ]
+        self._start_unconfirmed = True
+        return [
+            "Pawpado did not confirm whether your gaming PC started. If the tray shows it "
+            "running in a moment, stop it there or with `pawpado-desktop stop`."
+        ]
+
+
+@dataclass
+class WindDown:
+    """What a Play's way out achieved: a line for the user, and what went wrong."""
+
+    summary: str = ""
+    problems: list[str] = field(default_factory=list)
+    stop_error: PawpadoError | None = None
 
 
 async def all_or_nothing(*steps: Awaitable[Any]) -> list[Any]:

@@ -28,13 +28,16 @@ from pawpado_desktop.core.play import Confirm, PlayOptions, PlayPipeline, Timeou
 from pawpado_desktop.core.polling import Poller, PollPlan, poll_plan
 from pawpado_desktop.core.ports import Streamer, Tailnet
 from pawpado_desktop.core.state import AppState, PlayPhase, StateStore
-from pawpado_desktop.errors import NotSignedIn, PawpadoError
+from pawpado_desktop.errors import ExitCode, NotSignedIn, PawpadoError
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 TOPUP_WATCH_S = 10 * 60.0
+# Sign-out with a PC to stop: how long to wait for it to reach `stopped` (after the
+# stop is accepted it gets there on its own; the wait only makes the answer exact).
+SIGN_OUT_STOP_WAIT_S = 2 * 60.0
 _TRANSIENT = (NetworkError, ProtocolError, ServerError)
 
 
@@ -53,6 +56,13 @@ class SignIn(Protocol):
 
 class BusyError(PawpadoError):
     title = "Already playing"
+
+
+class StillRunning(PawpadoError):
+    """Signing out would leave a gaming PC billing with nothing here able to stop it."""
+
+    title = "Still signed in"
+    exit_code = ExitCode.SESSION_RUNNING
 
 
 @dataclass
@@ -327,18 +337,25 @@ class Core:
             return True
         return False
 
-    async def shutdown(self, *, deadline_s: float, stop_attached: bool = False) -> None:
+    async def shutdown(
+        self, *, deadline_s: float, stop_attached: bool = False, keep_running: bool = False
+    ) -> None:
         """Every way out of the app ends here (Quit, SIGTERM, logout, OS shutdown).
 
         A Play under way is cancelled, so its clean-up stops an instance it started
-        and restores Tailscale; a session it only attached to is stopped only with
-        `stop_attached`. Waits at most `deadline_s` (what the process may still live).
+        (or may have started: a start whose answer is still awaited), restores
+        Tailscale and closes Moonlight; a session it only attached to is stopped only
+        with `stop_attached`, and none is stopped with `keep_running` (the user chose
+        to keep it). Waits at most `deadline_s` (what the process may still live);
+        the clean-up waits for `stopped` only within that time.
         """
         task = self._play_task
         if task is None or task.done():
             return
         if self.pipeline is not None:
             self.pipeline.stop_attached = stop_attached
+            self.pipeline.keep_on_exit = keep_running
+            self.pipeline.deadline = self.clock.monotonic() + deadline_s
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, asyncio.TimeoutError, PawpadoError):
             await asyncio.wait_for(asyncio.shield(task), deadline_s)
@@ -385,8 +402,8 @@ class Core:
         """The credited balance, or None when the watch ended without a rise."""
         if self._topup_task is None:
             return None
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._topup_task
+        # The watch may end cancelled (replaced); a cancel of the caller (Ctrl-C) goes on up.
+        await asyncio.wait({self._topup_task})
         return self.store.state.credits
 
     async def _watch_topup(self) -> None:
@@ -426,7 +443,41 @@ class Core:
         await self._on_signed_in()
         self.poller.poke()
 
-    async def sign_out(self) -> None:
-        self.cancel_play()
+    async def sign_out(
+        self, *, stop: bool, deadline_s: float = SIGN_OUT_STOP_WAIT_S
+    ) -> SessionStatus | None:
+        """Sign out; `stop` says what to do about a running gaming PC.
+
+        With `stop` the PC is stopped before the sign-in is revoked (a Play's own, one
+        it attached to, or one found running), since nothing here could stop it later;
+        if that cannot be done or confirmed, the sign-in is kept and StillRunning is
+        raised. Without `stop` it keeps running (and billing), as the user chose.
+        Returns the session as last seen before the sign-in ended.
+        """
+        if self.playing:
+            await self.shutdown(deadline_s=deadline_s, stop_attached=stop, keep_running=not stop)
+        if stop and self.store.state.signed_in:
+            await self._stop_before_sign_out(deadline_s)
+        last = self.store.state.session
         await self.services.auth.sign_out()
         self._signed_out()
+        return last
+
+    async def _stop_before_sign_out(self, deadline_s: float) -> None:
+        try:
+            session = await self.refresh_session()
+            if session is not None and session.state.is_active:
+                session = await self.stop_session()
+        except NotSignedIn:
+            return  # the sign-in is gone already: nothing left to revoke or to stop with
+        except PawpadoError as error:
+            raise StillRunning(
+                f"Your gaming PC could not be stopped or checked ({error.message}), so you are "
+                "still signed in: signing out would leave nothing here to stop it. Try again "
+                "in a moment, or sign out and keep it running on purpose."
+            ) from None
+        if session is None or session.state.can_start:
+            return
+        self.poller.start()  # the wait reads polled states
+        with contextlib.suppress(PawpadoError):
+            await self.wait_session(lambda s: s.state.can_start, deadline_s)

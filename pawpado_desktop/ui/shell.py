@@ -606,9 +606,7 @@ class TrayApp(QObject):
             tr("Your gaming PC is still running and billing. Stop it before signing out?")
         ):
             return
-        if session_active(core.store.state):
-            await core.stop_session()
-        await core.sign_out()
+        await core.sign_out(stop=True)  # stops it first; keeps the sign-in if it cannot
 
     async def delete_account(self) -> None:
         from pawpado_desktop.ui.windows.account import DeleteAccountDialog
@@ -621,7 +619,7 @@ class TrayApp(QObject):
         if await finished(dialog) != QDialog.DialogCode.Accepted:
             return
         deletion = await core.client.delete_account()
-        await core.sign_out()
+        await core.sign_out(stop=True)
         when = self.fmt.date(deletion.delete_at)
         self.say(
             tr("Account deletion scheduled"),

@@ -28,6 +28,7 @@ def sim_config() -> SimConfig:
 class Cli:
     sim: SimulatorServer
     env: dict[str, str]
+    moonlight: FakeMoonlightInstall | None = None
 
     def run(self, *args: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -75,4 +76,4 @@ def cli(
         "PAWPADO_CREDENTIAL_STORE": "file",
         "PYTHONUNBUFFERED": "1",
     }
-    yield Cli(sim, env)
+    yield Cli(sim, env, moon)

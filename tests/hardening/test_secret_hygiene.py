@@ -91,7 +91,7 @@ async def test_a_full_play_at_debug_level_leaks_no_secret(
     store = RecordingStore()
     await sign_in_with(hrig, store, tmp_path)
     core, control = hrig.core, hrig.sim.control
-    await core.sign_out()  # then a real device-flow sign-in: a device code to keep secret
+    await core.sign_out(stop=True)  # then a real device-flow sign-in: a device code to keep secret
     flow = await core.sign_in()
     await asyncio.wait_for(flow.wait(), 30)
     await core.signed_in()

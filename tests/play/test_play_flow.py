@@ -57,7 +57,7 @@ async def test_attaching_to_a_running_session_does_not_start_another(rig: PlayRi
     rig.sim.control.clear_request_log()
     await rig.core.refresh_session()
 
-    await rig.core.play(PlayOptions(grace_minutes=0))
+    await rig.core.play(PlayOptions(grace_minutes=0, stop_after=True))
 
     assert rig.requests(START) == 0
     assert rig.sim.control.session()["state"] == "stopped"
@@ -221,4 +221,3 @@ async def test_a_top_up_is_credited_and_reported(rig: PlayRig) -> None:
     assert credits is not None and credits.balance == Decimal("130000.00")
     credited = [n for n in rig.notices if n.kind is NoticeKind.TOPUP_CREDITED]
     assert len(credited) == 1 and "Rp 30.000" in credited[0].message
-
