@@ -174,11 +174,8 @@ async def stop_command(args: argparse.Namespace) -> int:
         session = state.session
         if state.offline:
             # The state is unknown, so "nothing to stop" would be a guess: send the stop.
-            print(
-                f"Pawpado could not be reached ({state.offline}); your gaming PC may still be "
-                "running. Sending the stop anyway...",
-                flush=True,
-            )
+            print(f"Pawpado could not be reached: {state.offline}")
+            print("Your gaming PC may still be running; sending the stop anyway...", flush=True)
         elif session is None or not (session.state.is_active or session.state is UNKNOWN):
             current = session.raw_state if session else "stopped"
             print(f"Nothing to stop: your session is {current}.")

@@ -218,7 +218,8 @@ class Stopper:
     ) -> SessionStatus | None:
         """Carry out a stop found pending (its marker stays until it is confirmed)."""
         if not self.running:
-            self._launch(pending)
+            self._say("Pawpado did not confirm the last stop of your gaming PC; sending it again.")
+            self._launch(pending, announce=True)
         return await self._wait(wait_s)
 
     def forget(self, pending: PendingStop) -> None:
@@ -264,10 +265,10 @@ class Stopper:
         except OSError as exc:
             log.warning("could not clear the stop-pending marker: %s", exc)
 
-    def _launch(self, pending: PendingStop) -> None:
+    def _launch(self, pending: PendingStop, *, announce: bool = False) -> None:
         if self._budget_end is None and self.deadline_s is not None:
             self._budget_end = self.clock.monotonic() + self.deadline_s
-        task = asyncio.get_running_loop().create_task(self._run(pending), name="stopper")
+        task = asyncio.get_running_loop().create_task(self._run(pending, announce), name="stopper")
         task.add_done_callback(_retrieve)
         self._task = task
 
@@ -287,7 +288,8 @@ class Stopper:
                 )
         return await asyncio.shield(task)
 
-    async def _run(self, pending: PendingStop) -> SessionStatus | None:
+    async def _run(self, pending: PendingStop, announce: bool) -> SessionStatus | None:
+        """`announce`: say when it is confirmed even at the first try (a resumed stop)."""
         attempt = 0
         look_first = False
         while True:
@@ -297,11 +299,11 @@ class Stopper:
                     current = await self.client.poll_session()
                     self.store.update(session=current)
                     if pending.fulfilled_by(current):
-                        return self._confirmed(pending, current, attempt)
+                        return self._confirmed(pending, current, attempt, announce)
                 status = await self.client.stop_session()
-                return self._confirmed(pending, status, attempt)
+                return self._confirmed(pending, status, attempt, announce)
             except SessionNotRunning:  # already stopping or stopped: the goal is reached
-                return self._confirmed(pending, await self._look_quietly(), attempt)
+                return self._confirmed(pending, await self._look_quietly(), attempt, announce)
             except RateLimited as error:  # refused unread: resend once Retry-After passed
                 asked = error.retry_after if error.retry_after is not None else 1.0
                 wait = min(asked, MAX_RETRY_AFTER)
@@ -330,12 +332,12 @@ class Stopper:
             await self.clock.sleep(wait)
 
     def _confirmed(
-        self, pending: PendingStop, status: SessionStatus | None, attempt: int
+        self, pending: PendingStop, status: SessionStatus | None, attempt: int, announce: bool
     ) -> SessionStatus | None:
         self._clear_marker(pending.base_url)
         if status is not None:
             self.store.update(session=status)
-        if attempt > 1:
+        if attempt > 1 or announce:
             self._say("Pawpado confirmed the stop.")
         log.info("stop confirmed after %d attempt(s)", attempt)
         return status
@@ -359,7 +361,7 @@ class Stopper:
 
 
 def _retryable(error: BaseException) -> bool:
-    if isinstance(error, _ANSWER_LOST | AuthServiceUnavailable):
+    if isinstance(error, (*_ANSWER_LOST, AuthServiceUnavailable)):
         return True
     return isinstance(error, ApiError) and error.status is not None and error.status >= 500
 
@@ -369,8 +371,9 @@ def _reason(error: PawpadoError) -> tuple[str, str]:
     if isinstance(error, NetworkError | AuthServiceUnavailable):
         return "Pawpado cannot be reached", "no connection"
     if isinstance(error, ApiError) and error.status is not None:
+        code = f"HTTP {error.status}"
         busy = error.status in (429, 503)
-        return ("Pawpado is busy" if busy else "Pawpado had a problem"), f"HTTP {error.status}"
+        return ("Pawpado is busy" if busy else f"Pawpado had a problem ({code})"), code
     return "Pawpado had a problem", "an unexpected answer"
 
 
