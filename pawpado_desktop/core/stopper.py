@@ -42,7 +42,7 @@ from pawpado_desktop.auth.errors import AuthServiceUnavailable
 from pawpado_desktop.clock import Clock
 from pawpado_desktop.config import config_dir, read_json, write_json
 from pawpado_desktop.core.state import StateStore
-from pawpado_desktop.errors import ExitCode, PawpadoError
+from pawpado_desktop.errors import PawpadoError
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +61,10 @@ _ANSWER_LOST = (NetworkError, ProtocolError, ServerError)
 StopListener = Callable[[str], None]
 
 
-class StopNotConfirmed(PawpadoError):
+class StopNotConfirmed(NetworkError):
+    """Pawpado could not be reached (or kept failing) long enough to confirm the stop."""
+
     title = "Stop not confirmed"
-    exit_code = ExitCode.NETWORK
 
     def __init__(self, message: str, *, problem: str) -> None:
         super().__init__(message)
