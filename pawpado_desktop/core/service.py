@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 TOPUP_WATCH_S = 10 * 60.0
+TRAY_STOP_WAIT_S = 60.0
 _TRANSIENT = (NetworkError, ProtocolError, ServerError)
 
 
@@ -355,11 +356,14 @@ class Core:
         """Stop the running session (outside a Play, or to end one).
 
         Retried until Pawpado confirms it (core/stopper.py); returns the confirmed
-        status. Waits at most `wait_s` (None: until confirmed or the stopper's
-        deadline); raises StopNotConfirmed when it could not be confirmed in that time.
+        status. Waits at most `wait_s` (None: the stopper's deadline, or
+        TRAY_STOP_WAIT_S without one); raises StopNotConfirmed when it was not
+        confirmed in that time (without a deadline the stop goes on in the background).
         """
         if self.playing and self.pipeline is not None:
             self.pipeline.controls.stop_now.set()
+        if wait_s is None and self.stopper.deadline_s is None:
+            wait_s = TRAY_STOP_WAIT_S  # a tray action ends; the stop itself goes on
         try:
             return await self.stopper.stop(wait_s=wait_s)
         finally:
@@ -384,7 +388,12 @@ class Core:
             return
         user = state.identity.huudis_user_id if state.identity else None
         if pending.user_id and user and pending.user_id != user:
-            log.warning("a pending stop belongs to another account; left for it")
+            self.notices.post(
+                NoticeKind.WARNING,
+                "Stop not confirmed",
+                "Pawpado did not confirm the last stop of a gaming PC of another Pawpado "
+                "account. Sign in with that account and stop it: it may be billing.",
+            )
             return
         session = state.session
         if state.offline == "" and session is not None and pending.fulfilled_by(session):

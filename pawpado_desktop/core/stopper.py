@@ -188,6 +188,7 @@ class Stopper:
         self._budget_end: float | None = None
         self._listeners: list[StopListener] = []
         self._problem = "no answer yet"  # the last failure, for the user
+        self._resumed = False  # the running stop is one left by an earlier run
 
     # -- what callers use -----------------------------------------------------------
 
@@ -210,6 +211,10 @@ class Stopper:
         stop goes on in the background and StopNotConfirmed says so. Raises
         StopNotConfirmed at the deadline, NotSignedIn when the sign-in is gone.
         """
+        if self.running and self._resumed:
+            # A stop left by an earlier run may name a session that has ended since;
+            # this one is for the session running now (the same one, most often).
+            await self.aclose()
         if not self.running:
             self._launch(self._remember())
         return await self._wait(wait_s)
@@ -267,6 +272,7 @@ class Stopper:
             log.warning("could not clear the stop-pending marker: %s", exc)
 
     def _launch(self, pending: PendingStop, *, announce: bool = False) -> None:
+        self._resumed = announce
         if self._budget_end is None and self.deadline_s is not None:
             self._budget_end = self.clock.monotonic() + self.deadline_s
         task = asyncio.get_running_loop().create_task(self._run(pending, announce), name="stopper")
@@ -290,13 +296,12 @@ class Stopper:
         return await asyncio.shield(task)
 
     async def _run(self, pending: PendingStop, announce: bool) -> SessionStatus | None:
-        """`announce`: say when it is confirmed even at the first try (a resumed stop)."""
+        """`announce`: a stop resumed from its marker (looked at first, and reported)."""
         attempt = 0
-        look_first = False
         while True:
             attempt += 1
             try:
-                if look_first:
+                if attempt > 1 or announce:  # an answer lost, or a new session begun since
                     current = await self.client.poll_session()
                     self.store.update(session=current)
                     if pending.fulfilled_by(current):
@@ -309,14 +314,12 @@ class Stopper:
                 asked = error.retry_after if error.retry_after is not None else 1.0
                 wait = min(asked, MAX_RETRY_AFTER)
                 said, self._problem = _reason(error)
-                look_first = False
             except Exception as error:
                 if not _retryable(error):
                     raise
                 assert isinstance(error, PawpadoError)
                 wait = self._backoff(attempt)
                 said, self._problem = _reason(error)
-                look_first = True
             log.warning("stop attempt %d not confirmed: %s", attempt, self._problem)
             if self._budget_end is not None:
                 left = self._budget_end - self.clock.monotonic()

@@ -105,3 +105,20 @@ async def test_a_pending_stop_for_a_session_that_ended_is_dropped(rig: PlayRig) 
     await asyncio.sleep(1)
     assert rig.sim.control.session()["state"] in ("provisioning", "starting", "running")
     assert rig.requests(STOP) == 1
+
+
+async def test_a_stop_asked_now_is_for_the_session_running_now(rig: PlayRig) -> None:
+    """A stop left for an old session is still retrying (offline at start) when the
+    user stops the session that runs now: that one is stopped, not declared done."""
+    StopMarker().save(
+        PendingStop(base_url=rig.sim.base_url, asked_at=rig.clock.now(), instance_id="i-old")
+    )
+    await rig.core.client.start_session()
+    rig.sim.control.replace_responses(API, CUT, count=100_000)
+    await rig.core.start(poll=False)  # offline: the old stop is retried in the background
+    await asyncio.sleep(0.5)
+    rig.sim.control.clear_faults()
+
+    await rig.core.stop_session()
+    await rig.session_state("stopped")
+    assert not StopMarker().path.exists()
