@@ -9,6 +9,7 @@ import sys
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from pawpado_desktop.api.models import SessionState
 from pawpado_desktop.cli.handoff import ask_owner_to_stop, hand_play_to_owner
 from pawpado_desktop.cli.progress import ProgressPrinter
 from pawpado_desktop.cli.prompt import ask_yes_no
@@ -16,7 +17,10 @@ from pawpado_desktop.cli.wiring import open_core
 from pawpado_desktop.core.budget import format_minutes, format_money
 from pawpado_desktop.core.play import PlayOptions
 from pawpado_desktop.core.state import AppState
-from pawpado_desktop.errors import CancelledByUser, ExitCode, NotSignedIn
+from pawpado_desktop.errors import CancelledByUser, ExitCode, NotSignedIn, PawpadoError
+
+UNKNOWN = SessionState.UNKNOWN  # a state this version does not know: it may bill
+STOPPED_WAIT_S = 300.0  # after the confirmed stop, how long to show it going to `stopped`
 
 
 def register(sub: Any) -> None:
@@ -176,19 +180,37 @@ async def play_command(args: argparse.Namespace) -> int:
 
 
 async def stop_command(args: argparse.Namespace) -> int:
+    """Exit 0 only once Pawpado confirmed the stop; 8 when it could not be confirmed."""
     if await ask_owner_to_stop(args):
         print("Your Play runs in the tray; it was asked to stop and put Tailscale back.")
     async with open_core(args) as core:
-        if not core.store.state.signed_in:
+        state = core.store.state
+        if not state.signed_in:
             raise NotSignedIn()
-        session = core.store.state.session
-        if session is None or not session.state.is_active:
+        session = state.session
+        if state.offline:
+            # The state is unknown, so "nothing to stop" would be a guess: send the stop.
+            print(f"Pawpado could not be reached: {state.offline}")
+            print("Your gaming PC may still be running; sending the stop anyway...", flush=True)
+        elif session is None or not (session.state.is_active or session.state is UNKNOWN):
             current = session.raw_state if session else "stopped"
             print(f"Nothing to stop: your session is {current}.")
             return int(ExitCode.OK)
-        print("Stopping your gaming PC...", flush=True)
-        await core.stop_session()
-        await core.wait_session(lambda s: s.state.can_start, 600)
+        else:
+            print("Stopping your gaming PC...", flush=True)
+        status = await core.stop_session()  # StopNotConfirmed (exit 8) after 10 minutes
+        if status is not None and status.state.can_start:
+            print("Stopped. Billing has ended.")
+            return int(ExitCode.OK)
+        print("Pawpado confirmed the stop; your gaming PC is shutting down...", flush=True)
+        try:
+            await core.wait_session(lambda s: s.state.can_start, STOPPED_WAIT_S)
+        except PawpadoError:
+            print(
+                "It is still shutting down; billing ends once it is stopped "
+                "(`pawpado-desktop status` shows it)."
+            )
+            return int(ExitCode.OK)
         print("Stopped. Billing has ended.")
         return int(ExitCode.OK)
 

@@ -31,7 +31,6 @@ from pawpado_desktop.api.errors import (
     InsufficientCredits,
     NetworkError,
     ProtocolError,
-    RateLimited,
     ServerError,
     SessionAlreadyRunning,
     SessionNotRunning,
@@ -44,6 +43,7 @@ from pawpado_desktop.core.notices import NoticeBoard, NoticeKind
 from pawpado_desktop.core.polling import MAX_NAP_S
 from pawpado_desktop.core.ports import Streamer, StreamHandle, Tailnet
 from pawpado_desktop.core.state import PhaseStep, PlayPhase, PlayProgress, StateStore
+from pawpado_desktop.core.stopper import Stopper
 from pawpado_desktop.errors import CancelledByUser, NotSignedIn, PawpadoError
 from pawpado_desktop.moonlight.options import StreamOptions
 
@@ -56,6 +56,7 @@ STOP_DEADLINE_S = 5 * 60.0
 START_SETTLE_S = 6.0
 START_SETTLE_POLL_S = 1.0
 JOIN_DEADLINE_S = 120.0
+PLAY_STOP_WAIT_S = 15.0  # a Play waits this long for its stop; the stopper goes on after
 CAPACITY_RETRIES = 3
 CAPACITY_DEFAULT_WAIT_S = 30.0
 SESSION_WATCH_S = 7 * 24 * 3600.0  # while streaming: as long as the stream lasts
@@ -112,8 +113,10 @@ class PlayPipeline:
         wait_session: WaitSession,
         refresh: Callable[[], None],
         confirm: Confirm | None = None,
+        stopper: Stopper | None = None,
     ) -> None:
         self.client = client
+        self.stopper = stopper or Stopper(client, clock, store)
         self.tailnet = tailnet
         self.streamer = streamer
         self.store = store
@@ -562,13 +565,9 @@ class PlayPipeline:
             self.notices.post(NoticeKind.WARNING, "Check your session", problem)
 
     async def _send_stop(self) -> None:
-        try:
-            status = await self.client.stop_session()
-        except RateLimited:
-            # Refused unread, so sending it again is safe; the client holds this call
-            # until Retry-After has passed.
-            status = await self.client.stop_session()
-        self.store.update(session=status)
+        # The one stop path (core/stopper.py). Past this wait the stop goes on in the
+        # background, so an outage does not hold up leaving the tailnet.
+        await self.stopper.stop(wait_s=PLAY_STOP_WAIT_S)
 
     async def _leave_tailnet(self) -> None:
         if self._joined:

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 from pawpado_desktop.api.client import PawpadoClient
-from pawpado_desktop.api.errors import NetworkError, ProtocolError, ServerError, SessionNotRunning
+from pawpado_desktop.api.errors import NetworkError, ProtocolError, ServerError
 from pawpado_desktop.api.models import Credits, SessionStatus, TopupCheckout
 from pawpado_desktop.clock import Clock
 from pawpado_desktop.config import LocalSettings
@@ -28,6 +28,7 @@ from pawpado_desktop.core.play import Confirm, PlayOptions, PlayPipeline, Timeou
 from pawpado_desktop.core.polling import Poller, PollPlan, poll_plan
 from pawpado_desktop.core.ports import Streamer, Tailnet
 from pawpado_desktop.core.state import AppState, PlayPhase, StateStore
+from pawpado_desktop.core.stopper import PendingStop, Stopper
 from pawpado_desktop.errors import ExitCode, NotSignedIn, PawpadoError
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ TOPUP_WATCH_S = 10 * 60.0
 # Sign-out with a PC to stop: how long to wait for it to reach `stopped` (after the
 # stop is accepted it gets there on its own; the wait only makes the answer exact).
 SIGN_OUT_STOP_WAIT_S = 2 * 60.0
+TRAY_STOP_WAIT_S = 60.0
 _TRANSIENT = (NetworkError, ProtocolError, ServerError)
 
 
@@ -94,6 +96,9 @@ class Core:
         self.notices = NoticeBoard()
         self.budget = BudgetGuard()
         self.poller = Poller(self.clock, self._plan, self.refresh_session, self.refresh_credits)
+        # Every stop goes through it. No deadline: the tray's; the CLI sets 10 minutes.
+        self.stopper = Stopper(self.client, self.clock, self.store)
+        self._pending_stop_task: asyncio.Task[None] | None = None
         self.pipeline: PlayPipeline | None = None
         self._play_task: asyncio.Task[PlayPhase] | None = None
         self._topup_task: asyncio.Task[None] | None = None
@@ -125,13 +130,15 @@ class Core:
             await self._on_signed_in()
             if self.store.state.offline == "" and self.store.state.signed_in:
                 self.poller.mark_fresh()  # _on_signed_in just read both: no second read now
+        await self._carry_out_pending_stop()
         if poll:
             self.poller.start()
         return self.store.state
 
     async def aclose(self) -> None:
+        await self.stopper.aclose()
         await self.poller.stop()
-        for task in (self._topup_task,):
+        for task in (self._topup_task, self._pending_stop_task):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -310,6 +317,7 @@ class Core:
             wait_session=self.wait_session,
             refresh=self.poller.replan,
             confirm=self.confirm,
+            stopper=self.stopper,
         )
         task = asyncio.get_running_loop().create_task(self.pipeline.run(options or PlayOptions()))
         self._play_task = task
@@ -372,17 +380,78 @@ class Core:
         if self.pipeline is not None:
             self.pipeline.controls.reconnect.set()
 
-    async def stop_session(self) -> SessionStatus | None:
-        """Stop the running session (outside a Play, or to end one)."""
+    async def stop_session(self, *, wait_s: float | None = None) -> SessionStatus | None:
+        """Stop the running session (outside a Play, or to end one).
+
+        Retried until Pawpado confirms it (core/stopper.py); returns the confirmed
+        status. Waits at most `wait_s` (None: the stopper's deadline, or
+        TRAY_STOP_WAIT_S without one); raises StopNotConfirmed when it was not
+        confirmed in that time (without a deadline the stop goes on in the background).
+        """
         if self.playing and self.pipeline is not None:
             self.pipeline.controls.stop_now.set()
+        if wait_s is None and self.stopper.deadline_s is None:
+            wait_s = TRAY_STOP_WAIT_S  # a tray action ends; the stop itself goes on
         try:
-            status = await self.client.stop_session()
-        except SessionNotRunning:
-            status = await self.client.poll_session()
-        self.store.update(session=status)
-        self.poller.poke()
-        return status
+            return await self.stopper.stop(wait_s=wait_s)
+        finally:
+            self.poller.poke()
+
+    async def _carry_out_pending_stop(self) -> None:
+        """A stop left unconfirmed by an earlier run (a crash, a kill): send it again.
+
+        The tray does so in the background; a CLI command (a stopper deadline) first.
+        """
+        pending = self.stopper.pending()
+        if pending is None:
+            return
+        state = self.store.state
+        if not state.signed_in:
+            self.notices.post(
+                NoticeKind.WARNING,
+                "Stop not confirmed",
+                "Pawpado did not confirm the last stop of your gaming PC, and you are signed "
+                "out. Sign in and stop it (tray or `pawpado-desktop stop`): it may be billing.",
+            )
+            return
+        user = state.identity.huudis_user_id if state.identity else None
+        if pending.user_id and user and pending.user_id != user:
+            self.notices.post(
+                NoticeKind.WARNING,
+                "Stop not confirmed",
+                "Pawpado did not confirm the last stop of a gaming PC of another Pawpado "
+                "account. Sign in with that account and stop it: it may be billing.",
+            )
+            return
+        session = state.session
+        if state.offline == "" and session is not None and pending.fulfilled_by(session):
+            self.stopper.forget(pending)  # it went through after all, or that session ended
+            return
+        self.notices.post(
+            NoticeKind.WARNING,
+            "Finishing a stop",
+            "Pawpado did not confirm the last stop of your gaming PC; sending it again.",
+        )
+        if self.stopper.deadline_s is None:
+            self._pending_stop_task = asyncio.get_running_loop().create_task(
+                self._finish_pending_stop(pending), name="pending-stop"
+            )
+        else:
+            await self._finish_pending_stop(pending)
+
+    async def _finish_pending_stop(self, pending: PendingStop) -> None:
+        try:
+            await self.stopper.resume(pending)
+        except PawpadoError as error:
+            self.notices.post(NoticeKind.WARNING, error.title, error.message)
+            return
+        finally:
+            self.poller.poke()
+        self.notices.post(
+            NoticeKind.SESSION_STOPPED,
+            "Session stopped",
+            "Pawpado confirmed the stop asked for last time; billing ends once it is stopped.",
+        )
 
     async def topup(self, amount: Decimal, *, open_browser: bool = True) -> TopupCheckout:
         """Create a checkout, open it, and watch the balance until it rises."""
