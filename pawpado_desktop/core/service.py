@@ -328,6 +328,7 @@ class Core:
             return
         if self.pipeline is not None:
             self.pipeline.stop_attached = stop_attached
+            self.pipeline.confirm = None  # no questions on the way out: stop_attached decides
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, asyncio.TimeoutError, PawpadoError):
             await asyncio.wait_for(asyncio.shield(task), deadline_s)
