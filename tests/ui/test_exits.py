@@ -124,7 +124,12 @@ def test_qt_quit_during_a_play_stops_it_and_restores_tailscale(
             failures.append(error)
             tray.request_quit()
 
+    def watchdog() -> None:  # a tray that never closes fails the test instead of hanging it
+        failures.append(TimeoutError("the tray was still open 120 s after Qt's quit"))
+        tray.request_quit()
+
     loop.create_task(user())
+    loop.call_later(120, watchdog)
     try:
         with loop:
             code = run_until_closed(loop, tray)  # no "Event loop stopped before Future completed"
@@ -281,9 +286,7 @@ class TestSigterm:
         time.sleep(0.5)
         notifyd.click(nid, "attach")  # ...so Reconnect starts a new one: the tray's own
         self.streaming(moonlight)
-        starts = [
-            r for r in sim.control.request_log() if r.path == "/api/v1/sessions/start"
-        ]
+        starts = [r for r in sim.control.request_log() if r.path == "/api/v1/sessions/start"]
         assert len(starts) == 2  # the other device's, then the tray's
 
         self.terminate(process)

@@ -58,7 +58,7 @@ def stream(rig: UiRig, logind: FakeLogind) -> None:
     assert logind.inhibitors == []  # nothing of ours runs: the computer is not held
     rig.choose(Act.PLAY)
     rig.until(lambda: rig.state.play.phase is PlayPhase.STREAMING, what="streaming")
-    rig.until(lambda: logind.held(), what="the inhibitor")
+    rig.until(logind.held, what="the inhibitor")
     (held,) = logind.held()
     assert (held.what, held.who, held.mode) == ("shutdown:sleep", "Pawpado", "delay")
 
@@ -96,8 +96,9 @@ def test_sleep_ends_the_play_and_the_tray_stays(
     assert rig.moonlight.running_pids() == []
     assert rig.notifyd is not None
     rig.until(
-        lambda: rig.notifyd is not None
-        and "Your computer is going to sleep" in rig.notifyd.titles(),
+        lambda: (
+            rig.notifyd is not None and "Your computer is going to sleep" in rig.notifyd.titles()
+        ),
         what="the sleep notice",
     )
 
@@ -112,7 +113,7 @@ def test_sleep_ends_the_play_and_the_tray_stays(
 
 def test_the_inhibitor_is_released_when_the_play_ends(rig: UiRig, logind: FakeLogind) -> None:
     rig.choose(Act.PLAY)
-    rig.until(lambda: logind.held(), what="the inhibitor, from the start on")
+    rig.until(logind.held, what="the inhibitor, from the start on")
     rig.choose(Act.CANCEL)
     rig.until(lambda: rig.state.play.phase is PlayPhase.CANCELLED, what="the cancel")
     rig.until(lambda: not logind.held(), what="the inhibitor to be released")
