@@ -103,6 +103,7 @@ class TrayApp(QObject):
         self._quit = asyncio.Event()  # set by request_quit, even before run() awaits it
         self._quitting = False
         self._closing = False
+        self._kept_by_choice = False  # the quit guard's "Keep running": no notice on the way out
         self._exit_deadline_s = QUIT_STOP_DEADLINE_S
         self._deliveries: set[asyncio.Task[Any]] = set()
         self._play_task: asyncio.Task[Any] | None = None
@@ -343,7 +344,8 @@ class TrayApp(QObject):
         await core.shutdown(deadline_s=deadline_s, stop_attached=stop_attached)
         if core.playing:
             log.warning("the Play's clean-up did not finish within %.0f s", deadline_s)
-        if not in_play and not stop_attached and session_active(core.store.state):
+        kept = session_active(core.store.state) and not stop_attached
+        if kept and not in_play and not self._kept_by_choice:
             # Not a Play of ours (a Play's clean-up says this itself): it runs on.
             self.say(
                 tr("Your gaming PC is still running"),
@@ -794,11 +796,13 @@ class TrayApp(QObject):
         try:
             if dialog.choice is QuitChoice.STOP:
                 await self._stop_everything(core)
-            elif core.playing:
-                core.keep_running()
-                if self._play_task is not None:
-                    with contextlib.suppress(BaseException):
-                        await self._play_task
+            else:
+                self._kept_by_choice = True
+                if core.playing:
+                    core.keep_running()
+                    if self._play_task is not None:
+                        with contextlib.suppress(BaseException):
+                            await self._play_task
         finally:
             self._quitting = False
         self.request_quit()
