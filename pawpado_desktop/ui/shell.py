@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QLocale, QObject, Qt, QTimer, QUrl
+from PySide6.QtCore import QEvent, QEventLoop, QLocale, QObject, Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QSessionManager
 from PySide6.QtWidgets import QApplication, QDialog, QMenu, QMessageBox, QSystemTrayIcon, QWidget
 
@@ -70,6 +70,7 @@ QUIT_STOP_DEADLINE_S = 5 * 60.0
 EXIT_DEADLINE_S = 60.0
 SHUTDOWN_MARGIN_S = 1.0  # released this long before logind stops waiting for us
 NOTICE_FLUSH_S = 3.0  # a notice posted on the way out still reaches the desktop
+SESSION_END_HOLD_S = 20.0  # how long the end of the desktop session waits for the clean-up
 TOOLTIP_REFRESH_MS = 15_000
 
 
@@ -380,9 +381,25 @@ class TrayApp(QObject):
         """Qt's loop ended under us (QApplication.exit()); app.run() runs it again."""
         self.shutdown_now("Qt's event loop ended")
 
-    def _session_ending(self, manager: QSessionManager) -> None:
-        """The desktop session ends: the same shutdown, before the display goes away."""
+    def _session_ending(self, manager: QSessionManager | None) -> None:
+        """The desktop session ends: the same shutdown, before the display goes away.
+
+        The session manager waits until this returns, so a Play's clean-up (the
+        stop, the Tailscale restore) runs here in a nested loop, as Qt's own
+        commit-data dialogs do, for at most SESSION_END_HOLD_S.
+        """
+        core = self.core
         self.shutdown_now("the desktop session ends")
+        if core is None or not core.playing:
+            return
+        hold = QEventLoop()
+        check = QTimer()
+        check.setInterval(50)
+        check.timeout.connect(lambda: None if core.playing else hold.quit())
+        check.start()
+        QTimer.singleShot(int(SESSION_END_HOLD_S * 1000), hold.quit)
+        hold.exec()
+        check.stop()
 
     def _hold_shutdown(self, wanted: bool) -> None:
         """Hold a logind delay inhibitor exactly while a Play of ours runs."""

@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 import pytest
 import qasync
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from pawpado_desktop.clock import SYSTEM_CLOCK, Clock, ScaledClock
@@ -38,6 +39,7 @@ from pawpado_desktop.ui.app import run_until_closed
 from pawpado_desktop.ui.shell import ShellOptions, TrayApp
 from pawpado_desktop.ui.view_model import Act
 from tests.fixtures.moonlight import FakeMoonlightInstall
+from tests.ui.conftest import UiRig
 from tests.ui.dbus_fakes import FakeNotificationDaemon, wait_until
 
 USER_PROFILE = "alice@example.com"
@@ -294,3 +296,29 @@ class TestSigterm:
         assert user_profile(fake_tailscaled_sim) == USER_PROFILE
         assert moonlight.running_pids() == []
         assert not [n for n in notifyd.shown if "still running and billing" in n.body]
+
+
+# -- the end of the desktop session, in the rig --------------------------------------
+
+
+def test_the_end_of_the_session_waits_for_the_stop_and_the_restore(
+    rig: UiRig, fake_tailscaled_sim: FakeTailscaled
+) -> None:
+    rig.choose(Act.PLAY)
+    rig.until(lambda: rig.state.play.phase is PlayPhase.STREAMING, what="streaming")
+    when_answered: list[tuple[str, str]] = []
+
+    def session_manager() -> None:
+        """Qt delivers commitDataRequest and tells the session manager once it returns."""
+        rig.app._session_ending(None)  # the slot Qt calls (a QSessionManager cannot be made)
+        when_answered.append(
+            (rig.sim.control.session()["state"], user_profile(fake_tailscaled_sim))
+        )
+
+    QTimer.singleShot(0, session_manager)
+    assert rig.task is not None
+    rig.run(rig.task, timeout=60)
+    assert when_answered, "the slot never returned"
+    state, profile = when_answered[0]
+    assert state in ("stopping", "stopped") and profile == USER_PROFILE
+    assert rig.moonlight.running_pids() == []
