@@ -306,19 +306,24 @@ def test_the_end_of_the_session_waits_for_the_stop_and_the_restore(
 ) -> None:
     rig.choose(Act.PLAY)
     rig.until(lambda: rig.state.play.phase is PlayPhase.STREAMING, what="streaming")
-    when_answered: list[tuple[str, str]] = []
+    when_answered: list[tuple[str, str, str]] = []
 
     def session_manager() -> None:
         """Qt delivers commitDataRequest and tells the session manager once it returns."""
         rig.app._session_ending(None)  # the slot Qt calls (a QSessionManager cannot be made)
         when_answered.append(
-            (rig.sim.control.session()["state"], user_profile(fake_tailscaled_sim))
+            (
+                rig.sim.control.session()["state"],
+                user_profile(fake_tailscaled_sim),
+                rig.state.play.phase.value,
+            )
         )
 
     QTimer.singleShot(0, session_manager)
     assert rig.task is not None
     rig.run(rig.task, timeout=60)
     assert when_answered, "the slot never returned"
-    state, profile = when_answered[0]
-    assert state in ("stopping", "stopped") and profile == USER_PROFILE
+    state, profile, _phase = when_answered[0]
+    said = rig.notifyd.titles() if rig.notifyd else []
+    assert state in ("stopping", "stopped") and profile == USER_PROFILE, (when_answered, said)
     assert rig.moonlight.running_pids() == []
