@@ -364,6 +364,7 @@ class Core:
             self.pipeline.stop_attached = stop_attached
             self.pipeline.keep_on_exit = keep_running
             self.pipeline.deadline = self.clock.monotonic() + deadline_s
+            self.pipeline.confirm = None  # no questions on the way out: stop_attached decides
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, asyncio.TimeoutError, PawpadoError):
             await asyncio.wait_for(asyncio.shield(task), deadline_s)

@@ -19,8 +19,11 @@ from typing import TYPE_CHECKING
 from pawpado_desktop.config import config_dir
 
 if TYPE_CHECKING:
+    import qasync
+
     from pawpado_desktop.core.play import Confirm
     from pawpado_desktop.core.service import Core
+    from pawpado_desktop.ui.shell import TrayApp
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +53,37 @@ def core_factory(demo: bool):  # type: ignore[no-untyped-def]
         )
 
     return build
+
+
+EXIT_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")  # Ctrl-C, kill/logout, the terminal closed
+
+
+def handle_exit_signals(loop: asyncio.AbstractEventLoop, shell: TrayApp) -> None:
+    """Each exit signal runs the tray's shutdown (no questions) instead of killing it."""
+    for name in EXIT_SIGNALS:
+        signum = getattr(signal, name, None)
+        if signum is None:  # no SIGHUP on Windows
+            continue
+        why = name
+        try:
+            loop.add_signal_handler(signum, shell.shutdown_now, why)
+        except (NotImplementedError, RuntimeError):  # Windows
+            signal.signal(signum, lambda *_, why=why: shell.shutdown_now(why))
+
+
+def run_until_closed(loop: qasync.QEventLoop, shell: TrayApp) -> int:
+    """Run the tray until its shutdown has finished, returning its exit code.
+
+    Qt's loop can end before that (QApplication.exit(), or a quit that slipped
+    past the shell's filter): the shell hears aboutToQuit and starts its
+    shutdown, and the loop is run again until the clean-up is done, instead of
+    leaving with "Event loop stopped before Future completed" and nothing stopped.
+    """
+    done = asyncio.ensure_future(shell.run(), loop=loop)
+    done.add_done_callback(lambda _: loop.stop())
+    while not done.done():
+        loop.run_forever()
+    return int(done.result())
 
 
 def run(args: argparse.Namespace) -> int:
@@ -92,14 +126,10 @@ def run(args: argparse.Namespace) -> int:
     )
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(signum, shell.shutdown_now)
-        except (NotImplementedError, RuntimeError):  # Windows
-            signal.signal(signum, lambda *_: shell.shutdown_now())
+    handle_exit_signals(loop, shell)
     try:
         with loop:
-            code = int(loop.run_until_complete(shell.run()))
+            code = run_until_closed(loop, shell)
     finally:
         instance.release()
     # Everything is closed and saved. Leave without the interpreter's final garbage

@@ -16,8 +16,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QLocale, QObject, Qt, QTimer, QUrl
-from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtCore import QEvent, QEventLoop, QLocale, QObject, Qt, QTimer, QUrl
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QSessionManager
 from PySide6.QtWidgets import QApplication, QDialog, QMenu, QMessageBox, QSystemTrayIcon, QWidget
 
 from pawpado_desktop.api.models import SessionState
@@ -31,6 +31,7 @@ from pawpado_desktop.ui import i18n
 from pawpado_desktop.ui.excepthook import install as install_excepthook
 from pawpado_desktop.ui.i18n import tr
 from pawpado_desktop.ui.icons import TrayIcons, app_icon, current_form
+from pawpado_desktop.ui.inhibitor import DelayInhibitor
 from pawpado_desktop.ui.menu import MenuRenderer
 from pawpado_desktop.ui.money import MoneyFormat, locale_for
 from pawpado_desktop.ui.notifications import DesktopNotifications
@@ -67,6 +68,11 @@ log = logging.getLogger(__name__)
 
 CoreFactory = Callable[[Confirm], Awaitable["Core"]]
 QUIT_STOP_DEADLINE_S = 5 * 60.0
+# SIGTERM, Qt's quit, the end of the desktop session: systemd kills 90 s after SIGTERM.
+EXIT_DEADLINE_S = 60.0
+SHUTDOWN_MARGIN_S = 1.0  # released this long before logind stops waiting for us
+NOTICE_FLUSH_S = 3.0  # a notice posted on the way out still reaches the desktop
+SESSION_END_HOLD_S = 20.0  # how long the end of the desktop session waits for the clean-up
 TOOLTIP_REFRESH_MS = 15_000
 HISTORY_DAYS = 30  # the History window's chart
 
@@ -98,8 +104,12 @@ class TrayApp(QObject):
         self.no_tray = False
         self.auto_confirm = False
         self.exit_code = 0
-        self._quit: asyncio.Event | None = None
+        self._quit = asyncio.Event()  # set by request_quit, even before run() awaits it
         self._quitting = False
+        self._closing = False
+        self._kept_by_choice = False  # the quit guard's "Keep running": no notice on the way out
+        self._exit_deadline_s = QUIT_STOP_DEADLINE_S
+        self._deliveries: set[asyncio.Task[Any]] = set()
         self._play_task: asyncio.Task[Any] | None = None
         self._render_pending = False
         self._menu_showed_error = False
@@ -132,7 +142,7 @@ class TrayApp(QObject):
             else None
         )
         self.notifier = Notifier(
-            spawn=self.tasks.spawn,
+            spawn=self._deliver,
             perform=self.perform,
             level=self._notification_level,
             tray=self.tray.icon,
@@ -140,7 +150,22 @@ class TrayApp(QObject):
             show_window=self._show_notice_window,
             icon=app_icon(),
         )
-        self.wake = WakeWatcher(self._woke, bus=options.system_bus) if options.system_bus else None
+        self.wake = (
+            WakeWatcher(self._woke, bus=options.system_bus, on_prepare=self._preparing)
+            if options.system_bus
+            else None
+        )
+        self.inhibitor = (
+            DelayInhibitor(
+                "Stops the gaming PC Pawpado started and restores your Tailscale login",
+                bus=options.system_bus,
+            )
+            if options.system_bus
+            else None
+        )
+        app.installEventFilter(self)  # Qt's quit (macOS Quit, the end of the session)
+        app.aboutToQuit.connect(self._qt_quitting)
+        app.commitDataRequest.connect(self._session_ending)
         self._live = QTimer(self)  # once a second while a window shows live figures
         self._live.setInterval(1000)
         self._live.timeout.connect(self.render)
@@ -243,13 +268,14 @@ class TrayApp(QObject):
             self.show_progress()
         if new.credits is not old.credits and new.credits is not None:
             self.tasks.spawn(self._load_history())  # a session's cost or a top-up landed
+        if new.play.phase.is_running != old.play.phase.is_running:
+            self._hold_shutdown(new.play.phase.is_running)
         self._render_soon()
 
     # -- start and stop -------------------------------------------------------
 
     async def run(self) -> int:
         """Start the core, run until Quit, then close everything."""
-        self._quit = asyncio.Event()
         self.tasks.spawn(self._start_core())
         await self._quit.wait()
         await self._close()
@@ -283,14 +309,14 @@ class TrayApp(QObject):
 
     def request_quit(self, code: int = 0) -> None:
         self.exit_code = code
-        if self._quit is not None:
-            self._quit.set()
+        self._quit.set()
 
     async def _close(self) -> None:
+        """The one way out: end the Play, release logind, close every service."""
+        self._closing = True
         self._live.stop()
         self._slow.stop()
         self._tray_timer.stop()
-        self.tray.icon.hide()
         for window in (
             self.status_window,
             self.progress_window,
@@ -301,24 +327,130 @@ class TrayApp(QObject):
         ):
             if window is not None:
                 window.hide()
-        if self.core is not None and self.core.playing:
-            self.core.cancel_play()  # stops what this Play started (the money rule)
-            if self._play_task is not None:
-                with contextlib.suppress(BaseException):
-                    await self._play_task
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, QDialog) and widget.isVisible():
+                widget.reject()  # an open question is answered "no": nothing more is stopped
+        if self.core is not None:
+            await self._end_play(self.core, self._exit_deadline_s, stop_attached=self.auto_confirm)
+        if self.inhibitor is not None:
+            await self.inhibitor.aclose()  # only now: the stop and the restore are done
+        self.tray.icon.hide()
         for unsubscribe in self.unsubscribe:
             unsubscribe()
         if self.core is not None:
             await self.core.aclose()
+        if self._deliveries:  # what the clean-up said must reach the user before the bus closes
+            await asyncio.wait(set(self._deliveries), timeout=NOTICE_FLUSH_S)
         for closer in (self.desktop, self.wake):
             if closer is not None:
                 await closer.aclose()
         await self.tasks.cancel_all()
 
-    def shutdown_now(self) -> None:
-        """SIGTERM or Ctrl-C: no questions; a Play we started is still stopped on the way."""
-        self.auto_confirm = True
+    async def _end_play(self, core: Core, deadline_s: float, *, stop_attached: bool) -> None:
+        """Core.shutdown: a Play's clean-up stops what it started and restores Tailscale.
+
+        A session this app did not start (or that the user chose to keep) keeps
+        running unless `stop_attached`; the user is told it still bills.
+        """
+        in_play = core.playing
+        await core.shutdown(deadline_s=deadline_s, stop_attached=stop_attached)
+        if core.playing:
+            log.warning("the Play's clean-up did not finish within %.0f s", deadline_s)
+        kept = session_active(core.store.state) and not stop_attached
+        if kept and not in_play and not self._kept_by_choice:
+            # Not a Play of ours (a Play's clean-up says this itself): it runs on.
+            self.say(
+                tr("Your gaming PC is still running"),
+                tr(
+                    "Pawpado has closed, but your gaming PC keeps running and billing. "
+                    "Stop it with `pawpado-desktop stop`, or open Pawpado and choose Stop session."
+                ),
+            )
+            log.warning("quitting with a session still running (not started by this app)")
+
+    def shutdown_now(self, why: str = "SIGTERM", deadline_s: float = EXIT_DEADLINE_S) -> None:
+        """SIGTERM, Ctrl-C, Qt's quit, the end of the session: no questions.
+
+        A Play we started is stopped and Tailscale restored on the way; a session
+        we did not start keeps running and the user is told so.
+        """
+        if self._closing:
+            log.info("%s while already closing", why)
+            return
+        log.info("%s: quitting without questions (within %.0f s)", why, deadline_s)
+        self._exit_deadline_s = deadline_s
         self.request_quit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Quit and watched is self.app:
+            # Qt would end the loop at once; run() ends it once the clean-up is done.
+            self.shutdown_now("Qt asked to quit")
+            return True
+        return False
+
+    def _qt_quitting(self) -> None:
+        """Qt's loop ended under us (QApplication.exit()); app.run() runs it again."""
+        self.shutdown_now("Qt's event loop ended")
+
+    def _session_ending(self, manager: QSessionManager | None) -> None:
+        """The desktop session ends: the same shutdown, before the display goes away.
+
+        The session manager waits until this returns, so a Play's clean-up (the
+        stop, the Tailscale restore) runs here in a nested loop, as Qt's own
+        commit-data dialogs do, for at most SESSION_END_HOLD_S.
+        """
+        core = self.core
+        self.shutdown_now("the desktop session ends")
+        if core is None or not core.playing:
+            return
+        hold = QEventLoop()
+        check = QTimer()
+        check.setInterval(50)
+        check.timeout.connect(lambda: None if core.playing else hold.quit())
+        check.start()
+        QTimer.singleShot(int(SESSION_END_HOLD_S * 1000), hold.quit)
+        hold.exec()
+        check.stop()
+
+    def _hold_shutdown(self, wanted: bool) -> None:
+        """Hold a logind delay inhibitor exactly while a Play of ours runs."""
+        inhibitor = self.inhibitor
+        if inhibitor is None or self._closing or inhibitor.wanted == wanted:
+            return
+        inhibitor.wanted = wanted  # at once: a change right after this one is not skipped
+        self.tasks.spawn(inhibitor.want(wanted))
+
+    def _preparing(self, what: str) -> None:
+        """logind: the computer is about to shut down or sleep (we may be holding it)."""
+        core = self.core
+        if core is None or not core.playing:
+            return
+        delay = self.inhibitor.delay_s if self.inhibitor is not None else EXIT_DEADLINE_S
+        deadline = max(delay - SHUTDOWN_MARGIN_S, 1.0)
+        if what == "shutdown":
+            self.shutdown_now("the computer shuts down", deadline)
+            return
+        # Sleep: the stream cannot survive it and nothing watches the bill while the
+        # computer sleeps, so the Play ends as on quit; the tray stays.
+        self.say(
+            tr("Your computer is going to sleep"),
+            tr(
+                "Pawpado ended the Play so that your gaming PC does not bill while this "
+                "computer sleeps."
+            ),
+        )
+        self.tasks.spawn(self._sleep(core, deadline))
+
+    async def _sleep(self, core: Core, deadline_s: float) -> None:
+        await self._end_play(core, deadline_s, stop_attached=False)
+        if self.inhibitor is not None:
+            await self.inhibitor.want(False)  # let the computer sleep now
+
+    def _deliver(self, work: Awaitable[None]) -> object:
+        task = self.tasks.spawn(work)
+        self._deliveries.add(task)
+        task.add_done_callback(self._deliveries.discard)
+        return task
 
     # -- the tray -------------------------------------------------------------
 
@@ -768,22 +900,20 @@ class TrayApp(QObject):
         try:
             if dialog.choice is QuitChoice.STOP:
                 await self._stop_everything(core)
-            elif core.playing:
-                core.keep_running()
-                if self._play_task is not None:
-                    with contextlib.suppress(BaseException):
-                        await self._play_task
+            else:
+                self._kept_by_choice = True
+                if core.playing:
+                    core.keep_running()
+                    if self._play_task is not None:
+                        with contextlib.suppress(BaseException):
+                            await self._play_task
         finally:
             self._quitting = False
         self.request_quit()
 
     async def _stop_everything(self, core: Core) -> None:
         self.auto_confirm = True  # an attached session is stopped too: the user said so
-        if core.playing:
-            core.cancel_play()
-            if self._play_task is not None:
-                with contextlib.suppress(BaseException):
-                    await self._play_task
+        await self._end_play(core, QUIT_STOP_DEADLINE_S, stop_attached=True)
         if session_active(core.store.state):
             await core.stop_session()
         with contextlib.suppress(PawpadoError):
@@ -803,6 +933,7 @@ class TrayApp(QObject):
     def _woke(self) -> None:
         if self.core is not None:
             self.core.poller.poke()
+        self._hold_shutdown(self.state.play.phase.is_running)  # released for the sleep
 
     def _core(self) -> Core:
         if self.core is None:
