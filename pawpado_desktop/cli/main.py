@@ -103,7 +103,9 @@ def _log_folder() -> str:
 
 
 def report(error: PawpadoError) -> None:
-    print(f"{error.title}: {error.message}", file=sys.stderr)
+    from pawpado_desktop.cli.terminal import plain  # messages may quote a server
+
+    print(plain(f"{error.title}: {error.message}"), file=sys.stderr)
 
 
 def run_handler(handler: Handler, args: argparse.Namespace) -> int:
