@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import webbrowser
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
@@ -10,7 +11,6 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from pawpado_desktop import safe_url
 from pawpado_desktop.cli.terminal import plain
 from pawpado_desktop.errors import ExitCode
 from pawpado_desktop.safe_url import (
@@ -236,7 +236,7 @@ def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
         opened.append(url)
         return True
 
-    monkeypatch.setattr(safe_url.webbrowser, "open", record)
+    monkeypatch.setattr(webbrowser, "open", record)
     yield opened
 
 
