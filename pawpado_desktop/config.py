@@ -40,6 +40,11 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
+def secure_transport(scheme: str, host: str) -> bool:
+    """The one https-or-loopback rule: https anywhere, plain http only to this computer."""
+    return scheme == "https" or (scheme == "http" and is_loopback_host(host))
+
+
 def checked_url(url: str, *, what: str, env_name: str) -> str:
     """Return `url` without a trailing slash if it may carry a bearer token."""
     try:
@@ -52,7 +57,7 @@ def checked_url(url: str, *, what: str, env_name: str) -> str:
             f"The {what} address {url!r} is not a web address. "
             f"Set {env_name} to an https:// URL, or unset it to use the default."
         )
-    if parts.scheme == "http" and not is_loopback_host(host):
+    if not secure_transport(parts.scheme, host):
         raise ConfigError(
             f"The {what} address {url!r} uses plain http to a remote host, which would "
             f"send your sign-in token unencrypted. Use https://, or http:// only to "

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any, TypedDict
 
 from pawpado_desktop.api.errors import ProtocolError
+from pawpado_desktop.safe_url import checkout_url
 
 JsonObject = dict[str, Any]
 
@@ -272,9 +273,7 @@ class TopupCheckout:
     @classmethod
     def from_json(cls, raw: JsonObject) -> TopupCheckout:
         what = "top-up"
-        url = _get(raw, "checkoutUrl", str, what)
-        if not url.startswith(("https://", "http://")):
-            raise ProtocolError("Pawpado sent a checkout address that is not a web address.")
+        url = checkout_url(_get(raw, "checkoutUrl", str, what)).url  # raises UnsafeUrl
         return cls(
             checkout_id=_get(raw, "checkoutId", str, what),
             checkout_url=url,

@@ -20,6 +20,7 @@ from pawpado_desktop.auth.errors import AuthServiceError, AuthServiceUnavailable
 from pawpado_desktop.auth.tokens import parse_seconds
 from pawpado_desktop.config import CLIENT_ID, SCOPE, checked_url
 from pawpado_desktop.errors import ConfigError
+from pawpado_desktop.safe_url import sign_in_url
 
 log = logging.getLogger(__name__)
 
@@ -105,11 +106,16 @@ class HuudisClient:
                 raise self._incomplete("sign-in code", name)
             fields[name] = value
         complete = body.get("verification_uri_complete")
+        complete = complete if isinstance(complete, str) and complete else None
+        # Both are opened in a browser: refuse the whole answer if either is not ours.
+        for link in (fields["verification_uri"], complete):
+            if link is not None:
+                sign_in_url(link, self.issuer_url)
         return DeviceAuthorization(
             device_code=fields["device_code"],
             user_code=fields["user_code"],
             verification_uri=fields["verification_uri"],
-            verification_uri_complete=complete if isinstance(complete, str) and complete else None,
+            verification_uri_complete=complete,
             expires_in=parse_seconds(body.get("expires_in"), DEFAULT_DEVICE_CODE_LIFETIME),
             interval=parse_seconds(body.get("interval"), DEFAULT_POLL_INTERVAL),
         )

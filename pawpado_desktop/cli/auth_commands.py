@@ -11,7 +11,6 @@ import argparse
 import asyncio
 import contextlib
 import sys
-import webbrowser
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,11 +25,13 @@ from pawpado_desktop.auth.device_flow import DeviceFlow
 from pawpado_desktop.auth.errors import CredentialStoreError
 from pawpado_desktop.auth.manager import AuthEvent, AuthManager
 from pawpado_desktop.cli.prompt import can_ask, read_answer
+from pawpado_desktop.cli.terminal import plain
 from pawpado_desktop.cli.wiring import open_core
 from pawpado_desktop.clock import SYSTEM_CLOCK, Clock
 from pawpado_desktop.config import Endpoints
 from pawpado_desktop.core.service import Core, StillRunning
 from pawpado_desktop.errors import ConfigError, ExitCode, NotSignedIn, PawpadoError
+from pawpado_desktop.safe_url import browser_url, open_in_browser
 
 HTTP_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 SPINNER = "|/-\\"
@@ -109,7 +110,7 @@ async def login(args: argparse.Namespace) -> int:
             except (NotSignedIn, Unauthenticated):
                 pass  # the stored sign-in is dead: sign in anew
             else:
-                print(f"Already signed in as {identity.display_name}.")
+                print(f"Already signed in as {plain(identity.display_name)}.")
                 print("To switch accounts, run `pawpado-desktop logout` first.")
                 return int(ExitCode.OK)
         flow = await manager.start_sign_in()
@@ -118,9 +119,9 @@ async def login(args: argparse.Namespace) -> int:
         try:
             identity = await session.api.whoami()
         except PawpadoError as error:
-            print(f"Signed in, but could not look up the account: {error.message}")
+            print(plain(f"Signed in, but could not look up the account: {error.message}"))
         else:
-            print(f"Signed in as {identity.display_name}.")
+            print(f"Signed in as {plain(identity.display_name)}.")
         return int(ExitCode.OK)
 
 
@@ -212,21 +213,22 @@ async def whoami(args: argparse.Namespace) -> int:
 
 def print_identity(identity: Identity, out: TextIO | None = None) -> None:
     out = out or sys.stdout
-    print(f"Signed in as {identity.display_name}", file=out)
-    print(f"Huudis user ID: {identity.huudis_user_id}", file=out)
+    print(f"Signed in as {plain(identity.display_name)}", file=out)
+    print(f"Huudis user ID: {plain(identity.huudis_user_id)}", file=out)
     print(f"Session valid until: {_local_time(identity.expires_at)}", file=out)
 
 
 async def _show_code(flow: DeviceFlow, *, open_browser: bool) -> None:
-    print(f"To sign in, open {flow.verification_uri}")
-    print(f"and enter the code: {flow.user_code}")
+    # The addresses were checked against the issuer when they arrived; printed plain.
+    print(f"To sign in, open {plain(flow.verification_uri)}")
+    print(f"and enter the code: {plain(flow.user_code)}")
     if flow.verification_uri_complete:
-        print(f"(or open {flow.verification_uri_complete} , which has the code filled in)")
+        print(f"(or open {plain(flow.verification_uri_complete)} , which has the code filled in)")
     print(f"The code expires at {_local_time(flow.expires_at)}.")
     if open_browser:
-        # webbrowser may start a process and wait for it: keep it off the event loop.
-        opened = await asyncio.to_thread(webbrowser.open, flow.browser_uri)
-        if not opened:
+        page = browser_url(flow.browser_uri, what="sign-in page")
+        print(f"Opening the sign-in page on {page.host} in your browser...", flush=True)
+        if not await open_in_browser(page.url, what="sign-in page"):
             print("Could not open a browser; open the address above yourself.")
     sys.stdout.flush()
 

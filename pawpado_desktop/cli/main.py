@@ -107,7 +107,9 @@ def _log_folder() -> str:
 
 
 def report(error: PawpadoError) -> None:
-    _say(f"{error.title}: {error.message}")
+    from pawpado_desktop.cli.terminal import plain  # messages may quote a server
+
+    _say(plain(f"{error.title}: {error.message}"))
 
 
 def _say(line: str) -> None:

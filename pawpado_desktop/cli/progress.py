@@ -7,6 +7,7 @@ import contextlib
 import sys
 from typing import TextIO
 
+from pawpado_desktop.cli.terminal import plain
 from pawpado_desktop.clock import Clock
 from pawpado_desktop.core.notices import Notice
 from pawpado_desktop.core.state import PHASE_LABELS, AppState, PlayPhase
@@ -44,12 +45,12 @@ class ProgressPrinter:
 
     def on_notice(self, notice: Notice) -> None:
         self._close_line()
-        print(f"  * {notice.title}: {notice.message}", file=self.out, flush=True)
+        print(plain(f"  * {notice.title}: {notice.message}"), file=self.out, flush=True)
 
     def _print_phase(self) -> None:
         total = self.clock.monotonic() - self._play_started
         label = PHASE_LABELS[self._phase]
-        detail = f" ({self._detail})" if self._detail else ""
+        detail = f" ({plain(self._detail)})" if self._detail else ""
         if self.live and self._phase.is_running:
             self.out.write(f"[{total:6.1f}s] {label}{detail} ")
             self.out.flush()

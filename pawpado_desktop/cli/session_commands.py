@@ -13,11 +13,13 @@ from pawpado_desktop.api.models import SessionState
 from pawpado_desktop.cli.handoff import ask_owner_to_stop, hand_play_to_owner
 from pawpado_desktop.cli.progress import ProgressPrinter
 from pawpado_desktop.cli.prompt import ask_yes_no
+from pawpado_desktop.cli.terminal import plain
 from pawpado_desktop.cli.wiring import open_core
 from pawpado_desktop.core.budget import format_minutes, format_money
 from pawpado_desktop.core.play import PlayOptions
 from pawpado_desktop.core.state import AppState
 from pawpado_desktop.errors import CancelledByUser, ExitCode, NotSignedIn, PawpadoError
+from pawpado_desktop.safe_url import browser_url
 
 UNKNOWN = SessionState.UNKNOWN  # a state this version does not know: it may bill
 STOPPED_WAIT_S = 300.0  # after the confirmed stop, how long to show it going to `stopped`
@@ -219,8 +221,12 @@ async def topup_command(args: argparse.Namespace) -> int:
     async with open_core(args) as core:
         if not core.store.state.signed_in:
             raise NotSignedIn()
-        checkout = await core.topup(args.amount, open_browser=not args.no_browser)
-        print(f"Pay here: {checkout.checkout_url}")
+        checkout = await core.topup(args.amount, open_browser=False)
+        page = browser_url(checkout.checkout_url, what="checkout page")  # the host to show
+        print(f"Pay here: {plain(page.url)}")
+        if not args.no_browser:
+            print(f"Opening the checkout page on {page.host} in your browser...", flush=True)
+            await core.services.open_url(page.url)
         print("Waiting for the payment to be credited (up to 10 minutes; Ctrl-C stops waiting)...")
         before = core.store.state.credits
         credits = await core.wait_for_topup()

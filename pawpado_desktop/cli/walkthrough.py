@@ -14,6 +14,7 @@ import httpx
 
 from pawpado_desktop.cli.progress import ProgressPrinter
 from pawpado_desktop.cli.session_commands import print_status
+from pawpado_desktop.cli.terminal import plain
 from pawpado_desktop.cli.wiring import open_core
 from pawpado_desktop.core.budget import format_money
 from pawpado_desktop.core.play import PlayOptions
@@ -39,7 +40,7 @@ async def walkthrough(args: argparse.Namespace) -> int:
 
         step("Sign in with Huudis")
         flow = await core.sign_in()
-        print(f"Open {flow.verification_uri} and enter the code {flow.user_code}")
+        print(f"Open {plain(flow.verification_uri)} and enter the code {plain(flow.user_code)}")
         print("(demo: pressing Approve on that page for you)")
         await press(flow.verification_uri, user_code=flow.user_code, action="approve")
         await flow.wait()
@@ -59,7 +60,7 @@ async def walkthrough(args: argparse.Namespace) -> int:
 
         step("Top up 30,000 through the checkout page")
         checkout = await core.topup(Decimal(30000), open_browser=False)
-        print(f"Checkout: {checkout.checkout_url}")
+        print(f"Checkout: {plain(checkout.checkout_url)}")
         print("(demo: pressing Pay on that page for you)")
         await press(checkout.checkout_url, action="pay")
         credits = await core.wait_for_topup()

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import webbrowser
 from collections.abc import Awaitable, Callable
 
 import httpx
 
+from pawpado_desktop import safe_url
 from pawpado_desktop.api.client import DEFAULT_TIMEOUT, PawpadoClient
 from pawpado_desktop.auth.manager import AuthEvent, AuthManager
 from pawpado_desktop.auth.store import StoreKey, open_default_store
@@ -27,10 +27,8 @@ log = logging.getLogger(__name__)
 
 
 async def open_in_browser(url: str) -> None:
-    """Open `url` without blocking the loop (webbrowser may spawn and wait)."""
-    opened = await asyncio.to_thread(webbrowser.open, url)
-    if not opened:
-        log.warning("no browser could be opened")
+    """Open `url` through the one gate (safe_url): anything but a web address raises."""
+    await safe_url.open_in_browser(url)
 
 
 async def build_core(

@@ -15,7 +15,7 @@ from typing import Any
 from pawpado_desktop.clock import ScaledClock
 from pawpado_desktop.sim import fakes, validation
 from pawpado_desktop.sim.errors import SimError
-from pawpado_desktop.sim.faults import FaultResponse
+from pawpado_desktop.sim.faults import ANSWER_URLS, FaultResponse
 from pawpado_desktop.sim.huudis import HuudisStats, TokenPair
 from pawpado_desktop.sim.requestlog import RequestRecord
 from pawpado_desktop.sim.world import CapturedExchange, World
@@ -103,6 +103,15 @@ class SimControl:
             return self._world.faults.add_replacement(
                 pattern, response, count=count, method=method, after=after
             )
+
+    def set_answer_urls(self, **urls: str) -> None:
+        """Answer with these addresses until faults are cleared, as a hostile server
+        would: `verification_uri`, `verification_uri_complete`, `checkout_url`."""
+        unknown = sorted(set(urls) - set(ANSWER_URLS))
+        if unknown:
+            raise SimError(400, "VALIDATION_ERROR", f"{unknown[0]}: not an answer address")
+        with self._world.lock:
+            self._world.faults.answer_urls.update(urls)
 
     def clear_faults(self) -> None:
         with self._world.lock:

@@ -40,10 +40,16 @@ class ReplaceRule:
         return fnmatch.fnmatchcase(path, self.pattern)
 
 
+# Addresses a hostile server can put in its real answers (the rest of the answer,
+# and what it does, stay real): the device flow's pages and the top-up checkout.
+ANSWER_URLS = ("verification_uri", "verification_uri_complete", "checkout_url")
+
+
 @dataclass
 class Faults:
     latency: dict[str, float] = field(default_factory=dict)  # pattern -> seconds
     replacements: list[ReplaceRule] = field(default_factory=list)
+    answer_urls: dict[str, str] = field(default_factory=dict)  # ANSWER_URLS name -> value
     _next_id: int = 0
 
     def set_latency(self, seconds: float, pattern: str = "*") -> None:
@@ -88,3 +94,4 @@ class Faults:
     def clear(self) -> None:
         self.latency.clear()
         self.replacements.clear()
+        self.answer_urls.clear()

@@ -82,6 +82,18 @@ def _replace(control: SimControl, body: dict[str, Any]) -> dict[str, Any]:
     return {"id": rule}
 
 
+def _answer_urls(control: SimControl, body: dict[str, Any]) -> None:
+    f = _Field(body)
+    names = {
+        "verificationUri": "verification_uri",
+        "verificationUriComplete": "verification_uri_complete",
+        "checkoutUrl": "checkout_url",
+    }
+    control.set_answer_urls(
+        **{name: f.get(key, str) for key, name in names.items() if body.get(key) is not None}
+    )
+
+
 def _requests(control: SimControl, body: dict[str, Any]) -> dict[str, Any]:
     return {
         "records": [dataclasses.asdict(r) for r in control.request_log()],
@@ -146,6 +158,7 @@ ADMIN: list[tuple[str, str, Action]] = [
     ),
     ("POST", "/_sim/faults/replace", _replace),
     ("POST", "/_sim/faults/clear", lambda c, b: c.clear_faults()),
+    ("POST", "/_sim/faults/answer-urls", _answer_urls),
     ("GET", "/_sim/huudis/stats", lambda c, b: dataclasses.asdict(c.huudis_stats())),
     ("GET", "/_sim/huudis/pending", lambda c, b: {"userCodes": c.pending_user_codes()}),
     (

@@ -170,7 +170,9 @@ def topup(call: Call) -> dict[str, Any]:
     )
     return {
         "checkoutId": checkout.id,
-        "checkoutUrl": f"{w.base_url}/_sim/checkout/{checkout.id}",
+        "checkoutUrl": w.faults.answer_urls.get(
+            "checkout_url", f"{w.base_url}/_sim/checkout/{checkout.id}"
+        ),
         "expiresAt": iso(checkout.expires_at),
     }
 

@@ -59,15 +59,17 @@ def huudis_routes(world: World) -> list[BaseRoute]:
             with world.tick() as now:
                 grant = world.huudis.authorize_device(form.get("client_id"), form.get("scope"), now)
                 remaining = grant.expires_at - now
+                hostile = dict(world.faults.answer_urls)
         except OAuthError as exc:
             return _oauth_error(exc)
         verification_uri = world.issuer + VERIFICATION_PATH
+        complete = f"{verification_uri}?user_code={grant.user_code}"
         return json_response(
             {
                 "device_code": grant.device_code,
                 "user_code": grant.user_code,
-                "verification_uri": verification_uri,
-                "verification_uri_complete": f"{verification_uri}?user_code={grant.user_code}",
+                "verification_uri": hostile.get("verification_uri", verification_uri),
+                "verification_uri_complete": hostile.get("verification_uri_complete", complete),
                 "expires_in": round(remaining),
                 "interval": grant.interval,
             },

@@ -1,7 +1,9 @@
 """Desktop notifications through org.freedesktop.Notifications, with actions.
 
 `show()` returns the daemon's id only once the daemon accepted it, so the caller
-knows delivery worked and can fall back when it did not.
+knows delivery worked and can fall back when it did not. Bodies are plain text:
+a daemon that reads markup in them (the `body-markup` capability) gets them
+escaped, so a server's `<a href=...>` or `<img src=...>` is shown, never followed.
 """
 
 from __future__ import annotations
@@ -66,6 +68,10 @@ class DesktopNotifications:
     def supports_actions(self) -> bool:
         return "actions" in self.capabilities
 
+    @property
+    def reads_markup(self) -> bool:
+        return "body-markup" in self.capabilities
+
     async def show(
         self,
         title: str,
@@ -80,6 +86,8 @@ class DesktopNotifications:
         flat: list[str] = []
         for key, label in actions:
             flat += [key, label]
+        if self.reads_markup:
+            body = escape_markup(body)
         hints = {
             "urgency": ("y", URGENCY_CRITICAL if critical else URGENCY_NORMAL),
             "desktop-entry": ("s", "pawpado-desktop"),
@@ -106,3 +114,8 @@ class DesktopNotifications:
 
     async def aclose(self) -> None:
         await self._bus.aclose()
+
+
+def escape_markup(text: str) -> str:
+    """`text` for a body the daemon reads as markup (the spec's subset of XML)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

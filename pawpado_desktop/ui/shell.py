@@ -27,6 +27,7 @@ from pawpado_desktop.core.notices import Notice, NoticeKind
 from pawpado_desktop.core.play import Confirm, PlayOptions
 from pawpado_desktop.core.state import AppState, PlayPhase
 from pawpado_desktop.errors import CancelledByUser, PawpadoError, SaveFailed
+from pawpado_desktop.safe_url import browser_url
 from pawpado_desktop.ui import i18n
 from pawpado_desktop.ui.excepthook import install as install_excepthook
 from pawpado_desktop.ui.i18n import tr
@@ -53,7 +54,7 @@ from pawpado_desktop.ui.view_model import (
     tray_status,
 )
 from pawpado_desktop.ui.wake import WakeWatcher
-from pawpado_desktop.ui.windows.common import finished, window_title
+from pawpado_desktop.ui.windows.common import finished, plain_text, window_title
 
 if TYPE_CHECKING:
     from pawpado_desktop.core.history import History
@@ -582,6 +583,7 @@ class TrayApp(QObject):
         box.setWindowTitle(window_title(title, self.demo))
         box.setText(title)
         box.setInformativeText(message)
+        plain_text(box)  # the message may quote a server: never rich text, never a link
         box.show()
         box.raise_()
 
@@ -595,6 +597,7 @@ class TrayApp(QObject):
         box = QMessageBox(
             QMessageBox.Icon.Question, window_title(tr("Confirm"), self.demo), tr(question)
         )
+        plain_text(box)
         yes = box.addButton(tr("Yes, stop it"), QMessageBox.ButtonRole.YesRole)
         box.addButton(tr("No, keep it running"), QMessageBox.ButtonRole.NoRole)
         await finished(box)
@@ -681,17 +684,21 @@ class TrayApp(QObject):
         if amount is None:
             return
         core = self._core()
-        checkout = await core.topup(amount)
+        checkout = await core.topup(amount, open_browser=False)
+        page = browser_url(checkout.checkout_url, what="checkout page")  # the host to show
         credits = core.store.state.credits
         money = self.fmt.money(amount, credits.currency if credits else "IDR")
-        log.info("checkout %s opened", checkout.checkout_id)
         self.say(
             tr("Finish the top-up in your browser"),
             tr(
-                "Pay {amount} on the checkout page. Your balance updates here once it is credited.",
+                "Opening the checkout page on {host}. Pay {amount} there; your balance "
+                "updates here once it is credited.",
+                host=page.host,
                 amount=money,
             ),
         )
+        await core.services.open_url(page.url)
+        log.info("checkout %s opened", checkout.checkout_id)
 
     async def topup_custom(self) -> None:
         from pawpado_desktop.ui.windows.topup import TopupDialog
@@ -716,9 +723,10 @@ class TrayApp(QObject):
             dialog.fail(error.message)
             await result
             return
-        dialog.show_code(flow.user_code, flow.browser_uri, flow.expires_at)
+        page = browser_url(flow.browser_uri, what="sign-in page")  # on the issuer's site
+        dialog.show_code(flow.user_code, page.url, page.host, flow.expires_at)
         dialog.open_browser.connect(
-            lambda: self.tasks.spawn(self._reporting(core.services.open_url(flow.browser_uri)))
+            lambda: self.tasks.spawn(self._reporting(core.services.open_url(page.url)))
         )
         dialog.rejected.connect(flow.cancel)
         try:

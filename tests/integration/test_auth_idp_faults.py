@@ -25,7 +25,7 @@ def device_answer(**changes: object) -> tuple[int, dict[str, object]]:
     body: dict[str, object] = {
         "device_code": "dc-canned-device-code",
         "user_code": "WDJB-MJHT",
-        "verification_uri": "https://idp.example/device",
+        "verification_uri": "http://127.0.0.1/idp/device",  # on the canned issuer's host
         "expires_in": 600,
         "interval": 1,
     }

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QDialog, QLabel, QMessageBox, QPushButton, QWidget
 
 from pawpado_desktop.ui.i18n import tr
 from pawpado_desktop.ui.icons import app_icon
@@ -57,8 +57,27 @@ def prepare(window: QWidget, title: str, *, demo: bool) -> None:
     window.setStyleSheet(STYLE)
 
 
+def plain_label(text: str = "") -> QLabel:
+    """A label that shows its text as written: a server's `<a href>` is not a link."""
+    widget = QLabel()
+    widget.setTextFormat(Qt.TextFormat.PlainText)
+    widget.setOpenExternalLinks(False)
+    widget.setText(text)
+    return widget
+
+
+def plain_text(box: QMessageBox) -> None:
+    """Every text of `box` shown as written, with no links (call after setting the texts:
+    Qt creates the informative label lazily)."""
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    for inner in box.findChildren(QLabel):
+        inner.setTextFormat(Qt.TextFormat.PlainText)
+        inner.setOpenExternalLinks(False)
+        inner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+
 def label(text: str = "", role: str = "", *, wrap: bool = True) -> QLabel:
-    widget = QLabel(text)
+    widget = plain_label(text)
     widget.setWordWrap(wrap)
     if role:
         widget.setProperty("role", role)

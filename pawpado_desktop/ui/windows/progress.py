@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from pawpado_desktop.core.play import timeline
 from pawpado_desktop.core.state import AppState, PlayPhase
@@ -20,7 +20,7 @@ from pawpado_desktop.ui.view_model import (
     primary_actions,
     status_line,
 )
-from pawpado_desktop.ui.windows.common import button, demo_banner, label, prepare
+from pawpado_desktop.ui.windows.common import button, demo_banner, label, plain_label, prepare
 
 FINAL = (PlayPhase.DONE, PlayPhase.FAILED, PlayPhase.CANCELLED)
 
@@ -84,7 +84,7 @@ class ProgressWindow(QWidget):
                 mark = "●"
             cells = (mark, phase_label(phase), "" if phase in FINAL else fmt.clock(seconds))
             for column, text in enumerate(cells):
-                cell = QLabel(text)
+                cell = plain_label(text)
                 cell.setProperty("role", "" if last else "muted")
                 self.steps.addWidget(cell, index, column)
         self.steps.setColumnStretch(1, 1)

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from pawpado_desktop.ui.i18n import tr
 from pawpado_desktop.ui.money import MoneyFormat
-from pawpado_desktop.ui.windows.common import button, demo_banner, label, prepare
+from pawpado_desktop.ui.windows.common import button, demo_banner, label, plain_label, prepare
 from pawpado_desktop.ui.windows.qr import qr_pixmap
 
 
@@ -32,7 +32,7 @@ class SignInDialog(QDialog):
         self.explain = label(
             tr("Open the sign-in page, check that it shows this code, and press Approve.")
         )
-        self.code = QLabel("…")
+        self.code = plain_label("…")
         self.code.setObjectName("userCode")
         font = QFont("monospace")
         font.setStyleHint(QFont.StyleHint.Monospace)
@@ -46,6 +46,9 @@ class SignInDialog(QDialog):
         self.qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.qr_hint = label(tr("Or scan this with your phone."), "muted")
         self.qr_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.host = label("", "muted")  # where Open browser goes, before it goes there
+        self.host.setObjectName("host")
+        self.host.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.status = label(tr("Asking Huudis for a sign-in code…"), "muted")
         self.open_button = button(tr("&Open browser"), "primary")
         self.open_button.setDefault(True)
@@ -66,8 +69,9 @@ class SignInDialog(QDialog):
         layout.setSpacing(12)
         if demo:
             layout.addWidget(demo_banner())
-        for line in (self.heading, self.explain, self.code, self.qr, self.qr_hint, self.status):
+        for line in (self.heading, self.explain, self.code, self.host, self.qr, self.qr_hint):
             layout.addWidget(line)
+        layout.addWidget(self.status)
         layout.addLayout(buttons)
 
         self.open_button.clicked.connect(self.open_browser)
@@ -78,8 +82,10 @@ class SignInDialog(QDialog):
         self._timer.setInterval(1000)
         self._timer.timeout.connect(self._tick)
 
-    def show_code(self, user_code: str, link: str, expires_at: datetime) -> None:
+    def show_code(self, user_code: str, link: str, host: str, expires_at: datetime) -> None:
+        """`link` was checked by safe_url; `host` is shown so the user knows where it goes."""
         self.code.setText(user_code)
+        self.host.setText(tr("The sign-in page is on {host}", host=host))
         self._link = link
         self._expires_at = expires_at
         self.qr.setPixmap(qr_pixmap(link))
