@@ -228,7 +228,14 @@ class AuthManager:
                 stale = stored
             if stale.refresh_token is None:
                 raise await self._end_sign_in()
-            body = await self._redeem(stale.refresh_token)
+            try:
+                async with asyncio.timeout(self._lock.hold_deadline_s):
+                    body = await self._redeem(stale.refresh_token)
+            except TimeoutError:
+                raise AuthServiceUnavailable(
+                    "Huudis sign-in did not renew your sign-in in time. Check your internet "
+                    "connection and try again."
+                ) from None
             try:
                 fresh = TokenSet.from_response(body, self._clock.now(), stale.refresh_token)
             except TokenResponseError as exc:
