@@ -99,7 +99,7 @@ async def test_pawpado_calls_end_with_a_clear_error(hostile: HostileServer, mode
 
 async def test_a_redirect_loop_is_a_protocol_error(hostile: HostileServer) -> None:
     async with httpx.AsyncClient(follow_redirects=True) as http:
-        client = PawpadoClient(hostile.url("redirect"), None, http=http, deadline_s=DEADLINE_S)
+        client = PawpadoClient(hostile.url("redirect"), None, http=http)
         error, _ = await outcome(client.health)
     assert isinstance(error, ProtocolError)
     assert "TooManyRedirects" in error.message
