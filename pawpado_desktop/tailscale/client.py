@@ -358,6 +358,8 @@ class IpnBus:
                 line = await self._lines.__anext__()
             except httpx.TransportError as exc:
                 raise await self._client.unreachable(exc) from None
+            except httpx.HTTPError as exc:  # e.g. a body in an encoding it cannot decode
+                raise self._client._unreadable("watch its state", exc) from None
             line = line.strip()
             if not line:
                 continue
