@@ -1,6 +1,7 @@
 """The Pawpado REST client: one httpx.AsyncClient, a method per operation.
 
-Every call has a timeout, waits for its rate bucket, carries the bearer token
+Every call has a per-read timeout and an overall deadline, its answer is capped
+at 1 MiB (decoded), it waits for its rate bucket, carries the bearer token
 from the pluggable provider (refreshing once on a 401, then retrying once), and
 turns every answer into a typed model or a typed error. GETs retry connection
 errors and 5xx with jittered, bounded backoff; POST, PATCH and DELETE are retried
@@ -44,6 +45,12 @@ from pawpado_desktop.api.models import (
 )
 from pawpado_desktop.api.ratelimit import RateLimiter
 from pawpado_desktop.api.tokens import TokenProvider
+from pawpado_desktop.bounded_http import (
+    BodyTooLarge,
+    DeadlineExceeded,
+    ExchangeError,
+    exchange,
+)
 from pawpado_desktop.clock import SYSTEM_CLOCK, Clock
 from pawpado_desktop.config import checked_url
 from pawpado_desktop.errors import PawpadoError
@@ -51,7 +58,9 @@ from pawpado_desktop.errors import PawpadoError
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
-MAX_BODY_BYTES = 1 << 20  # the largest real answer is a few hundred bytes
+# One attempt, connect to last byte; a GET retried after a broken connection gets
+# a new one, but a server too slow for a whole deadline is not asked again.
+REQUEST_DEADLINE_S = 15.0
 MAX_RETRY_AFTER = 60.0  # never park a call longer than one rate window
 GET_ATTEMPTS = 3
 BACKOFF_BASE = 0.5
@@ -73,6 +82,7 @@ class PawpadoClient:
         clock: Clock | None = None,
         limiter: RateLimiter | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        deadline_s: float = REQUEST_DEADLINE_S,
         jitter: Callable[[], float] = random.random,
     ) -> None:
         self.base_url = checked_url(base_url, what="Pawpado API", env_name="PAWPADO_BASE_URL")
@@ -82,6 +92,7 @@ class PawpadoClient:
         self._owns_http = http is None
         self._http = http or httpx.AsyncClient(timeout=timeout, follow_redirects=False)
         self._timeout = timeout
+        self._deadline_s = deadline_s
         self._jitter = jitter
 
     async def aclose(self) -> None:
@@ -166,6 +177,8 @@ class PawpadoClient:
                     await self._backoff(attempt)
                     continue
                 raise _network_error(exc, self.base_url) from None
+            except (ExchangeError, httpx.HTTPError) as exc:
+                raise _exchange_error(exc) from None
             if auth:
                 bucket.observe(headers)
             if 200 <= status < 300:
@@ -213,36 +226,22 @@ class PawpadoClient:
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
         started = self.clock.monotonic()
-        async with self._http.stream(
+        request = self._http.build_request(
             method, self.base_url + path, json=body, headers=headers, timeout=self._timeout
-        ) as response:
-            raw = await _read_capped(response)
+        )
+        answer = await exchange(self._http, request, deadline_s=self._deadline_s)
         log.debug(
             "%s %s -> %s (%.0f ms)",
             method,
             path,
-            response.status_code,
+            answer.status_code,
             (self.clock.monotonic() - started) * 1000,
         )
-        return response.status_code, response.headers, _parse_json(raw)
+        return answer.status_code, answer.headers, _parse_json(answer.body)
 
     async def _backoff(self, attempt: int) -> None:
         delay = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1)) * (0.5 + self._jitter())
         await self.clock.sleep(delay)
-
-
-async def _read_capped(response: httpx.Response) -> bytes:
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise ProtocolError("Pawpado sent an answer far larger than expected. Try again later.")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise ProtocolError("Pawpado sent an answer far larger than expected. Try again later.")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _parse_json(raw: bytes) -> Any:
@@ -252,6 +251,23 @@ def _parse_json(raw: bytes) -> Any:
         return json.loads(raw)
     except (ValueError, RecursionError):  # not JSON, or nested deeper than Python recurses
         return _NOT_JSON
+
+
+def _exchange_error(exc: ExchangeError | httpx.HTTPError) -> PawpadoError:
+    """An exchange that failed for a reason other than a broken connection."""
+    if isinstance(exc, DeadlineExceeded):
+        return NetworkError(
+            "Pawpado did not answer in time (the answer came too slowly). Check your "
+            "internet connection and try again."
+        )
+    if isinstance(exc, BodyTooLarge):
+        return ProtocolError("Pawpado sent an answer far larger than expected. Try again later.")
+    # Undecodable (a wrong Content-Encoding), too many redirects, a malformed answer.
+    why = str(exc) if isinstance(exc, ExchangeError) else type(exc).__name__
+    return ProtocolError(
+        f"Pawpado sent an answer this app cannot read ({why}). Try again; if it persists, "
+        "a proxy may be altering the connection, or check for an app update."
+    )
 
 
 def _network_error(exc: httpx.TransportError, base_url: str) -> PawpadoError:

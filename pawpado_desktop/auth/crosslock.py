@@ -5,6 +5,10 @@ same token and the second one is taken for a thief. An asyncio lock orders the
 coroutines of this process; a file lock in the config folder orders processes.
 The file lock is tried without blocking from a worker thread, so the event loop
 never waits on the file system.
+
+A holder's network work runs under `hold_deadline_s`, half of what the others
+wait for the lock: a slow identity provider makes the holder give up, never the
+processes queued behind it (they would otherwise be told `SignInBusy`).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import filelock
 from pawpado_desktop.errors import PawpadoError
 
 POLL_INTERVAL = 0.01  # a non-blocking flock attempt: cheap enough to try often
+HOLD_SHARE = 0.5  # of the wait: what is left covers the holder's store reads and writes
 
 
 class SignInBusy(PawpadoError):
@@ -32,6 +37,11 @@ class CrossProcessLock:
         # Not thread-local: it is taken on a worker thread and released on the loop's.
         self._file_lock = filelock.FileLock(str(path), thread_local=False)
         self._local = asyncio.Lock()
+
+    @property
+    def hold_deadline_s(self) -> float:
+        """How long a holder may wait on the network, well inside the others' wait."""
+        return self._timeout * HOLD_SHARE
 
     @contextlib.asynccontextmanager
     async def hold(self, give_up_s: float | None = None) -> AsyncIterator[None]:

@@ -3,7 +3,9 @@
 No state beyond the cached discovery document; the sign-in manager decides what
 the answers mean. Endpoint paths always come from
 `{issuer}/.well-known/openid-configuration`. Secrets travel only in form bodies,
-never in a URL, a log line or an exception message.
+never in a URL, a log line or an exception message. Every exchange has an
+overall deadline and its answer is capped (`bounded_http`), so a slow or
+hostile server can neither hang a sign-in nor fill the memory.
 """
 
 from __future__ import annotations
@@ -18,6 +20,13 @@ import httpx
 
 from pawpado_desktop.auth.errors import AuthServiceError, AuthServiceUnavailable
 from pawpado_desktop.auth.tokens import parse_seconds
+from pawpado_desktop.bounded_http import (
+    Answer,
+    BodyTooLarge,
+    DeadlineExceeded,
+    ExchangeError,
+    exchange,
+)
 from pawpado_desktop.config import CLIENT_ID, SCOPE, checked_url
 from pawpado_desktop.errors import ConfigError
 from pawpado_desktop.safe_url import sign_in_url
@@ -25,6 +34,9 @@ from pawpado_desktop.safe_url import sign_in_url
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+# Connect to last byte, per request. Three refresh attempts fit in the time the
+# refresh may hold the cross-process lock (`CrossProcessLock.hold_deadline_s`).
+REQUEST_DEADLINE_S = 15.0
 DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 DEFAULT_POLL_INTERVAL = 5.0  # RFC 8628 §3.2
 DEFAULT_DEVICE_CODE_LIFETIME = 600.0
@@ -77,6 +89,7 @@ class HuudisClient:
         client_id: str = CLIENT_ID,
         scope: str = SCOPE,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        deadline_s: float = REQUEST_DEADLINE_S,
     ) -> None:
         self.issuer_url = checked_url(
             issuer_url, what="Huudis sign-in", env_name="PAWPADO_AUTH_URL"
@@ -85,6 +98,7 @@ class HuudisClient:
         self.scope = scope
         self._http = http
         self._timeout = timeout
+        self._deadline_s = deadline_s
         self._metadata: ProviderMetadata | None = None
         self._metadata_lock = asyncio.Lock()
 
@@ -159,10 +173,7 @@ class HuudisClient:
 
     async def _discover(self) -> ProviderMetadata:
         url = f"{self.issuer_url}/.well-known/openid-configuration"
-        try:
-            response = await self._http.get(url, timeout=self._timeout)
-        except httpx.TransportError as exc:
-            raise self._unreachable(exc) from None
+        response = await self._exchange(self._http.build_request("GET", url, timeout=self._timeout))
         if response.status_code >= 500 or response.status_code == 429:
             raise self._server_trouble(response.status_code)
         body = _json_object(response) if response.status_code == 200 else None
@@ -195,12 +206,14 @@ class HuudisClient:
     async def _post(
         self, url: str, form: Mapping[str, str], *, expect_json: bool = True
     ) -> Mapping[str, Any]:
-        try:
-            response = await self._http.post(
-                url, data=dict(form), headers={"Accept": "application/json"}, timeout=self._timeout
-            )
-        except httpx.TransportError as exc:
-            raise self._unreachable(exc) from None
+        request = self._http.build_request(
+            "POST",
+            url,
+            data=dict(form),
+            headers={"Accept": "application/json"},
+            timeout=self._timeout,
+        )
+        response = await self._exchange(request)
         log.debug("POST %s -> %s", url, response.status_code)
         body = _json_object(response)
         if 200 <= response.status_code < 300:
@@ -226,10 +239,28 @@ class HuudisClient:
             "why. Try again; if it persists, check for an app update."
         )
 
-    def _unreachable(self, exc: httpx.TransportError) -> AuthServiceUnavailable:
-        what = "did not answer in time" if isinstance(exc, httpx.TimeoutException) else (
-            "could not be reached"
-        )
+    async def _exchange(self, request: httpx.Request) -> Answer:
+        try:
+            return await exchange(self._http, request, deadline_s=self._deadline_s)
+        except (httpx.TransportError, DeadlineExceeded) as exc:
+            raise self._unreachable(exc) from None
+        except BodyTooLarge:
+            raise AuthServiceError(
+                f"Huudis sign-in ({self.issuer_url}) sent an answer far larger than any real "
+                "one. Nothing was stored. Try again later; if it persists, check "
+                "PAWPADO_AUTH_URL."
+            ) from None
+        except (ExchangeError, httpx.HTTPError) as exc:  # a wrong Content-Encoding, redirects
+            why = str(exc) if isinstance(exc, ExchangeError) else type(exc).__name__
+            raise AuthServiceError(
+                f"Huudis sign-in ({self.issuer_url}) sent an answer this app cannot read "
+                f"({why}). Nothing was stored. Try again; if it persists, a proxy may be "
+                "altering the connection."
+            ) from None
+
+    def _unreachable(self, exc: httpx.TransportError | DeadlineExceeded) -> AuthServiceUnavailable:
+        slow = isinstance(exc, httpx.TimeoutException | DeadlineExceeded)
+        what = "did not answer in time" if slow else "could not be reached"
         return AuthServiceUnavailable(
             f"Huudis sign-in ({self.issuer_url}) {what}. Check your internet connection "
             "and try again."
@@ -248,7 +279,7 @@ class HuudisClient:
         )
 
 
-def _json_object(response: httpx.Response) -> dict[str, Any] | None:
+def _json_object(response: Answer) -> dict[str, Any] | None:
     try:
         value = response.json()
     except (ValueError, RecursionError):  # not JSON, or nested too deep to read

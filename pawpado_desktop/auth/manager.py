@@ -286,7 +286,17 @@ class AuthManager:
             if not owner:
                 await self._note(LedgerEntry("rotating", stored))
             try:
-                body = await self._redeem(current.refresh_token)
+                # Under a deadline shorter than the others' wait for the lock: a slow
+                # Huudis makes this holder give up, never the processes queued behind it.
+                async with asyncio.timeout(self._lock.hold_deadline_s):
+                    body = await self._redeem(current.refresh_token)
+            except TimeoutError:
+                if not owner:  # not redeemed, or the answer lost: as it was
+                    await self._note(note or LedgerEntry("ok", stored))
+                raise AuthServiceUnavailable(
+                    "Huudis sign-in did not renew your sign-in in time. Check your internet "
+                    "connection and try again."
+                ) from None
             except NotSignedIn:
                 raise
             except BaseException:

@@ -79,18 +79,30 @@ def _amount(raw: str) -> Decimal:
     return value
 
 
+UNREACHABLE = "Pawpado could not be reached; your gaming PC may still be running."
+
+
 def status_json(state: AppState, now: Any) -> dict[str, Any]:
-    """The `status --json` object; its keys are documented in the README."""
+    """The `status --json` object; its keys are documented in the README.
+
+    Only what was observed: when Pawpado could not be read, `reachable` is false
+    and the session is `null` (unknown), never a guessed `stopped`.
+    """
     identity = state.identity
-    session = state.session
+    reachable = not state.offline
+    session = state.session if reachable else None
     credits = state.credits
-    cost = state.cost_so_far(now)
+    cost = state.cost_so_far(now) if reachable else None
     return {
         "signedIn": state.signed_in,
+        "reachable": reachable,
+        "problem": state.offline or None,
         "identity": None
         if identity is None
         else {"email": identity.email, "name": identity.name, "userId": identity.huudis_user_id},
-        "session": {
+        "session": None
+        if not reachable
+        else {
             "state": session.raw_state if session else "stopped",
             "ready": bool(session and session.ready),
             "startedAt": session.started_at.isoformat() if session and session.started_at else None,
@@ -103,7 +115,7 @@ def status_json(state: AppState, now: Any) -> dict[str, Any]:
         "ratePerMinute": format(credits.rate_per_minute, "f") if credits else None,
         "minutesLeft": state.minutes_left,
         "costSoFar": format(cost, "f") if cost is not None else None,
-        "attention": state.attention.value,
+        "attention": state.attention.value if credits is not None or reachable else None,
         "demo": state.demo,
     }
 
@@ -121,6 +133,17 @@ def print_status(state: AppState, now: Any) -> None:
             f"({format_minutes(credits.minutes_left)} of play at "
             f"{format_money(credits.rate_per_minute, credits.currency)}/min)"
         )
+    if state.offline:
+        print(f"Session: unknown. {UNREACHABLE}")
+    else:
+        _print_session(state, now)
+    for note in (state.offline, state.warning):
+        if note:
+            print(f"Note: {note}", file=sys.stderr)
+
+
+def _print_session(state: AppState, now: Any) -> None:
+    credits = state.credits
     session = state.session
     line = f"Session: {session.raw_state if session else 'stopped'}"
     if session and session.state.value == "running":
@@ -134,9 +157,6 @@ def print_status(state: AppState, now: Any) -> None:
     if state.runs_out_at is not None:
         left = max(0, int((state.runs_out_at - now).total_seconds() // 60))
         print(f"Your balance runs out in {format_minutes(left)} if the session keeps running.")
-    for note in (state.offline, state.warning):
-        if note:
-            print(f"Note: {note}", file=sys.stderr)
 
 
 async def status_command(args: argparse.Namespace) -> int:

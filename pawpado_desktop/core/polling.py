@@ -1,10 +1,15 @@
 """Adaptive polling: as often as the situation needs, never more.
 
 While a start is under way the session is polled every 2 s (the poll bucket
-allows 30/min); while running every 20 s; idle every 60 s. Credits every 60 s
-during a session, every 5 minutes otherwise, every 5 s while a top-up is
+allows 30/min); while streaming every 3 s (a server-side stop ends the stream
+within 5 s); while running otherwise every 20 s; idle every 60 s. Credits every
+60 s during a session, every 5 minutes otherwise, every 5 s while a top-up is
 awaited. Nothing while signed out. `poke()` polls at once (after every action),
 and a wall-clock jump larger than the monotonic one (the machine slept) does too.
+
+The poller never dies: a poll that fails in any way is logged and reported
+(`on_failure`: the core shows the app as offline) and the next one backs off;
+anything else that goes wrong in the loop restarts it after a pause.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from pawpado_desktop.errors import PawpadoError
 log = logging.getLogger(__name__)
 
 SESSION_STARTING_S = 2.0
+SESSION_STREAMING_S = 3.0  # 20 polls a minute: the start's 2 s pace leaves no room
 SESSION_RUNNING_S = 20.0
 SESSION_STOPPING_S = 5.0
 SESSION_IDLE_S = 60.0
@@ -33,6 +39,10 @@ SLEEP_JUMP_S = 30.0  # wall time running this much ahead of monotonic time means
 # Monotonic timers stand still while the machine sleeps, so never nap longer than
 # this: a wake is noticed within it (two cheap wake-ups a minute when idle).
 MAX_NAP_S = 30.0
+# After n failed polls in a row the next waits at least BASE * 2**(n-1), up to CAP.
+FAILURE_BACKOFF_S = 2.0
+FAILURE_BACKOFF_CAP_S = 60.0
+RESTART_PAUSE_S = 5.0  # before the loop runs again after an unexpected failure
 
 _WAITING_PHASES = (PlayPhase.STARTING, PlayPhase.BOOTING, PlayPhase.WAITING_READY)
 
@@ -51,6 +61,8 @@ def poll_plan(state: AppState, *, watching_topup: bool = False) -> PollPlan:
     not_ready = current is SessionState.RUNNING and session is not None and not session.ready
     if current.is_booting or not_ready or state.play.phase in _WAITING_PHASES:
         session_every = SESSION_STARTING_S
+    elif state.play.phase is PlayPhase.STREAMING:
+        session_every = SESSION_STREAMING_S
     elif current is SessionState.RUNNING:
         session_every = SESSION_RUNNING_S
     elif current in (SessionState.STOPPING, SessionState.UNKNOWN):
@@ -67,6 +79,14 @@ def poll_plan(state: AppState, *, watching_topup: bool = False) -> PollPlan:
 
 
 Fetch = Callable[[], Awaitable[object]]
+OnFailure = Callable[[str, Exception], None]
+
+
+def failure_backoff(failures: int) -> float:
+    """The least wait after `failures` failed polls in a row (0 after a success)."""
+    if failures <= 0:
+        return 0.0
+    return min(FAILURE_BACKOFF_CAP_S, FAILURE_BACKOFF_S * 2.0 ** (failures - 1))
 
 
 class Poller:
@@ -78,25 +98,57 @@ class Poller:
         plan: Callable[[], PollPlan],
         fetch_session: Fetch,
         fetch_credits: Fetch,
+        on_failure: OnFailure | None = None,
     ) -> None:
         self._clock = clock
         self._plan = plan
         self._fetch = {"session": fetch_session, "credits": fetch_credits}
+        self._on_failure = on_failure
         self._last: dict[str, float | None] = {"session": None, "credits": None}
+        self._failures = {"session": 0, "credits": 0}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         self.polls = {"session": 0, "credits": 0}
+        self.restarts = 0
+
+    @property
+    def alive(self) -> bool:
+        return self._task is not None and not self._task.done()
 
     def start(self) -> None:
+        self._stopping = False
         if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="poller")
+            self._task = asyncio.get_running_loop().create_task(self._supervise(), name="poller")
+            self._task.add_done_callback(self._ended)
 
     async def stop(self) -> None:
+        self._stopping = True
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        """The task ended on its own (not by stop()): start it again."""
+        if self._stopping or task is not self._task or task.cancelled():
+            return
+        error = task.exception()
+        log.error("the poller ended unexpectedly (%r); restarting it", error)
+        self.restarts += 1
+        with contextlib.suppress(RuntimeError):  # no running loop: the app is closing
+            self.start()
+
+    async def _supervise(self) -> None:
+        """Run the loop; if anything escapes it, log it, pause and run it again."""
+        while True:
+            try:
+                await self._run()
+            except Exception:
+                log.exception("the poller failed; restarting it in %.0f s", RESTART_PAUSE_S)
+            self.restarts += 1
+            await self._clock.sleep(RESTART_PAUSE_S)
 
     def poke(self, *, session: bool = True, credits: bool = True) -> None:
         """Poll at once (after an action, a wake from sleep, or a plan change)."""
@@ -124,8 +176,29 @@ class Poller:
             if interval is None:
                 due[name] = None
             else:
-                due[name] = 0.0 if last is None else last + interval - now
+                wait = max(interval, failure_backoff(self._failures[name]))
+                due[name] = 0.0 if last is None else last + wait - now
         return due
+
+    async def _poll(self, name: str) -> None:
+        """One fetch; any failure is counted, logged and reported, never raised."""
+        self._last[name] = self._clock.monotonic()
+        self.polls[name] += 1
+        try:
+            await self._fetch[name]()
+        except Exception as error:
+            self._failures[name] += 1
+            if isinstance(error, PawpadoError):  # an expected trouble, worded by the fetcher
+                log.info("%s poll failed: %s", name, error.title)
+            else:
+                log.error("%s poll failed unexpectedly", name, exc_info=error)
+            if self._on_failure is not None:
+                try:
+                    self._on_failure(name, error)
+                except Exception:
+                    log.exception("reporting a failed %s poll failed", name)
+        else:
+            self._failures[name] = 0
 
     async def _run(self) -> None:
         wall = self._clock.now()
@@ -140,12 +213,7 @@ class Poller:
             due = self._due_in(now)
             for name, wait in due.items():
                 if wait is not None and wait <= 0:
-                    self._last[name] = self._clock.monotonic()
-                    self.polls[name] += 1
-                    try:
-                        await self._fetch[name]()
-                    except PawpadoError as error:  # reported by the fetcher; keep polling
-                        log.debug("%s poll failed: %s", name, error.title)
+                    await self._poll(name)
             waits = [w for w in self._due_in(self._clock.monotonic()).values() if w is not None]
             self._wake.clear()
             nap = min([MAX_NAP_S, *waits])

@@ -41,6 +41,10 @@ TOPUP_WATCH_S = 10 * 60.0
 SIGN_OUT_STOP_WAIT_S = 2 * 60.0
 TRAY_STOP_WAIT_S = 60.0
 _TRANSIENT = (NetworkError, ProtocolError, ServerError)
+UNREADABLE = (
+    "The app could not read Pawpado's answer (an internal problem, written to the log). "
+    "It keeps trying."
+)
 
 
 class SignIn(Protocol):
@@ -95,10 +99,18 @@ class Core:
         self.store = StateStore(AppState(demo=services.demo, warning=services.warning))
         self.notices = NoticeBoard()
         self.budget = BudgetGuard()
-        self.poller = Poller(self.clock, self._plan, self.refresh_session, self.refresh_credits)
         # Every stop goes through it. No deadline: the tray's; the CLI sets 10 minutes.
         self.stopper = Stopper(self.client, self.clock, self.store)
         self._pending_stop_task: asyncio.Task[None] | None = None
+        self.poller = Poller(
+            self.clock,
+            self._plan,
+            self.refresh_session,
+            self.refresh_credits,
+            on_failure=self._poll_failed,
+        )
+        # Why each read last failed; the app is offline while any is set.
+        self._trouble: dict[str, str] = {}
         self.pipeline: PlayPipeline | None = None
         self._play_task: asyncio.Task[PlayPhase] | None = None
         self._topup_task: asyncio.Task[None] | None = None
@@ -161,7 +173,7 @@ class Core:
             self._signed_out()
             return
         except _TRANSIENT as error:
-            self.store.update(offline=error.message)
+            self._set_trouble("session", error.message)  # nothing after it was read
             return
         session = self.store.state.session
         if session is not None and session.state.is_active and not self.playing:
@@ -193,7 +205,8 @@ class Core:
         self.notices.post(NoticeKind.ERROR, error.title, error.message)
 
     def _signed_out(self) -> None:
-        self.store.update(signed_in=False, identity=None, credits=None, session=None)
+        self._trouble.clear()
+        self.store.update(signed_in=False, identity=None, credits=None, session=None, offline="")
         self.poller.replan()
 
     # -- polling ----------------------------------------------------------------
@@ -201,23 +214,42 @@ class Core:
     def _plan(self) -> PollPlan:
         return poll_plan(self.store.state, watching_topup=self._topup_task is not None)
 
-    async def _fetch(self, call: Callable[[], Awaitable[T]]) -> T:
-        """One API read: a lost sign-in signs out, a passing problem is shown as offline."""
+    async def _fetch(self, what: str, call: Callable[[], Awaitable[T]]) -> T:
+        """One API read: a lost sign-in signs out; any other failure shows the app offline
+        (what it last showed was not confirmed) until a read of `what` succeeds again."""
         try:
-            return await call()
+            result = await call()
         except NotSignedIn:
             self._signed_out()
             raise
-        except _TRANSIENT as error:
-            self.store.update(offline=error.message)
+        except PawpadoError as error:
+            self._set_trouble(what, error.message)
             raise
+        except Exception:
+            self._set_trouble(what, UNREADABLE)
+            raise
+        self._set_trouble(what, "")
+        return result
+
+    def _set_trouble(self, what: str, why: str) -> None:
+        if why:
+            self._trouble[what] = why
+        else:
+            self._trouble.pop(what, None)
+        self.store.update(offline=next(iter(self._trouble.values()), ""))
+
+    def _poll_failed(self, what: str, error: Exception) -> None:
+        """The poller's report: a failure that escaped `_fetch` still means offline."""
+        if isinstance(error, NotSignedIn) or what in self._trouble:
+            return
+        self._set_trouble(what, error.message if isinstance(error, PawpadoError) else UNREADABLE)
 
     async def refresh_session(self) -> SessionStatus | None:
         if not self.store.state.signed_in:
             return None
-        status = await self._fetch(self.client.poll_session)
+        status = await self._fetch("session", self.client.poll_session)
         old = self.store.state.session
-        self.store.update(session=status, offline="")
+        self.store.update(session=status)
         ended = old is not None and old.state.is_active and not status.state.is_active
         if ended and status.message and not self.playing:
             self.notices.post(NoticeKind.WARNING, "Session stopped", status.message)
@@ -234,8 +266,8 @@ class Core:
     async def refresh_credits(self) -> Credits | None:
         if not self.store.state.signed_in:
             return None
-        credits = await self._fetch(self.client.credits)
-        self.store.update(credits=credits, offline="")
+        credits = await self._fetch("credits", self.client.credits)
+        self.store.update(credits=credits)
         self._update_money()
         return credits
 

@@ -2,8 +2,10 @@
 
 Rules the daemon enforces (fact sheet, sections 1 and 4): the Host header must be
 `local-tailscaled.sock`, an Origin or Referer header is refused, and errors come
-as text or as JSON with `Error` or `error`. Every call has a timeout; the bus
-stream has one for connecting and none between messages (its reader decides).
+as text or as JSON with `Error` or `error`. Every call has a per-read timeout
+and an overall deadline, and its answer is capped at 1 MiB decoded
+(`bounded_http`); the bus stream has a deadline for its headers and none between
+messages (its reader decides).
 The auth key goes only into the body of `start` and is scrubbed from any error
 text that might echo it.
 """
@@ -20,6 +22,15 @@ from urllib.parse import quote
 
 import httpx
 
+from pawpado_desktop.bounded_http import (
+    Answer,
+    BodyTooLarge,
+    DeadlineExceeded,
+    ExchangeError,
+    exchange,
+    read_capped,
+    send_headers,
+)
 from pawpado_desktop.tailscale.endpoint import (
     LocalEndpoint,
     discover_endpoint,
@@ -49,6 +60,8 @@ PREFIX = "/localapi/v0/"
 DEFAULT_TIMEOUT_S = 10.0
 LOGOUT_TIMEOUT_S = 30.0  # logout waits for the control server
 PING_TIMEOUT_S = 5.0  # as the CLI: tailscaled itself never gives up on a ping
+# A whole exchange (connect to last byte) may take this many per-read timeouts.
+DEADLINE_FACTOR = 1.5
 # InitialState | NoPrivateKeys | InitialHealthState (fact sheet, section 7).
 BUS_MASK = 2 | 16 | 128
 _MAX_ERROR_CHARS = 300
@@ -114,18 +127,18 @@ class LocalClient:
     async def status(self, *, peers: bool = True) -> Status:
         params = None if peers else {"peers": "false"}
         response = await self._call("GET", "status", "read its status", params=params)
-        return Status.parse(response.json())
+        return Status.parse(_json(response, "read its status"))
 
     async def get_prefs(self) -> Prefs:
         response = await self._call("GET", "prefs", "read its settings")
-        prefs = response.json()
+        prefs = _json(response, "read its settings")
         if not isinstance(prefs, dict):
             raise TailscaleApiError("read its settings", response.status_code, "not an object")
         return prefs
 
     async def patch_prefs(self, masked: Mapping[str, Any]) -> Prefs:
         response = await self._call("PATCH", "prefs", "change its settings", json=dict(masked))
-        prefs = response.json()
+        prefs = _json(response, "change its settings")
         return prefs if isinstance(prefs, dict) else {}
 
     async def start(self, prefs: Prefs, *, auth_key: str | None = None) -> None:
@@ -150,12 +163,12 @@ class LocalClient:
 
     async def profiles(self) -> list[LoginProfile]:
         response = await self._call("GET", "profiles/", "list its profiles")
-        raw = response.json()
+        raw = _json(response, "list its profiles")
         return [LoginProfile.parse(item) for item in raw] if isinstance(raw, list) else []
 
     async def current_profile(self) -> LoginProfile:
         response = await self._call("GET", "profiles/current", "read the current profile")
-        return LoginProfile.parse(response.json())
+        return LoginProfile.parse(_json(response, "read the current profile"))
 
     async def new_profile(self) -> None:
         """Create an empty profile and switch to it (`PUT profiles/`)."""
@@ -187,7 +200,7 @@ class LocalClient:
             return PingResult.parse({"IP": ip, "Err": error.detail})
         except _PingTimeout:
             return PingResult.parse({"IP": ip, "Err": f"no reply within {timeout_s:g} s"})
-        return PingResult.parse(response.json())
+        return PingResult.parse(_json(response, "ping the cloud PC"))
 
     def watch_ipn_bus(self, mask: int = BUS_MASK) -> IpnBus:
         """`async with client.watch_ipn_bus() as bus: async for note in bus: ...`"""
@@ -204,34 +217,44 @@ class LocalClient:
         params: Mapping[str, str] | None = None,
         json: Any = None,
         ok: Sequence[int] = (200,),
-        timeout_s: float | httpx.Timeout | None = None,
+        timeout_s: float | None = None,
         secret: str | None = None,
-        stream: bool = False,
-    ) -> httpx.Response:
+    ) -> Answer:
+        """One whole exchange: the answer is read (capped) before it is returned."""
+        timeout = self.timeout if timeout_s is None else timeout_s
         request = self._http.build_request(
-            method,
-            PREFIX + name,
-            params=params,
-            json=json,
-            timeout=self.timeout if timeout_s is None else timeout_s,
+            method, PREFIX + name, params=params, json=json, timeout=timeout
         )
         try:
-            response = await self._http.send(request, stream=stream)
-        except httpx.TimeoutException as exc:
-            if name == "ping" and isinstance(exc, httpx.ReadTimeout):
+            response = await exchange(self._http, request, deadline_s=timeout * DEADLINE_FACTOR)
+        except (httpx.TimeoutException, DeadlineExceeded) as exc:
+            if name == "ping" and not isinstance(exc, httpx.ConnectTimeout):
                 raise _PingTimeout from None
-            raise TailscaleError(
-                f"Tailscale did not answer in time when asked to {what}. Check that it "
-                "works (`tailscale status`) and try again."
-            ) from None
+            raise self._too_slow(what) from None
         except httpx.TransportError as exc:
             raise await self.unreachable(exc) from None
+        except (ExchangeError, httpx.HTTPError) as exc:
+            raise self._unreadable(what, exc) from None
         log.debug("LocalAPI %s %s -> %d", method, name, response.status_code)
         if response.status_code not in ok:
-            body = await response.aread()
-            await response.aclose()
-            raise self._http_error(what, response.status_code, body, secret)
+            raise self._http_error(what, response.status_code, response.body, secret)
         return response
+
+    def _too_slow(self, what: str) -> TailscaleError:
+        return TailscaleError(
+            f"Tailscale did not answer in time when asked to {what}. Check that it "
+            "works (`tailscale status`) and try again."
+        )
+
+    def _unreadable(self, what: str, exc: Exception) -> TailscaleError:
+        if isinstance(exc, BodyTooLarge):
+            why = "it was far larger than any real one"
+        else:  # a wrong Content-Encoding, a malformed answer
+            why = str(exc) if isinstance(exc, ExchangeError) else type(exc).__name__
+        return TailscaleError(
+            f"Tailscale sent an answer this app cannot read when asked to {what} ({why}). "
+            "Check that it works (`tailscale status`); updating Tailscale may help."
+        )
 
     def _http_error(
         self, what: str, status: int, body: bytes, secret: str | None = None
@@ -259,15 +282,34 @@ class LocalClient:
         )
 
     async def _open_bus(self, mask: int) -> httpx.Response:
-        # A timeout for connecting and for the headers; none between messages.
-        return await self._call(
+        # A deadline for connecting and for the headers; none between messages.
+        what = "watch its state"
+        request = self._http.build_request(
             "GET",
-            "watch-ipn-bus",
-            "watch its state",
+            PREFIX + "watch-ipn-bus",
             params={"mask": str(mask)},
-            timeout_s=httpx.Timeout(self.timeout, read=None),
-            stream=True,
+            timeout=httpx.Timeout(self.timeout, read=None),
         )
+        try:
+            response = await send_headers(
+                self._http, request, deadline_s=self.timeout * DEADLINE_FACTOR
+            )
+        except (httpx.TimeoutException, DeadlineExceeded):
+            raise self._too_slow(what) from None
+        except httpx.TransportError as exc:
+            raise await self.unreachable(exc) from None
+        except httpx.HTTPError as exc:
+            raise self._unreadable(what, exc) from None
+        log.debug("LocalAPI GET watch-ipn-bus -> %d", response.status_code)
+        if response.status_code != 200:
+            try:
+                body = await read_capped(response)
+            except (ExchangeError, httpx.HTTPError):
+                body = b""
+            finally:
+                await response.aclose()
+            raise self._http_error(what, response.status_code, body)
+        return response
 
 
 class _PingTimeout(Exception):
@@ -316,6 +358,8 @@ class IpnBus:
                 line = await self._lines.__anext__()
             except httpx.TransportError as exc:
                 raise await self._client.unreachable(exc) from None
+            except httpx.HTTPError as exc:  # e.g. a body in an encoding it cannot decode
+                raise self._client._unreadable("watch its state", exc) from None
             line = line.strip()
             if not line:
                 continue
@@ -332,6 +376,13 @@ class IpnBus:
                 note.login_finished,
             )
             return note
+
+
+def _json(answer: Answer, what: str) -> Any:
+    try:
+        return answer.json()
+    except (ValueError, RecursionError):
+        raise TailscaleApiError(what, answer.status_code, "the answer is not JSON") from None
 
 
 def _transport_for(endpoint: LocalEndpoint) -> httpx.AsyncBaseTransport:

@@ -108,6 +108,12 @@ def submenu(text: str, *children: Entry) -> Entry:
 # -- status --------------------------------------------------------------------
 
 
+def offline(state: AppState) -> bool:
+    """Pawpado could not be read: its last session state and balance are not confirmed,
+    so they are not shown as facts (what the Play itself does is still known)."""
+    return state.signed_in and bool(state.offline)
+
+
 def failed(state: AppState) -> bool:
     return state.play.phase is PlayPhase.FAILED or state.session_state is SessionState.ERROR
 
@@ -118,10 +124,13 @@ def tray_status(state: AppState, *, error_seen: bool = False) -> TrayStatus:
     phase = state.play.phase
     if phase in STARTING_PHASES:
         return TrayStatus.STARTING
-    if phase is PlayPhase.STOPPING or state.session_state is SessionState.STOPPING:
+    stopping = state.session_state is SessionState.STOPPING and not offline(state)
+    if phase is PlayPhase.STOPPING or stopping:
         return TrayStatus.STOPPING
     if phase in (PlayPhase.STREAMING, PlayPhase.GRACE):
         return TrayStatus.READY
+    if offline(state):
+        return TrayStatus.ERROR  # the exclamation mark: the state is unknown
     session = state.session_state
     if session.is_booting:
         return TrayStatus.STARTING
@@ -160,7 +169,7 @@ def identity_line(state: AppState) -> str:
 
 def balance_line(state: AppState, fmt: MoneyFormat) -> str | None:
     credits = state.credits
-    if credits is None:
+    if credits is None or offline(state):
         return None
     amount = fmt.money(credits.balance, credits.currency)
     minutes = credits.minutes_left
@@ -196,6 +205,8 @@ def status_line(state: AppState, now: datetime, mono: float, fmt: MoneyFormat) -
         return tr("Stream ended")
     if play.phase in (PlayPhase.STREAMING, PlayPhase.STOPPING):
         return phase_label(play.phase)
+    if offline(state):
+        return tr("Offline · your gaming PC's state is unknown")
     session = state.session_state
     if session is SessionState.STOPPING:
         return tr("Stopping your gaming PC")
@@ -210,6 +221,8 @@ def cost_line(state: AppState, now: datetime, fmt: MoneyFormat) -> str | None:
     """How long the session has run and what it cost, while it bills."""
     session = state.session
     if session is None or not session.state.is_active or session.started_at is None:
+        return None
+    if offline(state):
         return None
     minutes = int(max(0.0, (now - session.started_at).total_seconds()) // 60)
     cost = state.cost_so_far(now)
@@ -228,9 +241,8 @@ def problem_line(state: AppState, *, error_seen: bool) -> str | None:
             return tr("Last attempt failed: {title}", title=tr(state.last_error.title))
         if state.session is not None and state.session.message:
             return tr("Last attempt failed: {title}", title=state.session.message)
-    offline = getattr(state, "offline", "")  # newer cores split passing trouble out
-    if offline:
-        return tr("Offline: {reason}", reason=offline)
+    if offline(state):
+        return tr("Offline: {reason}", reason=state.offline)
     if state.warning and not state.demo:  # the demo keeps its sign-in in memory on purpose
         return state.warning
     return None

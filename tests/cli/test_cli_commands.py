@@ -19,6 +19,8 @@ from tests.cli.conftest import Cli
 
 STATUS_KEYS = {
     "signedIn",
+    "reachable",
+    "problem",
     "identity",
     "session",
     "ready",

@@ -3,8 +3,9 @@ from datetime import UTC, datetime
 
 from pawpado_desktop.api.models import SessionState, SessionStatus
 from pawpado_desktop.clock import ScaledClock
-from pawpado_desktop.core.polling import Poller, PollPlan, poll_plan
+from pawpado_desktop.core.polling import Poller, PollPlan, failure_backoff, poll_plan
 from pawpado_desktop.core.state import AppState, PlayPhase, PlayProgress
+from pawpado_desktop.errors import PawpadoError
 
 
 def state(session: SessionState | None, ready: bool = False, **kw: object) -> AppState:
@@ -90,3 +91,58 @@ async def test_a_wake_from_sleep_refreshes_at_once() -> None:
         assert poller.polls["session"] == 2  # well before the hourly schedule
     finally:
         await poller.stop()
+
+
+def test_a_stream_polls_the_session_every_3_seconds_inside_the_budget() -> None:
+    streaming = state(SessionState.RUNNING, ready=True, play=PlayProgress(PlayPhase.STREAMING))
+    every = poll_plan(streaming).session_every
+    assert every is not None and every <= 4 and 60 / every <= 30  # a stop seen within 5 s
+    after = state(SessionState.RUNNING, ready=True, play=PlayProgress(PlayPhase.DONE))
+    assert poll_plan(after).session_every == 20  # back to the running pace
+
+
+def test_failed_polls_back_off_up_to_a_minute() -> None:
+    waits = [failure_backoff(n) for n in range(8)]
+    assert waits[0] == 0 and waits[1] == 2
+    assert waits == sorted(waits) and waits[-1] == 60
+
+
+async def test_no_failure_stops_the_poller() -> None:
+    clock = ScaledClock(100.0)
+    failures: list[tuple[str, str]] = []
+    plan_calls = 0
+    ok = asyncio.Event()
+
+    async def fetch_session() -> None:
+        if poller.polls["session"] == 1:
+            raise RuntimeError("a bug")
+        if poller.polls["session"] == 2:
+            raise PawpadoError("Pawpado is having trouble (HTTP 502).")
+        ok.set()
+
+    async def fetch_credits() -> None:
+        pass
+
+    def plan() -> PollPlan:
+        nonlocal plan_calls
+        plan_calls += 1
+        if plan_calls == 2:
+            raise ValueError("a broken plan")  # outside any fetch: the loop restarts
+        return PollPlan(1, None)
+
+    poller = Poller(
+        clock,
+        plan,
+        fetch_session,
+        fetch_credits,
+        on_failure=lambda name, error: failures.append((name, type(error).__name__)),
+    )
+    poller.start()
+    try:
+        await asyncio.wait_for(ok.wait(), timeout=10)
+        assert poller.alive
+        assert failures == [("session", "RuntimeError"), ("session", "PawpadoError")]
+        assert poller.restarts == 1
+    finally:
+        await poller.stop()
+    assert not poller.alive

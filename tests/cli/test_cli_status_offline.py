@@ -1,0 +1,74 @@
+"""`status` never reports a state it did not observe (issue 12, item 5).
+
+With Pawpado answering 502 to everything, a gaming PC that runs and bills must
+not be shown as `stopped`: the state is unknown, the user is told why, and
+`--json` says `"reachable": false` with `"session": null`; the exit code is 8.
+"""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+
+from pawpado_desktop.errors import ExitCode
+from pawpado_desktop.sim.faults import FaultResponse
+from tests.cli.conftest import Cli
+
+UNREACHABLE = "Pawpado could not be reached; your gaming PC may still be running"
+
+
+def start_elsewhere(cli: Cli) -> None:
+    """A session started from another device: it bills whatever this computer sees."""
+    token = cli.sim.control.sign_in_directly().access_token
+    httpx.post(
+        cli.sim.base_url + "/api/v1/sessions/start",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=5,
+    ).raise_for_status()
+
+
+def api_answers_502(cli: Cli) -> None:
+    cli.sim.control.replace_responses("/api/v1/*", FaultResponse(502, b"Bad Gateway"), count=1000)
+
+
+def test_status_with_pawpado_down_says_unknown_not_stopped(cli: Cli) -> None:
+    cli.login()
+    start_elsewhere(cli)
+    api_answers_502(cli)
+
+    done = cli.run("status")
+
+    assert done.returncode == ExitCode.NETWORK, done.stderr
+    assert "Session: unknown" in done.stdout and UNREACHABLE in done.stdout
+    assert "stopped" not in done.stdout
+    assert "HTTP 502" in done.stderr and "Traceback" not in done.stderr
+    assert cli.sim.control.session()["billing"] is True  # the truth the user was not told
+
+
+def test_status_json_with_pawpado_down(cli: Cli) -> None:
+    cli.login()
+    start_elsewhere(cli)
+    api_answers_502(cli)
+
+    done = cli.run("status", "--json")
+
+    assert done.returncode == ExitCode.NETWORK, done.stderr
+    status = json.loads(done.stdout)
+    assert status["signedIn"] is True
+    assert status["reachable"] is False
+    assert status["session"] is None
+    assert status["ready"] is False and status["costSoFar"] is None
+    assert "502" in status["problem"]
+
+
+def test_status_json_reachable_when_pawpado_answers(cli: Cli) -> None:
+    cli.login()
+    start_elsewhere(cli)
+
+    done = cli.run("status", "--json")
+
+    assert done.returncode == ExitCode.OK, done.stderr
+    status = json.loads(done.stdout)
+    assert status["reachable"] is True and status["problem"] is None
+    assert status["session"]["state"] in ("provisioning", "starting", "running")
