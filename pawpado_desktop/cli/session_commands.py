@@ -125,7 +125,7 @@ def print_status(state: AppState, now: Any) -> None:
         print("Not signed in. Run `pawpado-desktop login`.")
         return
     if state.identity:
-        print(f"Signed in as {state.identity.display_name}")
+        print(f"Signed in as {plain(state.identity.display_name)}")
     credits = state.credits
     if credits:
         print(
@@ -139,20 +139,20 @@ def print_status(state: AppState, now: Any) -> None:
         _print_session(state, now)
     for note in (state.offline, state.warning):
         if note:
-            print(f"Note: {note}", file=sys.stderr)
+            print(f"Note: {plain(note)}", file=sys.stderr)
 
 
 def _print_session(state: AppState, now: Any) -> None:
     credits = state.credits
     session = state.session
-    line = f"Session: {session.raw_state if session else 'stopped'}"
+    line = f"Session: {plain(session.raw_state) if session else 'stopped'}"
     if session and session.state.value == "running":
         line += ", ready" if session.ready else ", getting ready"
     cost = state.cost_so_far(now)
     if cost is not None and credits:
         line += f", {format_money(cost, credits.currency)} so far"
     if session and session.message:
-        line += f" ({session.message})"
+        line += f" ({plain(session.message)})"
     print(line)
     if state.runs_out_at is not None:
         left = max(0, int((state.runs_out_at - now).total_seconds() // 60))
@@ -160,7 +160,7 @@ def _print_session(state: AppState, now: Any) -> None:
 
 
 async def status_command(args: argparse.Namespace) -> int:
-    async with open_core(args, poll=False) as core:
+    async with open_core(args, poll=False, read_only=True) as core:
         state = core.store.state
         if args.json:
             print(json.dumps(status_json(state, core.clock.now()), indent=2))
@@ -215,7 +215,7 @@ async def stop_command(args: argparse.Namespace) -> int:
             print(f"Pawpado could not be reached: {state.offline}")
             print("Your gaming PC may still be running; sending the stop anyway...", flush=True)
         elif session is None or not (session.state.is_active or session.state is UNKNOWN):
-            current = session.raw_state if session else "stopped"
+            current = plain(session.raw_state) if session else "stopped"
             print(f"Nothing to stop: your session is {current}.")
             return int(ExitCode.OK)
         else:

@@ -119,8 +119,13 @@ class Core:
 
     # -- lifecycle --------------------------------------------------------------
 
-    async def start(self, *, poll: bool = True) -> AppState:
-        """Load the sign-in, restore a crashed tailnet join, find a running session."""
+    async def start(self, *, poll: bool = True, pending_wait_s: float | None = None) -> AppState:
+        """Load the sign-in, restore a crashed tailnet join, find a running session.
+
+        A stop left unconfirmed by an earlier run is sent again; a CLI command waits for
+        it at most `pending_wait_s` (None: its stopper's deadline), and a stop still
+        unconfirmed then keeps its marker for the next start.
+        """
         try:
             restored = await self.services.tailnet.restore_after_crash()
         except PawpadoError as error:
@@ -142,7 +147,7 @@ class Core:
             await self._on_signed_in()
             if self.store.state.offline == "" and self.store.state.signed_in:
                 self.poller.mark_fresh()  # _on_signed_in just read both: no second read now
-        await self._carry_out_pending_stop()
+        await self._carry_out_pending_stop(pending_wait_s)
         if poll:
             self.poller.start()
         return self.store.state
@@ -430,7 +435,7 @@ class Core:
         finally:
             self.poller.poke()
 
-    async def _carry_out_pending_stop(self) -> None:
+    async def _carry_out_pending_stop(self, wait_s: float | None = None) -> None:
         """A stop left unconfirmed by an earlier run (a crash, a kill): send it again.
 
         The tray does so in the background; a CLI command (a stopper deadline) first.
@@ -470,11 +475,11 @@ class Core:
                 self._finish_pending_stop(pending), name="pending-stop"
             )
         else:
-            await self._finish_pending_stop(pending)
+            await self._finish_pending_stop(pending, wait_s)
 
-    async def _finish_pending_stop(self, pending: PendingStop) -> None:
+    async def _finish_pending_stop(self, pending: PendingStop, wait_s: float | None = None) -> None:
         try:
-            await self.stopper.resume(pending)
+            await self.stopper.resume(pending, wait_s=wait_s)
         except PawpadoError as error:
             self.notices.post(NoticeKind.WARNING, error.title, error.message)
             return
