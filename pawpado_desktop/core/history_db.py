@@ -22,6 +22,11 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 KEEP_DAYS = 366
+# A server's session that has no end yet (the newest, should two processes race).
+_OPEN_ROW = (
+    "SELECT * FROM sessions WHERE server = ? AND ended_at IS NULL AND end_state IS NULL "
+    "ORDER BY first_seen DESC LIMIT 1"
+)
 BUSY_TIMEOUT_S = 5.0
 
 # Each entry moves the schema one version up; applied in order, never edited.
@@ -154,8 +159,7 @@ class HistoryDb:
     def open_session(self, server: str) -> SessionRecord | None:
         """The session of `server` that has no end yet, if any."""
         rows = self._select(
-            "SELECT * FROM sessions WHERE server = ? AND ended_at IS NULL AND end_state IS NULL "
-            "ORDER BY first_seen DESC LIMIT 1",
+            _OPEN_ROW,
             (server,),
         )
         return rows[0] if rows else None
@@ -174,11 +178,7 @@ class HistoryDb:
     ) -> int:
         """Open a row for a session seen active, or join the open one another process made."""
         with self._write() as db:
-            found = db.execute(
-                "SELECT id FROM sessions WHERE server = ? AND ended_at IS NULL "
-                "AND end_state IS NULL ORDER BY first_seen DESC LIMIT 1",
-                (server,),
-            ).fetchone()
+            found = db.execute(_OPEN_ROW, (server,)).fetchone()  # its id is the first column
             if found is not None:
                 return int(found[0])
             cursor = db.execute(

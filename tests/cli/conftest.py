@@ -11,10 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from pawpado_desktop.auth.store import FileStore, credentials_path
+from pawpado_desktop.auth.storekey import StoreKey
+from pawpado_desktop.clock import SYSTEM_CLOCK
 from pawpado_desktop.sim.config import SimConfig
 from pawpado_desktop.sim.fake_tailscaled import FakeTailscaled
 from pawpado_desktop.sim.server import SimulatorServer
 from tests.fixtures.moonlight import FakeMoonlightInstall
+from tests.play.conftest import token_set
 
 
 @pytest.fixture
@@ -50,6 +54,17 @@ class Cli:
             stderr=subprocess.PIPE,
             text=True,
         )
+
+    @property
+    def credentials_file(self) -> Path:
+        """Where the CLI keeps its opt-in file sign-in for the servers it is pointed at
+        (the simulator, or a proxy in front of it: a sign-in belongs to its servers)."""
+        key = StoreKey.of(self.env["PAWPADO_AUTH_URL"], self.env["PAWPADO_BASE_URL"])
+        return credentials_path(key, Path(self.env["PAWPADO_CONFIG_DIR"]))
+
+    async def sign_in(self) -> None:
+        """Signed in as after `login`, without the process it takes."""
+        await FileStore(self.credentials_file).save(token_set(self.sim, SYSTEM_CLOCK))  # type: ignore[arg-type]
 
     def login(self) -> None:
         self.sim.control.set_auto_approve(True)

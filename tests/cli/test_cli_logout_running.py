@@ -18,7 +18,7 @@ ACTIVE = ("provisioning", "starting", "running")
 
 
 def credentials(cli: Cli) -> Path:
-    return Path(cli.env["PAWPADO_CONFIG_DIR"]) / "credentials.json"
+    return cli.credentials_file
 
 
 def test_logout_with_a_running_session_and_no_terminal_refuses(cli: Cli) -> None:

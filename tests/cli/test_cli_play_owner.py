@@ -7,20 +7,11 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from subprocess import Popen
 
-from pawpado_desktop.auth.store import FileStore
-from pawpado_desktop.clock import SYSTEM_CLOCK
 from pawpado_desktop.errors import ExitCode
 from pawpado_desktop.sim.fake_tailscaled import FakeTailscaled
 from tests.cli.conftest import Cli
-from tests.play.conftest import token_set
-
-
-async def sign_in(cli: Cli) -> None:
-    store = FileStore(Path(cli.env["PAWPADO_CONFIG_DIR"]) / "credentials.json")
-    await store.save(token_set(cli.sim, SYSTEM_CLOCK))  # type: ignore[arg-type]
 
 
 def wait_for(check: Callable[[], bool], process: Popen[str], what: str) -> None:
@@ -34,7 +25,7 @@ def wait_for(check: Callable[[], bool], process: Popen[str], what: str) -> None:
 async def test_a_second_play_beside_a_streaming_one_is_refused(
     cli: Cli, fake_tailscaled_sim: FakeTailscaled
 ) -> None:
-    await sign_in(cli)
+    await cli.sign_in()
     cli.env["PAWPADO_FAKE_STREAM_SECONDS"] = "60"
     first = cli.start("play", "--grace", "0")
     lines: list[str] = []

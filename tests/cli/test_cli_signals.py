@@ -15,7 +15,7 @@ from pawpado_desktop.errors import ExitCode
 from pawpado_desktop.sim.fake_tailscaled import FakeTailscaled
 from tests.cli.conftest import Cli
 from tests.fixtures.holding_proxy import holding_proxy
-from tests.hardening.test_cli_process import Running, sign_in, until
+from tests.hardening.test_cli_process import Running, until
 
 START = "/api/v1/sessions/start"
 SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]
@@ -55,9 +55,9 @@ def start_elsewhere(cli: Cli) -> None:
 async def test_a_signal_while_the_start_answer_is_awaited_stops_the_session(
     cli: Cli, fake_tailscaled_sim: FakeTailscaled, signum: int
 ) -> None:
-    await sign_in(cli)
     with holding_proxy(cli.sim.base_url, b"POST " + START.encode()) as proxy:
         cli.env["PAWPADO_BASE_URL"] = proxy.url
+        await cli.sign_in()  # for the servers the CLI is pointed at: the proxy
         proc = Running(cli.start("play", "--grace", "0"))
         until(proxy.held.is_set, proc)
         assert session_state(cli) == "provisioning"  # carried out: it bills from here on

@@ -20,7 +20,7 @@ from subprocess import Popen
 
 import pytest
 
-from pawpado_desktop.auth.store import FileStore, StoreKey, credentials_path
+from pawpado_desktop.auth.store import FileStore
 from pawpado_desktop.clock import SYSTEM_CLOCK, Clock
 from pawpado_desktop.core.factory import build_core
 from pawpado_desktop.core.notices import NoticeKind
@@ -33,7 +33,6 @@ from tests.cli.conftest import Cli
 from tests.cli.conftest import cli as cli  # noqa: PLC0414  (the CLI-process fixture)
 from tests.hardening.test_secret_hygiene import descendants_cmdlines
 from tests.integration.test_auth_no_secrets_logged import assert_nowhere
-from tests.play.conftest import token_set
 
 PAWPADO_ENV = (
     "PAWPADO_BASE_URL",
@@ -77,11 +76,6 @@ class Running:
 
 def config_dir(cli: Cli) -> Path:
     return Path(cli.env["PAWPADO_CONFIG_DIR"])
-
-
-def credentials_file(cli: Cli) -> Path:
-    """Where the CLI keeps its opt-in file sign-in for the simulator's servers."""
-    return credentials_path(StoreKey.of(cli.sim.issuer_url, cli.sim.base_url), config_dir(cli))
 
 
 def joined(cli: Cli) -> bool:
@@ -180,12 +174,6 @@ DEATHS = [
 ]
 
 
-async def sign_in(cli: Cli) -> None:
-    """Signed in as after `login`, without the process it takes."""
-    store = FileStore(credentials_file(cli))
-    await store.save(token_set(cli.sim, SYSTEM_CLOCK))  # type: ignore[arg-type]
-
-
 @pytest.mark.parametrize("death", DEATHS, ids=str)
 async def test_killed_in_each_phase_then_started_again(
     cli: Cli,
@@ -193,7 +181,7 @@ async def test_killed_in_each_phase_then_started_again(
     monkeypatch: pytest.MonkeyPatch,
     death: Death,
 ) -> None:
-    await sign_in(cli)
+    await cli.sign_in()
     death.hold(cli)
     for name, value in death.env:
         cli.env[name] = value
@@ -250,11 +238,11 @@ def test_a_whole_play_at_debug_level_prints_and_runs_no_secret(cli: Cli) -> None
     reader.join(10)
     assert proc.process.returncode == ExitCode.OK, "".join(errors)
 
-    credentials = FileStore(credentials_file(cli))
+    credentials = FileStore(cli.credentials_file)
     texts = ["".join(proc.lines), "".join(errors), *seen]
     for log in (config_dir(cli) / "logs").glob("*.log*"):
         texts.append(log.read_text(encoding="utf-8", errors="replace"))
-    text = credentials_file(cli).read_text()
+    text = cli.credentials_file.read_text()
     tokens = [json.loads(text)["access_token"], json.loads(text)["refresh_token"]]
     device_codes = [g.device_code for g in cli.sim.world.huudis.device_grants()]
     auth_keys = list(cli.sim.world.tailnet.keys)

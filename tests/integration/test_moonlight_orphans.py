@@ -27,7 +27,7 @@ from pawpado_desktop.sim.config import SimConfig
 from tests.cli.conftest import Cli
 from tests.cli.conftest import cli as cli  # noqa: PLC0414  (the CLI-process fixture)
 from tests.fixtures.moonlight import STANDIN_ADDRESS, FakeMoonlightInstall
-from tests.hardening.test_cli_process import PAWPADO_ENV, Running, sign_in, until
+from tests.hardening.test_cli_process import PAWPADO_ENV, Running, until
 from tests.integration.test_moonlight_client import FAST, alive
 
 
@@ -63,7 +63,7 @@ def streaming_play(cli: Cli) -> tuple[Running, int]:
 async def test_a_stream_orphaned_by_kill_9_is_closed_at_the_next_start(
     cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await sign_in(cli)
+    await cli.sign_in()
     proc, moonlight_pid = streaming_play(cli)
     proc.process.kill()  # SIGKILL: no clean-up at all
     proc.process.wait(10)
@@ -84,7 +84,7 @@ async def test_a_stream_orphaned_by_kill_9_is_closed_at_the_next_start(
 
 
 async def test_the_moonlight_of_a_live_pawpado_process_is_not_touched(cli: Cli) -> None:
-    await sign_in(cli)
+    await cli.sign_in()
     proc, moonlight_pid = streaming_play(cli)
     try:
         records = ChildRegistry(Path(cli.env["PAWPADO_CONFIG_DIR"]) / FILE_NAME)
