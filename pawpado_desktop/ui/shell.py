@@ -543,7 +543,8 @@ class TrayApp(QObject):
         history = await load_report(recorder, now, max(HISTORY_DAYS, today.day))
         currency = history.currency or (self.state.credits.currency if self.state.credits else "")
         spent = month_spent(history, today)
-        self.month_spent = self.fmt.money(spent, currency) if currency else None
+        # Only a figure that was observed: no "Rp 0" before any session's cost is known.
+        self.month_spent = self.fmt.money(spent, currency) if currency and spent > 0 else None
         self._render_soon()
         return history
 

@@ -50,7 +50,11 @@ class HistoryWindow(QWidget):
         layout.addWidget(self.table, 1)
 
     def show_history(self, history: History, month_spent: str, fmt: MoneyFormat) -> None:
-        self.summary.setText(tr("Spent this month: {amount}", amount=month_spent))
+        self.summary.setText(
+            tr("Spent this month: {amount}", amount=month_spent)
+            if month_spent
+            else tr("No spending recorded on this computer this month yet.")
+        )
         self.chart.show_days(history.days[-CHART_DAYS:])
         lines = list(reversed(history.sessions))  # newest first
         self.table.setRowCount(len(lines))
