@@ -7,7 +7,6 @@ import json
 import logging
 import os
 import signal
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from pawpado_desktop.sim.fake_tailscaled_keys import MemoryKeyVerifier
 from pawpado_desktop.tailscale import LocalClient, TailnetJoiner
 from pawpado_desktop.tailscale.endpoint import LocalEndpoint
 from pawpado_desktop.tailscale.join_state import JoinRecord, JoinStateStore
+from tests.fixtures.tailscale import start_joiner_process
 
 RECORDER = """#!/bin/sh
 # Stands in for the tailscale CLI: records how it was called.
@@ -41,24 +41,6 @@ def cli_recorder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def cmdline(pid: int) -> str:
     return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-
-
-async def start_joiner_process(key: str, *extra: str) -> asyncio.subprocess.Process:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "pawpado_desktop.tailscale",
-        "join",
-        "--hold",
-        *extra,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert process.stdin is not None
-    process.stdin.write(key.encode() + b"\n")  # the key goes in through stdin only
-    await process.stdin.drain()
-    return process
 
 
 async def kill(process: asyncio.subprocess.Process) -> None:

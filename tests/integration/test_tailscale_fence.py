@@ -33,20 +33,11 @@ from pawpado_desktop.tailscale.fence import (
 )
 from pawpado_desktop.tailscale.join_state import JoinStateStore
 from pawpado_desktop.tailscale.models import Status
+from tests.fixtures.tailscale import user_view
 
 INSTANCE_IP = "100.64.7.9"
 PORT = 47989
 INSTANCE_NAME = "pawpado-instance.pawpado-demo.ts.net"
-
-
-def user_view(fake: FakeTailscaled) -> dict[str, Any]:
-    snap = fake.snapshot()
-    return {
-        "current": snap["current"],
-        "prefs": snap["current_prefs"],
-        "login": snap["current_login"],
-        "profiles": snap["profiles"],
-    }
 
 
 def client_for(fake: FakeTailscaled) -> LocalClient:

@@ -20,20 +20,9 @@ from pawpado_desktop.tailscale import (
 )
 from pawpado_desktop.tailscale.join_state import JoinStateStore
 from pawpado_desktop.tailscale.models import DEFAULT_CONTROL_URL
+from tests.fixtures.tailscale import user_view
 
 INSTANCE_IP = "100.64.7.9"
-
-
-def user_view(fake: FakeTailscaled) -> dict[str, Any]:
-    """What must come back intact: the user's profile, its prefs and login, and the list."""
-    snap = fake.snapshot()
-    return {
-        "state": snap["state"],
-        "current": snap["current"],
-        "prefs": snap["current_prefs"],
-        "login": snap["current_login"],
-        "profiles": snap["profiles"],
-    }
 
 
 def paths(fake: FakeTailscaled) -> list[str]:

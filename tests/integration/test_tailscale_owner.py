@@ -28,18 +28,9 @@ from pawpado_desktop.tailscale import LocalClient, TailnetJoiner
 from pawpado_desktop.tailscale.endpoint import LocalEndpoint
 from pawpado_desktop.tailscale.errors import TailnetBusy, TailscaleProfileChanged
 from pawpado_desktop.tailscale.join_state import JoinStateStore
+from tests.fixtures.tailscale import start_joiner_process, user_view
 
 WRITES = ("PUT", "POST", "PATCH", "DELETE")
-
-
-def user_view(fake: FakeTailscaled) -> dict[str, Any]:
-    snap = fake.snapshot()
-    return {
-        "current": snap["current"],
-        "prefs": snap["current_prefs"],
-        "login": snap["current_login"],
-        "profiles": snap["profiles"],
-    }
 
 
 def writes_since(fake: FakeTailscaled, mark: int) -> list[str]:
@@ -68,24 +59,6 @@ async def tool(*args: str, stdin: str = "") -> tuple[int, str, str]:
     out, err = await asyncio.wait_for(process.communicate(stdin.encode()), 60)
     assert process.returncode is not None
     return process.returncode, out.decode(), err.decode()
-
-
-async def start_holder(key: str) -> asyncio.subprocess.Process:
-    """A process that joins and stays joined until it is killed."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "pawpado_desktop.tailscale",
-        "join",
-        "--hold",
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert process.stdin is not None
-    process.stdin.write(key.encode() + b"\n")
-    await process.stdin.drain()
-    return process
 
 
 async def joined(process: asyncio.subprocess.Process) -> dict[str, Any]:
@@ -144,7 +117,7 @@ async def test_status_beside_a_joined_process_never_touches_tailscale(
     code, _, err = await cli(env, "login", "--no-browser")
     assert code == 0, err
 
-    holder = await start_holder(ts_keys.mint_key())
+    holder = await start_joiner_process(ts_keys.mint_key())
     try:
         await joined(holder)
         during = user_view(fake_tailscaled)
@@ -180,7 +153,7 @@ async def test_two_joins_at_once_the_second_is_refused_and_changes_nothing(
     fake = make_fake_tailscaled(answer_delays={"PUT profiles/": gate})
     before = user_view(fake)
     first_key, second_key = ts_keys.mint_key(), ts_keys.mint_key()
-    holder = await start_holder(first_key)
+    holder = await start_joiner_process(first_key)
     try:
         await wait_for_request(fake, "PUT", "/localapi/v0/profiles/")  # held there
         mark = len(fake.requests)
@@ -217,7 +190,7 @@ async def test_a_killed_owner_is_restored_by_the_next_process(
     fake_tailscaled: FakeTailscaled, ts_keys: MemoryKeyVerifier
 ) -> None:
     before = user_view(fake_tailscaled)
-    holder = await start_holder(ts_keys.mint_key())
+    holder = await start_joiner_process(ts_keys.mint_key())
     try:
         await joined(holder)
         record = JoinStateStore().load()
