@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
 from pawpado_desktop.auth.store import FileStore, credentials_path
@@ -65,6 +66,16 @@ class Cli:
     async def sign_in(self) -> None:
         """Signed in as after `login`, without the process it takes."""
         await FileStore(self.credentials_file).save(token_set(self.sim, SYSTEM_CLOCK))  # type: ignore[arg-type]
+
+    def start_elsewhere(self) -> None:
+        """A session started from another device (the web portal): it bills whatever
+        this computer sees."""
+        token = self.sim.control.sign_in_directly().access_token
+        httpx.post(
+            self.sim.base_url + "/api/v1/sessions/start",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=5,
+        ).raise_for_status()
 
     def login(self) -> None:
         self.sim.control.set_auto_approve(True)

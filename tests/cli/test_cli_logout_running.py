@@ -12,7 +12,7 @@ from pathlib import Path
 from pawpado_desktop.errors import ExitCode
 from pawpado_desktop.sim.faults import FaultResponse
 from tests.cli.conftest import Cli
-from tests.cli.test_cli_signals import session_state, start_elsewhere
+from tests.cli.test_cli_signals import session_state
 
 ACTIVE = ("provisioning", "starting", "running")
 
@@ -23,7 +23,7 @@ def credentials(cli: Cli) -> Path:
 
 def test_logout_with_a_running_session_and_no_terminal_refuses(cli: Cli) -> None:
     cli.login()
-    start_elsewhere(cli)
+    cli.start_elsewhere()
     done = cli.run("logout")
 
     assert done.returncode == ExitCode.SESSION_RUNNING == 11, done.stderr
@@ -37,7 +37,7 @@ def test_logout_with_a_running_session_and_no_terminal_refuses(cli: Cli) -> None
 
 def test_logout_stop_stops_the_session_then_signs_out(cli: Cli) -> None:
     cli.login()
-    start_elsewhere(cli)
+    cli.start_elsewhere()
     done = cli.run("logout", "--stop")
 
     assert done.returncode == ExitCode.OK, done.stderr
@@ -49,7 +49,7 @@ def test_logout_stop_stops_the_session_then_signs_out(cli: Cli) -> None:
 
 def test_logout_keep_running_signs_out_and_says_it_bills(cli: Cli) -> None:
     cli.login()
-    start_elsewhere(cli)
+    cli.start_elsewhere()
     done = cli.run("logout", "--keep-running")
 
     assert done.returncode == ExitCode.OK, done.stderr
@@ -70,7 +70,7 @@ def test_logout_with_nothing_running_just_signs_out(cli: Cli) -> None:
 
 def test_logout_when_pawpado_cannot_be_reached_refuses_unless_told(cli: Cli) -> None:
     cli.login()
-    start_elsewhere(cli)
+    cli.start_elsewhere()
     down = FaultResponse(502, b"<html>Bad gateway</html>", "text/html")
     cli.sim.control.replace_responses("/api/v1/sessions/poll", down, count=1000)
 
@@ -109,7 +109,7 @@ def on_a_terminal(cli: Cli, *args: str, typed: str) -> subprocess.CompletedProce
 
 def test_logout_on_a_terminal_asks_and_stops_when_told(cli: Cli) -> None:
     cli.login()
-    start_elsewhere(cli)
+    cli.start_elsewhere()
     done = on_a_terminal(cli, "logout", typed="s\n")
 
     assert done.returncode == ExitCode.OK, done.stderr
@@ -120,7 +120,7 @@ def test_logout_on_a_terminal_asks_and_stops_when_told(cli: Cli) -> None:
 
 def test_logout_on_a_terminal_cancelled_changes_nothing(cli: Cli) -> None:
     cli.login()
-    start_elsewhere(cli)
+    cli.start_elsewhere()
     done = on_a_terminal(cli, "logout", typed="\n")
 
     assert done.returncode == ExitCode.CANCELLED, done.stderr
@@ -131,7 +131,7 @@ def test_logout_on_a_terminal_cancelled_changes_nothing(cli: Cli) -> None:
 
 def test_play_on_a_terminal_asks_before_stopping_an_attached_session(cli: Cli) -> None:
     cli.login()
-    start_elsewhere(cli)
+    cli.start_elsewhere()
     done = on_a_terminal(cli, "play", "--grace", "0", typed="y\n")
 
     assert done.returncode == ExitCode.OK, done.stderr

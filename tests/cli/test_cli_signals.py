@@ -8,7 +8,6 @@ import signal
 import time
 from collections.abc import Callable
 
-import httpx
 import pytest
 
 from pawpado_desktop.errors import ExitCode
@@ -43,12 +42,6 @@ def left_clean(cli: Cli, tailscaled: FakeTailscaled) -> None:
     assert cli.moonlight is not None and cli.moonlight.running_pids() == []
 
 
-def start_elsewhere(cli: Cli) -> None:
-    """A session started on the web portal or another computer."""
-    token = cli.sim.control.sign_in_directly().access_token
-    httpx.post(
-        cli.sim.base_url + START, headers={"Authorization": f"Bearer {token}"}, timeout=5
-    ).raise_for_status()
 
 
 @pytest.mark.parametrize("signum", SIGNALS, ids=lambda s: signal.Signals(s).name)
@@ -125,7 +118,7 @@ def test_an_attached_session_keeps_running_without_a_terminal(
     cli: Cli, fake_tailscaled_sim: FakeTailscaled
 ) -> None:
     cli.login()
-    start_elsewhere(cli)
+    cli.start_elsewhere()
     done = cli.run("play", "--grace", "0")
 
     assert done.returncode == ExitCode.OK, done.stderr
@@ -138,7 +131,7 @@ def test_stop_after_stops_an_attached_session(
     cli: Cli, fake_tailscaled_sim: FakeTailscaled
 ) -> None:
     cli.login()
-    start_elsewhere(cli)
+    cli.start_elsewhere()
     done = cli.run("play", "--grace", "0", "--stop-after")
 
     assert done.returncode == ExitCode.OK, done.stderr

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 
-import httpx
-
 from pawpado_desktop.errors import ExitCode
 from pawpado_desktop.sim.faults import FaultResponse
 from tests.cli.conftest import Cli
@@ -18,14 +16,6 @@ from tests.cli.conftest import Cli
 UNREACHABLE = "Pawpado could not be reached; your gaming PC may still be running"
 
 
-def start_elsewhere(cli: Cli) -> None:
-    """A session started from another device: it bills whatever this computer sees."""
-    token = cli.sim.control.sign_in_directly().access_token
-    httpx.post(
-        cli.sim.base_url + "/api/v1/sessions/start",
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=5,
-    ).raise_for_status()
 
 
 def api_answers_502(cli: Cli) -> None:
@@ -34,7 +24,7 @@ def api_answers_502(cli: Cli) -> None:
 
 def test_status_with_pawpado_down_says_unknown_not_stopped(cli: Cli) -> None:
     cli.login()
-    start_elsewhere(cli)
+    cli.start_elsewhere()
     api_answers_502(cli)
 
     done = cli.run("status")
@@ -48,7 +38,7 @@ def test_status_with_pawpado_down_says_unknown_not_stopped(cli: Cli) -> None:
 
 def test_status_json_with_pawpado_down(cli: Cli) -> None:
     cli.login()
-    start_elsewhere(cli)
+    cli.start_elsewhere()
     api_answers_502(cli)
 
     done = cli.run("status", "--json")
@@ -64,7 +54,7 @@ def test_status_json_with_pawpado_down(cli: Cli) -> None:
 
 def test_status_json_reachable_when_pawpado_answers(cli: Cli) -> None:
     cli.login()
-    start_elsewhere(cli)
+    cli.start_elsewhere()
 
     done = cli.run("status", "--json")
 

@@ -10,8 +10,6 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
-
 from pawpado_desktop.core.stopper import MARKER_FILE
 from pawpado_desktop.errors import ExitCode
 from pawpado_desktop.sim.faults import FaultResponse
@@ -47,14 +45,6 @@ def run_scaled(cli: Cli, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def start_elsewhere(cli: Cli) -> None:
-    """A session started from another device (the web portal): it bills."""
-    token = cli.sim.control.sign_in_directly().access_token
-    httpx.post(
-        cli.sim.base_url + "/api/v1/sessions/start",
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=5,
-    ).raise_for_status()
 
 
 def json_fault(status: int, code: str, **headers: str) -> FaultResponse:
@@ -68,7 +58,7 @@ def marker(cli: Cli) -> Path:
 
 def test_a_429_and_a_503_on_stop_are_retried_until_stopped(cli: Cli) -> None:
     cli.login()
-    start_elsewhere(cli)
+    cli.start_elsewhere()
     control = cli.sim.control
     control.replace_responses(STOP, json_fault(429, "RATE_LIMITED", **{"Retry-After": "5"}))
     control.replace_responses(STOP, FaultResponse(503, b"<html>Service Unavailable</html>"))
@@ -85,7 +75,7 @@ def test_a_429_and_a_503_on_stop_are_retried_until_stopped(cli: Cli) -> None:
 
 def test_a_502_api_during_stop_exits_8_and_says_the_pc_may_bill(cli: Cli) -> None:
     cli.login()
-    start_elsewhere(cli)
+    cli.start_elsewhere()
     cli.sim.control.replace_responses("/api/v1/*", FaultResponse(502), count=100_000)
 
     done = run_scaled(cli, "stop")
@@ -109,7 +99,7 @@ def test_a_502_api_during_stop_exits_8_and_says_the_pc_may_bill(cli: Cli) -> Non
 
 def test_network_loss_during_stop_then_recovery_ends_stopped(cli: Cli) -> None:
     cli.login()
-    start_elsewhere(cli)
+    cli.start_elsewhere()
     cut = FaultResponse(200, b'{"state": "runn', content_type="application/json", disconnect=True)
     cli.sim.control.replace_responses(STOP, cut, count=100_000)
     proc = subprocess.Popen(
@@ -135,7 +125,7 @@ def test_network_loss_during_stop_then_recovery_ends_stopped(cli: Cli) -> None:
 
 def test_a_stop_left_by_a_killed_process_is_carried_out_by_the_next_command(cli: Cli) -> None:
     cli.login()
-    start_elsewhere(cli)
+    cli.start_elsewhere()
     cli.sim.control.replace_responses(STOP, FaultResponse(503), count=100_000)
     proc = cli.start("stop")
     deadline = time.monotonic() + 60
