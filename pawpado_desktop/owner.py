@@ -137,10 +137,7 @@ class OwnerLock:
         """
         if self.held:
             return True
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        try:
-            self._lock.acquire(timeout=0)
-        except filelock.Timeout:
+        if not self._take():
             return False
         with contextlib.suppress(OSError):  # the lock still protects; the owner is unnamed
             write_json(self.owner_path, {**info, **ProcessIdentity.current().to_json()})
@@ -155,15 +152,13 @@ class OwnerLock:
 
     def is_free(self) -> bool:
         """True if nobody holds the lock right now (tested by taking and dropping it)."""
-        if self.held:
-            return False
-        if not self.try_acquire_quietly():
+        if self.held or not self._take():
             return False
         self._lock.release(force=True)
         return True
 
-    def try_acquire_quietly(self) -> bool:
-        """Take the lock without writing the owner file (a probe)."""
+    def _take(self) -> bool:
+        """The lock, without waiting and without naming the owner."""
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         try:
             self._lock.acquire(timeout=0)
@@ -188,11 +183,3 @@ class OwnerLock:
             return None
         identity = ProcessIdentity.from_json(raw)
         return raw if identity is not None and identity.is_alive() else None
-
-    def __enter__(self) -> OwnerLock:
-        if not self.try_acquire():
-            raise BlockingIOError(f"{self.path.name} is held by another process")
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.release()

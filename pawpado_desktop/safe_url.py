@@ -69,7 +69,7 @@ class OpenableUrl:
 
 def browser_url(url: object, *, what: str = "web page", sender: str = "The server") -> OpenableUrl:
     """`url` if it may be opened in a browser; raises UnsafeUrl naming its host."""
-    problem = _problem(url)
+    problem = url_problem(url)
     if problem is not None:
         raise _refused(url, what, sender, problem)
     assert isinstance(url, str)
@@ -140,8 +140,9 @@ async def open_in_browser(url: str, *, what: str = "web page") -> bool:
 # -- the checks ---------------------------------------------------------------------
 
 
-def _problem(url: object) -> str | None:
-    """Why `url` may not be opened, or None."""
+def url_problem(url: object) -> str | None:
+    """Why `url` is not a safe web address from a server, or None: the check behind
+    every URL a browser opens and the game tailnet's control URL."""
     if not isinstance(url, str) or not url:
         return "it is empty"
     if len(url) > MAX_URL_LENGTH:

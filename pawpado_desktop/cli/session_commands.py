@@ -85,14 +85,15 @@ UNREACHABLE = "Pawpado could not be reached; your gaming PC may still be running
 def status_json(state: AppState, now: Any) -> dict[str, Any]:
     """The `status --json` object; its keys are documented in the README.
 
-    Only what was observed: when Pawpado could not be read, `reachable` is false
-    and the session is `null` (unknown), never a guessed `stopped`.
+    Only what was observed: signed out, nothing was read (`reachable` and `session`
+    are `null`); when Pawpado could not be read, `reachable` is false and the session
+    is `null` (unknown), never a guessed `stopped`.
     """
     identity = state.identity
-    reachable = not state.offline
+    reachable = (not state.offline) if state.signed_in else None
     session = state.session if reachable else None
     credits = state.credits
-    cost = state.cost_so_far(now) if reachable else None
+    cost = state.cost_so_far(now) if session is not None else None
     return {
         "signedIn": state.signed_in,
         "reachable": reachable,
@@ -101,13 +102,13 @@ def status_json(state: AppState, now: Any) -> dict[str, Any]:
         if identity is None
         else {"email": identity.email, "name": identity.name, "userId": identity.huudis_user_id},
         "session": None
-        if not reachable
+        if session is None
         else {
-            "state": session.raw_state if session else "stopped",
-            "ready": bool(session and session.ready),
-            "startedAt": session.started_at.isoformat() if session and session.started_at else None,
-            "tailnetIp": session.tailnet_ip if session else None,
-            "message": session.message if session else None,
+            "state": session.raw_state,
+            "ready": session.ready,
+            "startedAt": session.started_at.isoformat() if session.started_at else None,
+            "tailnetIp": session.tailnet_ip,
+            "message": session.message,
         },
         "ready": bool(session and session.is_playable),
         "balance": format(credits.balance, "f") if credits else None,
@@ -115,7 +116,7 @@ def status_json(state: AppState, now: Any) -> dict[str, Any]:
         "ratePerMinute": format(credits.rate_per_minute, "f") if credits else None,
         "minutesLeft": state.minutes_left,
         "costSoFar": format(cost, "f") if cost is not None else None,
-        "attention": state.attention.value if credits is not None or reachable else None,
+        "attention": state.attention.value if credits is not None else None,
         "demo": state.demo,
     }
 

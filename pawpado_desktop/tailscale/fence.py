@@ -17,6 +17,7 @@ import ipaddress
 from typing import Any
 from urllib.parse import urlsplit
 
+from pawpado_desktop.safe_url import url_problem
 from pawpado_desktop.tailscale.errors import StreamHostRefused, UnsafeControlUrl
 from pawpado_desktop.tailscale.models import PeerStatus, Prefs, Status
 
@@ -33,39 +34,20 @@ FENCED_PREFS: dict[str, Any] = {
 
 TAILSCALE_V4 = ipaddress.ip_network("100.64.0.0/10")
 TAILSCALE_V6 = ipaddress.ip_network("fd7a:115c:a1e0::/48")
-_LOOPBACK_NAMES = ("localhost",)
-
-
-def _is_loopback_host(host: str) -> bool:
-    if host.lower() in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def check_control_url(url: str) -> str:
     """The control URL if it is safe to hand to tailscaled, else `UnsafeControlUrl`.
 
-    https with a host and no user info, query or fragment; plain http only to a
-    loopback host (the simulator). Nothing else, ever.
+    The same rule as any server URL (`safe_url.url_problem`: https, plain http only to
+    a loopback host, no user info), and no query or fragment either.
     """
-    if not url or any(ch.isspace() or not ch.isprintable() for ch in url):
+    if url_problem(url) is not None:
         raise UnsafeControlUrl(url)
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        raise UnsafeControlUrl(url) from None
-    if not host or "@" in parts.netloc or parts.query or parts.fragment or "\\" in url:
+    parts = urlsplit(url)
+    if parts.query or parts.fragment:
         raise UnsafeControlUrl(url)
-    if parts.scheme == "https":
-        return url
-    if parts.scheme == "http" and _is_loopback_host(host):
-        return url
-    raise UnsafeControlUrl(url)
+    return url
 
 
 def fence_prefs(prefs: Prefs) -> Prefs:
