@@ -240,20 +240,16 @@ def _find(menu: QMenu, name: str) -> QAction | None:
 
 
 @pytest.fixture
-def rig(
-    qt_app: QApplication,
-    qloop: qasync.QEventLoop,
+def tray_env(
     sim: SimulatorServer,
-    sim_clock: ScaledClock,
     fake_tailscaled_sim: FakeTailscaled,
     install_moonlight: Callable[..., FakeMoonlightInstall],
-    notifyd: FakeNotificationDaemon,
-    shell_options: ShellOptions,
     local_settings: LocalSettings,
-    signed_in: bool,
     isolated_config: Path,
     monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[UiRig]:
+) -> FakeMoonlightInstall:
+    """The environment of a tray on the simulator and the fakes (its Moonlight returned):
+    for the rig, and for tests that start a tray of their own."""
     moonlight = install_moonlight(sim.base_url, save_seconds=0.2)
     for name, value in {
         "PAWPADO_BASE_URL": sim.base_url,
@@ -266,6 +262,21 @@ def rig(
         monkeypatch.setenv(name, value)
     write_json(isolated_config / "settings.json", local_settings.__dict__)
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # the app installs its own
+    return moonlight
+
+
+@pytest.fixture
+def rig(
+    qt_app: QApplication,
+    qloop: qasync.QEventLoop,
+    sim: SimulatorServer,
+    sim_clock: ScaledClock,
+    tray_env: FakeMoonlightInstall,
+    notifyd: FakeNotificationDaemon,
+    shell_options: ShellOptions,
+    signed_in: bool,
+) -> Iterator[UiRig]:
+    moonlight = tray_env
     opened_urls: list[str] = []
     opened_paths: list[Path] = []
 

@@ -29,7 +29,6 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from pawpado_desktop.clock import SYSTEM_CLOCK, Clock, ScaledClock
-from pawpado_desktop.config import LocalSettings, write_json
 from pawpado_desktop.core.service import Core
 from pawpado_desktop.core.state import PlayPhase
 from pawpado_desktop.sim.config import SimConfig
@@ -50,30 +49,6 @@ def user_profile(tailscaled: FakeTailscaled) -> str:
 
 
 # -- Qt's quit, in this process ---------------------------------------------------
-
-
-@pytest.fixture
-def tray_env(
-    sim: SimulatorServer,
-    fake_tailscaled_sim: FakeTailscaled,
-    install_moonlight: Callable[..., FakeMoonlightInstall],
-    isolated_config: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> FakeMoonlightInstall:
-    """The environment the rig gives the tray, without the rig's already-running loop."""
-    moonlight = install_moonlight(sim.base_url, save_seconds=0.2)
-    for name, value in {
-        "PAWPADO_BASE_URL": sim.base_url,
-        "PAWPADO_AUTH_URL": sim.issuer_url,
-        "PAWPADO_SIM_URL": sim.base_url,
-        "PAWPADO_TAILSCALE_SOCKET": str(fake_tailscaled_sim.socket_path),
-        "PAWPADO_MOONLIGHT": str(moonlight.path),
-        "PAWPADO_CREDENTIAL_STORE": "memory",
-    }.items():
-        monkeypatch.setenv(name, value)
-    write_json(isolated_config / "settings.json", LocalSettings(stop_grace_minutes=5).__dict__)
-    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # the app installs its own
-    return moonlight
 
 
 @pytest.mark.parametrize("how", ["quit", "exit"])
