@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pawpado_desktop.sim.fake_tailscaled_keys import KeyRefused, KeyVerifier
+from pawpado_desktop.sim.fake_tailscaled_keys import KeyRefused, KeyVerifier, Redemption
 
 VERSION = "1.103.0-fake"
 DEFAULT_CONTROL_URL = "https://controlplane.tailscale.com"
@@ -208,6 +208,7 @@ class FakeBackend:
         self.session_id = secrets.token_hex(8)
         self._watchers: set[asyncio.Queue[dict[str, Any]]] = set()
         self._login_task: asyncio.Task[None] | None = None
+        self._abandoned: set[asyncio.Task[None]] = set()
 
     def defaults(self) -> dict[str, Any]:
         """A fresh profile's prefs on this fake's platform, policy applied."""
@@ -427,8 +428,16 @@ class FakeBackend:
             await asyncio.sleep(self.login_delay_s)
         node_id = "n" + secrets.token_hex(5)
         hostname = str(profile.prefs.get("Hostname") or "fake")
+        redeem = asyncio.ensure_future(self.verifier.redeem(key, node_id, hostname))
         try:
-            grant = await self.verifier.redeem(key, node_id, hostname)
+            grant = await asyncio.shield(redeem)
+        except asyncio.CancelledError:
+            # Switched away or logged out mid-login: control may hold the node already.
+            # The real daemon does not leave it behind, so neither does the fake.
+            cleanup = asyncio.ensure_future(self._leave_once_redeemed(redeem, node_id))
+            self._abandoned.add(cleanup)
+            cleanup.add_done_callback(self._abandoned.discard)
+            raise
         except KeyRefused as refusal:
             if profile is self.current:
                 self.err_message = refusal.message
@@ -472,6 +481,11 @@ class FakeBackend:
         self.profiles.pop(profile.id, None)
         self._switch_to(FakeProfile("", self.defaults()))
 
+    async def _leave_once_redeemed(self, redeem: asyncio.Future[Redemption], node_id: str) -> None:
+        with contextlib.suppress(Exception):
+            await redeem
+            await self.verifier.leave(node_id)
+
     def _cancel_login(self) -> None:
         task, self._login_task = self._login_task, None
         if task is not None and not task.done():
@@ -514,6 +528,7 @@ class FakeBackend:
 
     async def close(self) -> None:
         self._cancel_login()
+        await asyncio.gather(*self._abandoned, return_exceptions=True)
         with contextlib.suppress(Exception):
             await self.verifier.aclose()
 

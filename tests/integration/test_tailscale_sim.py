@@ -16,6 +16,7 @@ import pytest
 
 from pawpado_desktop.clock import SYSTEM_CLOCK
 from pawpado_desktop.sim.fake_tailscaled import FakeTailscaled
+from pawpado_desktop.sim.fake_tailscaled_keys import HttpKeyVerifier, Redemption
 from pawpado_desktop.tailscale import LocalClient, TailnetJoiner, TailscaleKeyRejected
 from pawpado_desktop.tailscale.endpoint import LocalEndpoint
 
@@ -109,6 +110,38 @@ async def test_simulator_relayed_path_is_reported(
     assert peer is not None and peer.direct is False and peer.relay == "sin"
     await joiner.leave()
     await joiner.aclose()
+
+
+class AnswersLate(HttpKeyVerifier):
+    """Control registers the node at once; its answer reaches tailscaled later."""
+
+    async def redeem(self, auth_key: str, node_id: str, hostname: str) -> Redemption:
+        grant = await super().redeem(auth_key, node_id, hostname)
+        await asyncio.sleep(0.5)
+        return grant
+
+
+async def test_a_login_abandoned_after_control_registered_the_node_leaves_no_node(
+    sim: Any, make_fake_tailscaled: Any, api: httpx.AsyncClient
+) -> None:
+    fake = make_fake_tailscaled(verifier=AnswersLate(sim.base_url))
+    await start_session(api)
+    key = await tailscale_key(api)
+    endpoint = LocalEndpoint("unix", str(fake.socket_path))
+    async with LocalClient(endpoint, installed=lambda: True) as client:
+        user = (await client.current_profile()).id
+        await client.new_profile()
+        await client.start(await client.get_prefs(), auth_key=key["authKey"])
+        await client.login_interactive()
+        async with asyncio.timeout(10):
+            while not sim.control.tailnet_nodes():
+                await asyncio.sleep(0.01)
+        await client.switch_profile(user)  # gives up on the login mid-answer
+
+        async with asyncio.timeout(10):
+            while sim.control.tailnet_nodes():
+                await asyncio.sleep(0.01)
+        assert (await client.current_profile()).id == user
 
 
 async def test_simulator_refuses_a_used_key(
