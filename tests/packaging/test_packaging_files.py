@@ -210,7 +210,8 @@ def test_flatpak_has_the_permissions_the_tray_needs() -> None:
         "--share=network",
     ):
         assert needed in args
-    assert not [a for a in args if a.startswith("--own-name=org.kde.")]  # no longer needed
+    # Owning names under org.kde. would let the app pose as any KDE service on the bus.
+    assert not [a for a in args if a.startswith("--own-name=org.kde.")]
 
 
 def test_flatpak_build_uses_files_that_exist() -> None:
