@@ -1,7 +1,7 @@
 """Which servers a stored sign-in belongs to.
 
 Tokens are only good at the issuer that minted them and the API they were
-minted for; sent anywhere else they leak, and the refusal that follows used to
+minted for; sent anywhere else they leak, and the refusal that follows would
 end the sign-in. So every stored sign-in is filed under its Huudis issuer and
 Pawpado API base URL, and a process only ever loads the one for its own pair.
 """

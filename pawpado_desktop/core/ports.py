@@ -13,13 +13,6 @@ from typing import Any, Protocol
 from pawpado_desktop.errors import PawpadoError
 
 
-class TailnetJoin(Protocol):
-    """The outcome of joining: our own tailnet IP and how we reach the instance."""
-
-    @property
-    def node_ip(self) -> str | None: ...
-
-
 class Tailnet(Protocol):
     async def check_ready(self) -> object:
         """Raise a precise error unless tailscaled is installed, running and writable."""

@@ -289,13 +289,6 @@ class SimControl:
                 raise SimError(404, "UNKNOWN_CHECKOUT", f"No checkout {checkout_id!r}.")
             return checkout.status
 
-    def cancel_checkout(self, checkout_id: str) -> str:
-        with self._world.tick():
-            checkout = self._world.wallet.cancel(checkout_id)
-            if checkout is None:
-                raise SimError(404, "UNKNOWN_CHECKOUT", f"No checkout {checkout_id!r}.")
-            return checkout.status
-
     # -- the fakes' side (same code as the /_sim/tailscale and /_sim/moonlight endpoints) --
 
     def tailscale_redeem(self, auth_key: str, node_id: str, hostname: str) -> dict[str, Any]:

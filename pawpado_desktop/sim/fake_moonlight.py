@@ -480,10 +480,5 @@ def read_log(home: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
-def read_invocations(home: Path) -> list[list[str]]:
-    """The argv of every run, oldest first."""
-    return [entry["argv"] for entry in read_log(home) if "argv" in entry]
-
-
 if __name__ == "__main__":
     sys.exit(main())

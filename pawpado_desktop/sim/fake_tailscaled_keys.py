@@ -176,10 +176,6 @@ class MemoryKeyVerifier:
                 "relay": relay,
             }
 
-    def remove_instance(self) -> None:
-        with self._lock:
-            self._instance = None
-
     async def redeem(self, auth_key: str, node_id: str, hostname: str) -> Redemption:
         with self._lock:
             key = self._keys.get(auth_key)

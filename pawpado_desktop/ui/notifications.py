@@ -65,10 +65,6 @@ class DesktopNotifications:
         log.info("notifications through %s", self.server)
 
     @property
-    def supports_actions(self) -> bool:
-        return "actions" in self.capabilities
-
-    @property
     def reads_markup(self) -> bool:
         return "body-markup" in self.capabilities
 

@@ -1,4 +1,5 @@
-"""The icon script: every size each platform wants, in containers Qt's own readers accept."""
+"""The icon script: the committed SVGs are its output, and every size each platform wants
+is rendered in containers Qt's own readers accept."""
 
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from scripts.make_icons import APP_ID, ICNS_TYPES, LINUX_SIZES, WINDOWS_SIZES
+from scripts.make_icons import APP_ID, ICNS_TYPES, LINUX_SIZES, WINDOWS_SIZES, write_svgs
 
 ROOT = Path(__file__).resolve().parents[2]
-ICONS = ROOT / "resources" / "icons"
+ICONS = ROOT / "pawpado_desktop" / "resources" / "icons"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -93,7 +94,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copyfile(ICONS / "pawpado.svg", icons / "pawpado.svg")
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     done = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "make_icons.py"), "--icons", str(icons)],
+        [sys.executable, str(ROOT / "scripts" / "make_icons.py"), "render", "--icons", str(icons)],
         check=False,
         capture_output=True,
         text=True,
@@ -160,14 +161,25 @@ def test_macos_icon_keeps_apples_margin_and_windows_fills_the_square(rendered: P
 
 
 def test_the_committed_icons_match_the_current_source() -> None:
-    """Change pawpado.svg and forget `scripts/make_icons.py`: this fails."""
+    """Change pawpado.svg and forget `scripts/make_icons.py render`: this fails."""
     manifest = json.loads((ICONS / "generated.json").read_text())
     source = (ICONS / manifest["source"]).read_bytes()
     assert manifest["sha256"] == hashlib.sha256(source).hexdigest(), (
-        "resources/icons/pawpado.svg changed: run `uv run python scripts/make_icons.py`"
+        "pawpado.svg changed: run `uv run python scripts/make_icons.py render`"
     )
     for name in manifest["files"]:
         assert (ICONS / name).is_file(), name
     assert sorted(size for size, _ in ico_entries((ICONS / "pawpado.ico").read_bytes())) == sorted(
         WINDOWS_SIZES
     )
+
+
+def test_the_committed_svgs_are_the_scripts_shapes(tmp_path: Path) -> None:
+    """Change a shape in the script and forget `scripts/make_icons.py svg`: this fails."""
+    written = write_svgs(tmp_path)
+    assert written
+    for path in written:
+        name = path.relative_to(tmp_path)
+        assert (ICONS / name).read_bytes() == path.read_bytes(), (
+            f"{name} differs from the script's shapes: run `uv run python scripts/make_icons.py svg`"
+        )

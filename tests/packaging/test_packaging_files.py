@@ -33,7 +33,8 @@ from tests.packaging.conftest import Validate
 from tests.packaging.test_autostart_windows_macos import MemoryRegistry
 
 ROOT = Path(__file__).resolve().parents[2]
-LINUX = ROOT / "resources" / "linux"
+RESOURCES = ROOT / "pawpado_desktop" / "resources"
+LINUX = RESOURCES / "linux"
 DESKTOP = LINUX / f"{APP_ID}.desktop"
 METAINFO = LINUX / f"{APP_ID}.metainfo.xml"
 PACKAGING = ROOT / "packaging"
@@ -67,8 +68,8 @@ def test_desktop_file_runs_the_installed_script_with_the_themed_icon() -> None:
     assert entry["Exec"].split()[0] == SCRIPT
     assert entry["Icon"] == APP_ID
     for size in (48, 128, 256):
-        assert (ROOT / "resources/icons/hicolor" / f"{size}x{size}/apps/{APP_ID}.png").is_file()
-    assert (ROOT / "resources/icons/hicolor/scalable/apps" / f"{APP_ID}.svg").is_file()
+        assert (RESOURCES / "icons/hicolor" / f"{size}x{size}/apps/{APP_ID}.png").is_file()
+    assert (RESOURCES / "icons/hicolor/scalable/apps" / f"{APP_ID}.svg").is_file()
 
 
 def test_metainfo_names_the_app_its_desktop_file_and_this_version() -> None:
@@ -209,7 +210,8 @@ def test_flatpak_has_the_permissions_the_tray_needs() -> None:
         "--share=network",
     ):
         assert needed in args
-    assert not [a for a in args if a.startswith("--own-name=org.kde.")]  # no longer needed
+    # Owning names under org.kde. would let the app pose as any KDE service on the bus.
+    assert not [a for a in args if a.startswith("--own-name=org.kde.")]
 
 
 def test_flatpak_build_uses_files_that_exist() -> None:
@@ -218,7 +220,7 @@ def test_flatpak_build_uses_files_that_exist() -> None:
     assert isinstance(modules, list)
     assert (PACKAGING / "flatpak" / modules[0]).is_file()
     commands = " ".join(modules[1]["build-commands"])
-    for path in re.findall(r"((?:resources|packaging)/[\w./-]+)", commands):
+    for path in re.findall(r"((?:pawpado_desktop|packaging)/[\w./-]+)", commands):
         assert (ROOT / path).exists(), path
 
 
