@@ -8,7 +8,8 @@
   which run in real time, pass `SYSTEM_CLOCK`.
 - `all_or_nothing(*steps)`: all at once; the first failure cancels the rest.
 - `failure_of(task)`: a racer that only ever ends by raising `task`'s error, to
-  race a task the caller keeps (a join that must go on) without cancelling it.
+  race a task the caller keeps (a join that must go on) without cancelling it;
+  `never()`: a racer that leaves the decision to the others.
 
 Unlike asyncio.gather and asyncio.wait_for, nothing is left running behind a
 result, a failure or a cancellation, and errors come out as they were raised
@@ -89,9 +90,14 @@ async def failure_of(task: asyncio.Future[Any]) -> NoReturn:
         raise asyncio.CancelledError()
     error = task.exception()
     if error is None:
-        await asyncio.Event().wait()  # never set: the race cancels this
-        raise AssertionError("unreachable")
+        await never()
     raise error
+
+
+async def never() -> NoReturn:
+    """Wait until cancelled: a racer that leaves the decision to the others."""
+    await asyncio.Event().wait()
+    raise AssertionError("an Event nobody sets was set")
 
 
 async def _cancel_and_wait(tasks: Iterable[asyncio.Future[Any]]) -> None:
