@@ -11,15 +11,18 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import json
+import logging
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from pawpado_desktop.errors import ConfigError, SaveFailed
+
+log = logging.getLogger(__name__)
 
 APP_NAME = "pawpado-desktop"
 DEFAULT_BASE_URL = "https://pawpado.com"
@@ -154,6 +157,16 @@ NOTIFICATION_LEVELS = ("all", "important")
 LANGUAGES = ("system", "en", "id")
 
 
+# What a usable value of each local setting looks like, beside its default's type.
+_LOCAL_CHECKS: dict[str, Callable[[Any], bool]] = {
+    "display_mode": lambda value: value in DISPLAY_MODES,
+    "notification_level": lambda value: value in NOTIFICATION_LEVELS,
+    "language": lambda value: value in LANGUAGES,
+    "stop_grace_minutes": lambda value: 0 <= value <= 240,
+    "moonlight_app": lambda value: bool(value.strip()),
+}
+
+
 @dataclass
 class LocalSettings:
     """Preferences that belong to this computer, not to the Pawpado account."""
@@ -168,39 +181,40 @@ class LocalSettings:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def validate(self) -> None:
-        problems = {
-            "display_mode": self.display_mode in DISPLAY_MODES,
-            "notification_level": self.notification_level in NOTIFICATION_LEVELS,
-            "language": self.language in LANGUAGES,
-            "stop_grace_minutes": 0 <= self.stop_grace_minutes <= 240,
-            "moonlight_app": bool(self.moonlight_app.strip()),
-        }
-        bad = [name for name, ok in problems.items() if not ok]
+        bad = [name for name, usable in _LOCAL_CHECKS.items() if not usable(getattr(self, name))]
         if bad:
             raise ConfigError(f"Invalid local setting: {', '.join(bad)}.")
 
     @classmethod
-    def from_mapping(cls, raw: Any) -> LocalSettings:
-        """Build from a parsed file, keeping defaults for missing or mistyped fields."""
+    def from_mapping(cls, raw: Any, *, source: str = "settings.json") -> LocalSettings:
+        """Build from a parsed file. A missing, mistyped or unusable field falls back
+        to its default alone, with a warning naming it (never its value: a path may
+        say who the user is); the other fields are kept."""
         settings = cls()
+        if raw is None:
+            return settings
         if not isinstance(raw, dict):
+            log.warning("%s does not hold settings; using the defaults", source)
             return settings
         for f in fields(cls):
-            if f.name == "extra" or f.name not in raw:
+            if f.name not in raw:
                 continue
             value = raw[f.name]
-            default = getattr(settings, f.name)
-            if type(value) is type(default):
+            usable = _LOCAL_CHECKS.get(f.name, lambda _: True)
+            # `type() is`: a JSON true is not a number of minutes.
+            if type(value) is type(getattr(settings, f.name)) and usable(value):
                 setattr(settings, f.name, value)
-        try:
-            settings.validate()
-        except ConfigError:
-            return cls()
+            else:
+                log.warning("%s: the setting %s is not usable; using its default", source, f.name)
         return settings
 
     @classmethod
     def load(cls, directory: Path | None = None) -> LocalSettings:
-        return cls.from_mapping(read_json((directory or config_dir()) / "settings.json"))
+        path = (directory or config_dir()) / "settings.json"
+        raw = read_json(path)
+        if raw is None and path.exists():
+            log.warning("%s is damaged; using the default settings", path.name)
+        return cls.from_mapping(raw, source=path.name)
 
     def save(self, directory: Path | None = None) -> None:
         self.validate()

@@ -16,6 +16,9 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from pawpado_desktop.clock import SYSTEM_CLOCK
+from pawpado_desktop.concurrency import within
+
 T = TypeVar("T")
 
 _Job = tuple[Callable[[], Any], "concurrent.futures.Future[Any]"]
@@ -46,7 +49,7 @@ class SerialWorker:
         job: concurrent.futures.Future[T] = concurrent.futures.Future()
         self._jobs.put((fn, job))
         try:
-            return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(job)), seconds)
+            return await within(SYSTEM_CLOCK, seconds, asyncio.shield(asyncio.wrap_future(job)))
         except (TimeoutError, asyncio.CancelledError):
             # Drop it if it has not started; if it is running we can only stop waiting.
             if not job.cancel():

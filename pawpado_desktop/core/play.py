@@ -23,7 +23,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import cast
 
 from pawpado_desktop.api.client import PawpadoClient
 from pawpado_desktop.api.errors import (
@@ -37,11 +37,12 @@ from pawpado_desktop.api.errors import (
 )
 from pawpado_desktop.api.models import Credits, SessionState, SessionStatus, Settings
 from pawpado_desktop.clock import Clock
+from pawpado_desktop.concurrency import all_or_nothing, failure_of, first_of, never
 from pawpado_desktop.config import LocalSettings
 from pawpado_desktop.core.budget import format_money
 from pawpado_desktop.core.notices import NoticeBoard, NoticeKind
 from pawpado_desktop.core.polling import MAX_NAP_S
-from pawpado_desktop.core.ports import Streamer, StreamHandle, Tailnet
+from pawpado_desktop.core.ports import Streamer, StreamHandle, StreamOutcome, Tailnet
 from pawpado_desktop.core.state import PhaseStep, PlayPhase, PlayProgress, StateStore
 from pawpado_desktop.core.stopper import Stopper
 from pawpado_desktop.errors import CancelledByUser, NotSignedIn, PawpadoError
@@ -299,19 +300,10 @@ class PlayPipeline:
     async def _ready_unless_join_fails(self, join: asyncio.Task[None] | None) -> None:
         """Wait for the instance; a join that fails meanwhile ends the wait (and the
         billing boot) at once instead of after the whole boot."""
-        ready = asyncio.ensure_future(self._wait_ready())
-        try:
-            await asyncio.wait(
-                {ready} if join is None else {ready, join}, return_when=asyncio.FIRST_COMPLETED
-            )
-            if join is not None and join.done() and not ready.done():
-                await join  # raises the join's error; a successful join waits on below
-            await ready
-        finally:
-            if not ready.done():
-                ready.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await ready
+        if join is None:
+            await self._wait_ready()
+        else:  # a successful join waits on for the instance; the caller finishes it
+            await first_of(self._wait_ready(), failure_of(join))
 
     async def _join_tailnet(self) -> None:
         key = await self.client.tailscale_key()
@@ -365,39 +357,36 @@ class PlayPipeline:
         stream_options = StreamOptions.from_settings(server, self.local)
         handle: StreamHandle = await self.streamer.stream(address, app, stream_options)
         self._handle = handle
-        ended = asyncio.ensure_future(handle.wait())
-        gone = asyncio.ensure_future(
-            self.wait_session(lambda s: not s.state.is_active, SESSION_WATCH_S)
-        )
-        way_out = False
+        # A cancel leaves Moonlight to the clean-up, which closes it after the stop and
+        # the Tailscale restore.
         try:
-            await asyncio.wait({ended, gone}, return_when=asyncio.FIRST_COMPLETED)
-            if not ended.done() and _failed_with(gone, NotSignedIn):
-                # Signed out elsewhere mid-game: the PC runs on, so the game does too;
-                # stopping it afterwards needs a new sign-in, and the user is told.
-                await asyncio.wait({ended})
-        except asyncio.CancelledError:
-            way_out = True  # the clean-up closes Moonlight, after the stop and the restore
+            index, outcome = await first_of(handle.wait(), self._session_ends())
+        except Exception:
+            await self._close_stream()
             raise
-        finally:
-            gone.cancel()
-            if not ended.done():
-                ended.cancel()
-                if not way_out:
-                    await self._close_stream()
-            else:
-                self._handle = None
-            with contextlib.suppress(asyncio.CancelledError, PawpadoError):
-                await gone
-        if not gone.cancelled() and gone.exception() is None and not ended.done():
-            raise self._session_gone(gone.result())
-        if ended.done() and not ended.cancelled():
-            failure = ended.result().error()  # a crash or a failure dialog from Moonlight
+        if index == 0:
+            self._handle = None  # Moonlight exited
+            failure = cast(StreamOutcome, outcome).error()  # a crash or a failure dialog
             if failure is not None:
                 raise failure
+        else:
+            await self._close_stream()
+            if (gone := cast(SessionStatus | None, outcome)) is not None:
+                raise self._session_gone(gone)
         session = self.store.state.session
         if session is not None and not session.state.is_active:
             raise self._session_gone(session)
+
+    async def _session_ends(self) -> SessionStatus | None:
+        """The session once the server ends it under the stream; None if the watch gave up."""
+        try:
+            return await self.wait_session(lambda s: not s.state.is_active, SESSION_WATCH_S)
+        except NotSignedIn:
+            # Signed out elsewhere mid-game: the PC runs on, so the game does too;
+            # stopping it afterwards needs a new sign-in, and the user is told.
+            await never()
+        except PawpadoError:
+            return None
 
     def _session_gone(self, session: SessionStatus) -> SessionEnded:
         self._started_by_us = session.state.is_active  # stopped server-side: nothing to stop
@@ -422,13 +411,7 @@ class PlayPipeline:
             f"Your gaming PC stops in {minutes:g} minutes unless you keep it running.",
         )
         c = self.controls  # a choice made while streaming (e.g. Stop now) counts here too
-        waiters = [asyncio.ensure_future(e.wait()) for e in (c.keep, c.stop_now, c.reconnect)]
-        timer = asyncio.ensure_future(self._until(deadline))
-        try:
-            await asyncio.wait([*waiters, timer], return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in (*waiters, timer):
-                task.cancel()
+        await first_of(c.keep.wait(), c.stop_now.wait(), c.reconnect.wait(), self._until(deadline))
         if c.reconnect.is_set() and not c.stop_now.is_set():
             c.reconnect.clear()
             return True
@@ -670,29 +653,6 @@ class WindDown:
     summary: str = ""
     problems: list[str] = field(default_factory=list)
     stop_error: PawpadoError | None = None
-
-
-async def all_or_nothing(*steps: Awaitable[Any]) -> list[Any]:
-    """Run `steps` at once; on the first failure cancel the rest, wait for them, re-raise.
-
-    Unlike asyncio.gather, nothing is left running behind a failure.
-    """
-    tasks = [asyncio.ensure_future(step) for step in steps]
-    try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.wait(tasks)
-    for task in tasks:
-        failure = None if task.cancelled() else task.exception()
-        if failure is not None:
-            raise failure
-    return [task.result() for task in tasks]
-
-
-def _failed_with(task: asyncio.Future[Any], kind: type[BaseException]) -> bool:
-    return task.done() and not task.cancelled() and isinstance(task.exception(), kind)
 
 
 def _insufficient(credits: Credits) -> InsufficientCredits:

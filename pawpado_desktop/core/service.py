@@ -18,7 +18,8 @@ from typing import Any, Protocol, TypeVar
 from pawpado_desktop.api.client import PawpadoClient
 from pawpado_desktop.api.errors import NetworkError, ProtocolError, ServerError
 from pawpado_desktop.api.models import Credits, SessionStatus, TopupCheckout
-from pawpado_desktop.clock import Clock
+from pawpado_desktop.clock import SYSTEM_CLOCK, Clock
+from pawpado_desktop.concurrency import within
 from pawpado_desktop.config import LocalSettings
 from pawpado_desktop.core.budget import BudgetGuard, attention, format_money, runs_out_at
 from pawpado_desktop.core.history import HistoryRecorder
@@ -403,8 +404,9 @@ class Core:
             self.pipeline.deadline = self.clock.monotonic() + deadline_s
             self.pipeline.confirm = None  # no questions on the way out: stop_attached decides
         task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, asyncio.TimeoutError, PawpadoError):
-            await asyncio.wait_for(asyncio.shield(task), deadline_s)
+        # The process's remaining life is real time; the clean-up goes on if it passes.
+        with contextlib.suppress(asyncio.CancelledError, TimeoutError, PawpadoError):
+            await within(SYSTEM_CLOCK, deadline_s, asyncio.shield(task))
 
     def keep_running(self) -> None:
         if self.pipeline is not None:

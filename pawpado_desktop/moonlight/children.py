@@ -32,6 +32,8 @@ from typing import Any
 
 import filelock
 
+from pawpado_desktop.clock import SYSTEM_CLOCK
+from pawpado_desktop.concurrency import within
 from pawpado_desktop.config import config_dir, read_json, write_json
 from pawpado_desktop.moonlight.process import redacted, run_captured
 from pawpado_desktop.owner import ProcessIdentity
@@ -240,10 +242,8 @@ async def _command_line(pid: int) -> str | None:
     if sys.platform.startswith("linux"):
         return None
     try:  # macOS and other Unixes: ask ps, which prints the whole line with -ww
-        async with asyncio.timeout(_PS_TIMEOUT):
-            done = await run_captured(
-                ["ps", "-ww", "-o", "command=", "-p", str(pid)], env=None, cwd=None
-            )
+        ps = run_captured(["ps", "-ww", "-o", "command=", "-p", str(pid)], env=None, cwd=None)
+        done = await within(SYSTEM_CLOCK, _PS_TIMEOUT, ps)
     except Exception as exc:  # unknown is "not ours": never close what we cannot name
         log.info("could not read the command line of process %s: %s", pid, exc)
         return None

@@ -18,12 +18,12 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
 
 from pawpado_desktop.clock import SYSTEM_CLOCK, Clock
+from pawpado_desktop.concurrency import first_of, within
 from pawpado_desktop.config import LocalSettings
 from pawpado_desktop.moonlight.children import ChildKind, ChildRecord, ChildRegistry
 from pawpado_desktop.moonlight.dialogs import Outcome, classify, last_outcome
@@ -47,7 +47,6 @@ from pawpado_desktop.moonlight.version import MIN_VERSION, MoonlightVersion, rea
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 _PIN_RE = re.compile(r"^[0-9]{4}$")
 _HOST_RE = re.compile(r"^[A-Za-z0-9._-]+$")
 
@@ -231,19 +230,19 @@ class Moonlight:
     async def _list(self, address: str) -> Completed:
         check_address(address)
         executable = await self.executable()
-        try:
-            async with asyncio.timeout(self._timeouts.list):
-                return await run_captured(
-                    executable.command("list", address),
-                    env=self._env,
-                    cwd=executable.cwd,
-                    tracker=self._registry.tracker(ChildKind.LIST, ["list", address]),
-                )
-        except TimeoutError:
-            raise MoonlightUnusable(
-                f"`moonlight list` did not finish within {self._timeouts.list:g} seconds. "
-                "Close any Moonlight window that is waiting for you, then try again."
-            ) from None
+        listed = run_captured(
+            executable.command("list", address),
+            env=self._env,
+            cwd=executable.cwd,
+            tracker=self._registry.tracker(ChildKind.LIST, ["list", address]),
+        )
+        return await within(SYSTEM_CLOCK, self._timeouts.list, listed, self._list_too_slow)
+
+    def _list_too_slow(self) -> MoonlightUnusable:
+        return MoonlightUnusable(
+            f"`moonlight list` did not finish within {self._timeouts.list:g} seconds. "
+            "Close any Moonlight window that is waiting for you, then try again."
+        )
 
     async def _start(
         self, args: list[str], on_line: Callable[[str], None] | None = None
@@ -288,16 +287,17 @@ class Moonlight:
                     "connected and close other Moonlight windows."
                 )
             lines_changed.clear()
-            finished, paired = await _first(
+            # The first to finish decides; a `list` still running is cancelled and kills its child.
+            index, paired = await first_of(
                 self._paired_now(address),
                 self._clock.sleep(remaining),
                 lines_changed.wait(),
                 watched.wait(),
             )
-            if finished and paired:
+            if index == 0 and paired:
                 return
-            if finished:  # not yet: wait a little, or less if Moonlight says something
-                await _first(
+            if index == 0:  # not yet: wait a little, or less if Moonlight says something
+                await first_of(
                     self._clock.sleep(min(self._timeouts.pair_poll, remaining)),
                     lines_changed.wait(),
                     watched.wait(),
@@ -306,25 +306,6 @@ class Moonlight:
     async def _paired_now(self, address: str) -> bool:
         done = await self._list(address)
         return done.returncode == 0
-
-
-async def _first(main: Awaitable[T], *others: Awaitable[Any]) -> tuple[bool, T | None]:
-    """Run until `main` or any of `others` completes; cancel the rest.
-
-    Returns (True, result) when `main` finished first, else (False, None).
-    """
-    main_task = asyncio.ensure_future(main)
-    tasks = [main_task, *(asyncio.ensure_future(o) for o in others)]
-    try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in tasks:
-            task.cancel()
-        # Let cancelled `list` runs kill their child before we go on.
-        await asyncio.gather(*tasks, return_exceptions=True)
-    if main_task.done() and not main_task.cancelled():
-        return True, main_task.result()
-    return False, None
 
 
 def _raise_for_pair_failure(watched: WatchedProcess, address: str, pin: str) -> None:

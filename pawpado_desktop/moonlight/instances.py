@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
+from pawpado_desktop.clock import SYSTEM_CLOCK
+from pawpado_desktop.concurrency import within
 from pawpado_desktop.moonlight.process import run_captured
 
 log = logging.getLogger(__name__)
@@ -88,14 +90,14 @@ async def running_moonlights(
 ) -> list[RunningMoonlight]:
     try:
         if platform == "win32":
-            async with asyncio.timeout(_LIST_TIMEOUT):
-                done = await run_captured(["tasklist", "/FO", "CSV", "/NH"], env=env, cwd=None)
+            tasklist = run_captured(["tasklist", "/FO", "CSV", "/NH"], env=env, cwd=None)
+            done = await within(SYSTEM_CLOCK, _LIST_TIMEOUT, tasklist)
             return parse_tasklist(done.stdout)
         scanned = await asyncio.to_thread(scan_proc, proc_root)
         if scanned is not None:
             return scanned
-        async with asyncio.timeout(_LIST_TIMEOUT):
-            done = await run_captured(["ps", "-axo", "pid=,comm="], env=env, cwd=None)
+        ps = run_captured(["ps", "-axo", "pid=,comm="], env=env, cwd=None)
+        done = await within(SYSTEM_CLOCK, _LIST_TIMEOUT, ps)
         return parse_ps(done.stdout)
     except Exception as exc:  # advice for a warning: never fail the caller
         log.info("could not list running programs: %s", exc)

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from pawpado_desktop.clock import SYSTEM_CLOCK
+from pawpado_desktop.concurrency import within
 from pawpado_desktop.moonlight.errors import INSTALL_URL, MoonlightUnusable
 
 log = logging.getLogger(__name__)
@@ -103,7 +105,7 @@ async def run_captured(
     cwd: Path | None,
     tracker: Tracker | None = None,
 ) -> Completed:
-    """Run to completion. Callers bound it with `asyncio.timeout`: on timeout or
+    """Run to completion. Callers bound it with `within`: on timeout or
     cancellation the child is killed before the exception goes on."""
     process = await spawn(argv, env=env, cwd=cwd, tracker=tracker)
     try:
@@ -184,8 +186,7 @@ class WatchedProcess:
         code = await self._process.wait()
         # The pipes close when the child exits, unless a grandchild kept them open.
         with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(2.0):
-                await asyncio.gather(*self._readers, return_exceptions=True)
+            await within(SYSTEM_CLOCK, 2.0, asyncio.gather(*self._readers, return_exceptions=True))
         for reader in self._readers:
             reader.cancel()
         return code
@@ -201,8 +202,7 @@ class WatchedProcess:
         self.stopped_by_us = True
         send_signal(self._process, kill=False)
         try:
-            async with asyncio.timeout(grace):
-                return await self.wait()
+            return await within(SYSTEM_CLOCK, grace, self.wait())
         except TimeoutError:
             log.info("Moonlight (pid %s) ignored SIGTERM; killing it", self.pid)
         return await self.kill()

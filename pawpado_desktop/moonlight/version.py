@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
 
+from pawpado_desktop.clock import SYSTEM_CLOCK
+from pawpado_desktop.concurrency import within
 from pawpado_desktop.moonlight.errors import INSTALL_URL, MoonlightUnusable
 from pawpado_desktop.moonlight.locate import InstallKind, MoonlightExecutable
 from pawpado_desktop.moonlight.process import run_captured
@@ -68,8 +70,8 @@ async def _ask_version(
     executable: MoonlightExecutable, *, time_limit: float, env: Mapping[str, str] | None
 ) -> MoonlightVersion:
     try:
-        async with asyncio.timeout(time_limit):
-            done = await run_captured(executable.command("--version"), env=env, cwd=executable.cwd)
+        asked = run_captured(executable.command("--version"), env=env, cwd=executable.cwd)
+        done = await within(SYSTEM_CLOCK, time_limit, asked)
     except TimeoutError:
         raise MoonlightUnusable(
             f"Moonlight at {executable.path} did not report its version within "

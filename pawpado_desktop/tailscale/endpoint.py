@@ -22,6 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from pawpado_desktop.clock import SYSTEM_CLOCK
+from pawpado_desktop.concurrency import within
+
 SOCKET_ENV = "PAWPADO_TAILSCALE_SOCKET"
 
 LINUX_SOCKETS = (
@@ -99,7 +102,7 @@ async def discover_endpoint(
 async def _port_answers(address: str, timeout_s: float = PORT_PROBE_TIMEOUT_S) -> bool:
     host, _, port = address.rpartition(":")
     try:
-        _, writer = await asyncio.wait_for(asyncio.open_connection(host, int(port)), timeout_s)
+        _, writer = await within(SYSTEM_CLOCK, timeout_s, asyncio.open_connection(host, int(port)))
     except (OSError, TimeoutError, ValueError):
         return False
     writer.close()
@@ -154,7 +157,7 @@ async def _macos_app_store_endpoint() -> LocalEndpoint | None:
     except OSError:
         return None
     try:
-        output, _ = await asyncio.wait_for(process.communicate(), LSOF_TIMEOUT_S)
+        output, _ = await within(SYSTEM_CLOCK, LSOF_TIMEOUT_S, process.communicate())
     except TimeoutError:
         with contextlib.suppress(ProcessLookupError):
             process.kill()

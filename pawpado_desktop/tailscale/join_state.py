@@ -11,6 +11,7 @@ A record whose lock is held belongs to a live process and is never touched.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ from typing import Any
 from pawpado_desktop.config import config_dir, read_json, write_json
 from pawpado_desktop.owner import ProcessIdentity
 from pawpado_desktop.tailscale.errors import TailscaleError
+
+log = logging.getLogger(__name__)
 
 STATE_FILE = "tailscale-join.json"
 LOCK_FILE = "tailnet-join.lock"
@@ -38,22 +41,25 @@ class JoinRecord:
 
     @classmethod
     def parse(cls, raw: Any) -> JoinRecord | None:
+        """The record, or None when it says nothing about what to switch back to.
+
+        Any other field that is unusable falls back to its default alone, with a
+        warning naming it: the rest still restores the user's Tailscale.
+        """
         if not isinstance(raw, dict) or raw.get("version") != _VERSION:
             return None
-        try:
-            return cls(
-                original_profile_id=str(raw["original_profile_id"]),
-                original_profile_name=str(raw.get("original_profile_name", "")),
-                game_profile_name=str(raw["game_profile_name"]),
-                switched_profile=bool(raw.get("switched_profile", True)),
-                game_profile_id=str(raw.get("game_profile_id", "")),
-                node_ip=str(raw.get("node_ip", "")),
-                phase=str(raw.get("phase", "joining")),
-                owner_pid=_int(raw.get("owner_pid")) or 0,
-                owner_started=_int(raw.get("owner_started")),
-            )
-        except KeyError:
+        original, game = raw.get("original_profile_id"), raw.get("game_profile_name")
+        if not isinstance(original, str) or not isinstance(game, str):
             return None
+        record = cls(original, "", game, switched_profile=True)
+        for name, kinds in _OPTIONAL_FIELDS.items():
+            if name not in raw:
+                continue
+            if type(raw[name]) in kinds:  # `type() in`: a JSON true is not a PID
+                setattr(record, name, raw[name])
+            else:
+                log.warning("%s: the field %s is not usable; using its default", STATE_FILE, name)
+        return record
 
     @property
     def owner(self) -> ProcessIdentity | None:
@@ -62,8 +68,15 @@ class JoinRecord:
         return ProcessIdentity(self.owner_pid, self.owner_started)
 
 
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+_OPTIONAL_FIELDS: dict[str, tuple[type, ...]] = {
+    "original_profile_name": (str,),
+    "switched_profile": (bool,),
+    "game_profile_id": (str,),
+    "node_ip": (str,),
+    "phase": (str,),
+    "owner_pid": (int,),
+    "owner_started": (int, type(None)),
+}
 
 
 class JoinStateStore:

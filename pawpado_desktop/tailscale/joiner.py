@@ -27,10 +27,10 @@ import re
 import secrets
 import socket
 import sys
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Callable
 
 from pawpado_desktop.clock import SYSTEM_CLOCK, Clock
+from pawpado_desktop.concurrency import within
 from pawpado_desktop.owner import OwnerLock, ProcessIdentity
 from pawpado_desktop.tailscale.client import IpnBus, LocalClient, connect_default
 from pawpado_desktop.tailscale.endpoint import platform_family
@@ -68,7 +68,6 @@ SETTLE_TIMEOUT_S = 15.0
 SETTLE_POLL_S = 0.1
 RESTORE_WAIT_S = 15.0  # a join waits this long for another process's crash restore
 RESTORE_WAIT_POLL_S = 0.2
-_T = TypeVar("_T")
 
 
 def game_hostname(machine: str | None = None) -> str:
@@ -347,7 +346,8 @@ class TailnetJoiner:
         )
         bus = self.client.watch_ipn_bus()
         try:
-            await self._within(
+            await within(
+                self.clock,
                 deadline_s,
                 self._join_steps(bus, record, auth_key, control_url),
                 lambda: self._timed_out(deadline_s),
@@ -450,24 +450,6 @@ class TailnetJoiner:
             f"at {state}). Check this computer's internet connection; your Tailscale profile "
             "is back as it was. Press Play again."
         )
-
-    async def _within(
-        self, seconds: float, work: Awaitable[_T], on_timeout: Callable[[], Exception]
-    ) -> _T:
-        """`work`, unless `seconds` of the joiner's clock pass first."""
-        task = asyncio.ensure_future(work)
-        timer = asyncio.ensure_future(self.clock.sleep(seconds))
-        try:
-            await asyncio.wait({task, timer}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for pending in (timer, task):
-                if not pending.done():
-                    pending.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await pending
-        if task.done() and not task.cancelled():
-            return task.result()
-        raise on_timeout()
 
     def _note_state(self, note: Notify) -> None:
         if note.state is None or note.state is self.last_state:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from pawpado_desktop.api import models
@@ -376,14 +376,32 @@ def test_local_settings_from_any_file_are_valid(raw: Any) -> None:
     settings_.validate()
 
 
-@given(text=st.one_of(st.text(), st.sampled_from(["[" * 100_000, "\udcff"])))
+# A file with no default left in it, and every way of cutting it short (a crash while
+# writing by hand, a full disk): none of its values may survive the damage.
+_CHANGED_SETTINGS = json.dumps(
+    {
+        "moonlight_path": "/opt/moonlight",
+        "moonlight_app": "Steam",
+        "display_mode": "windowed",
+        "stop_grace_minutes": 30,
+        "launch_at_login": True,
+        "notification_level": "important",
+        "language": "id",
+        "extra": {"moonlight_options": {"vsync": True}},
+    }
+)
+cut_short = st.integers(0, len(_CHANGED_SETTINGS) - 1).map(lambda n: _CHANGED_SETTINGS[:n])
+
+
+@given(text=st.one_of(st.text(), cut_short, st.sampled_from(["[" * 100_000, "\udcff", "[]"])))
+@example(text=_CHANGED_SETTINGS[:-1])
 def test_damaged_settings_files_read_as_defaults(
     text: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     folder = tmp_path_factory.mktemp("settings")
     (folder / "settings.json").write_text(text, encoding="utf-8", errors="surrogateescape")
-    read_json(folder / "settings.json")
-    LocalSettings.load(folder).validate()
+    assume(not isinstance(read_json(folder / "settings.json"), dict))  # an object is not damaged
+    assert LocalSettings.load(folder) == LocalSettings()
 
 
 @given(
