@@ -23,6 +23,17 @@ def session(state: SessionState, *, ready: bool = False, minutes: float = 12) ->
 
 def test_every_state_has_its_icon_tooltip_and_menu(rig: UiRig) -> None:
     rig.run(rig.core.poller.stop())  # the test sets the states; no poll overwrites them
+    # Time stands still while the states are drawn, so "booting · 0:40" cannot become
+    # 0:41 on a slow machine between setting a state and reading its tooltip.
+    speed = rig.clock.speed
+    rig.clock.set_speed(1e-9)
+    try:
+        draw_every_state(rig)
+    finally:
+        rig.clock.set_speed(speed)
+
+
+def draw_every_state(rig: UiRig) -> None:
     store = rig.core.store
     now = rig.clock.now()
     mono = rig.clock.monotonic()
