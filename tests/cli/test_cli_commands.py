@@ -15,7 +15,7 @@ from pawpado_desktop.core.factory import build_core
 from pawpado_desktop.core.notices import NoticeKind
 from pawpado_desktop.errors import ExitCode
 from pawpado_desktop.tailscale.join_state import JoinStateStore
-from tests.cli.conftest import Cli
+from tests.support.cli import Cli
 
 STATUS_KEYS = {
     "signedIn",

@@ -11,7 +11,7 @@ from subprocess import Popen
 
 from pawpado_desktop.errors import ExitCode
 from pawpado_desktop.sim.fake_tailscaled import FakeTailscaled
-from tests.cli.conftest import Cli
+from tests.support.cli import Cli
 
 
 def wait_for(check: Callable[[], bool], process: Popen[str], what: str) -> None:

@@ -12,16 +12,11 @@ import pytest
 
 from pawpado_desktop.errors import ExitCode
 from pawpado_desktop.sim.fake_tailscaled import FakeTailscaled
-from tests.cli.conftest import Cli
-from tests.fixtures.holding_proxy import holding_proxy
-from tests.hardening.test_cli_process import Running, until
+from tests.support.cli import Cli, Running, session_state, until
+from tests.support.holding_proxy import holding_proxy
 
 START = "/api/v1/sessions/start"
 SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]
-
-
-def session_state(cli: Cli) -> str:
-    return str(cli.sim.control.session()["state"])
 
 
 def settles_stopped(cli: Cli, timeout: float = 30) -> None:
@@ -40,8 +35,6 @@ def ended(proc: Running, timeout: float = 90) -> str:
 def left_clean(cli: Cli, tailscaled: FakeTailscaled) -> None:
     assert tailscaled.snapshot()["current"]["Name"] == "alice@example.com"
     assert cli.moonlight is not None and cli.moonlight.running_pids() == []
-
-
 
 
 @pytest.mark.parametrize("signum", SIGNALS, ids=lambda s: signal.Signals(s).name)

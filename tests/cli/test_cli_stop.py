@@ -13,7 +13,7 @@ from pathlib import Path
 from pawpado_desktop.core.stopper import MARKER_FILE
 from pawpado_desktop.errors import ExitCode
 from pawpado_desktop.sim.faults import FaultResponse
-from tests.cli.conftest import Cli
+from tests.support.cli import Cli
 
 SPEED = 60.0
 STOP = "/api/v1/sessions/stop"

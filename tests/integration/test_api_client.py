@@ -26,27 +26,14 @@ from pawpado_desktop.api.errors import (
 )
 from pawpado_desktop.api.models import SessionState
 from pawpado_desktop.api.tokens import StaticTokenProvider
-from pawpado_desktop.clock import Clock, ScaledClock
+from pawpado_desktop.clock import Clock
 from pawpado_desktop.errors import ConfigError, NotSignedIn
-from pawpado_desktop.sim.config import SimConfig
 from pawpado_desktop.sim.faults import FaultResponse
 from pawpado_desktop.sim.server import SimulatorServer
-from tests.fixtures.sim import sign_in_directly
+from tests.support.sim import sign_in_directly
 
 SPEED = 60.0  # one simulated minute per real second
-
-
-@pytest.fixture
-def sim_clock() -> Clock:
-    return ScaledClock(SPEED)
-
-
-@pytest.fixture
-def sim_config() -> SimConfig:
-    """Production-like phases (seconds to boot at SPEED), so states can be caught."""
-    return SimConfig.fast(
-        provisioning_seconds=40, starting_seconds=60, ready_delay_seconds=15, stopping_seconds=30
-    )
+pytestmark = pytest.mark.world(speed=SPEED, provisioning_seconds=40, starting_seconds=60, ready_delay_seconds=15, stopping_seconds=30)
 
 
 @pytest.fixture

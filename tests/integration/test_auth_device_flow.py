@@ -16,20 +16,16 @@ from pawpado_desktop.api.client import PawpadoClient
 from pawpado_desktop.auth.errors import SignInDenied, SignInRejected
 from pawpado_desktop.auth.manager import AuthEvent
 from pawpado_desktop.auth.store import MemoryStore
-from pawpado_desktop.clock import SYSTEM_CLOCK, Clock, ScaledClock
 from pawpado_desktop.errors import CancelledByUser, NotSignedIn
 from pawpado_desktop.sim.faults import FaultResponse
 from pawpado_desktop.sim.huudis import DEVICE_GRANT
 from pawpado_desktop.sim.server import SimulatorServer
-from tests.fixtures.auth import ManagerFactory
+from tests.support.auth import ManagerFactory
+
+pytestmark = pytest.mark.world(speed=10)
 
 TOKEN_PATH = "/huudis/oauth/token"
 INTERVALS_2 = 0.21  # real seconds: two polling intervals (and their slack) at 10x
-
-
-@pytest.fixture
-def sim_clock() -> Clock:
-    return ScaledClock(10)
 
 
 def device_polls(sim: SimulatorServer) -> int:
@@ -43,7 +39,7 @@ async def until(condition: object, timeout: float = 10.0) -> None:
             await asyncio.sleep(0.01)
 
 
-@pytest.mark.parametrize("sim_clock", [SYSTEM_CLOCK])
+@pytest.mark.world(speed=None)
 async def test_pending_then_approved(
     sim: SimulatorServer, auth_manager_factory: ManagerFactory
 ) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from pawpado_desktop.config import LocalSettings
 from pawpado_desktop.moonlight import InstallKind, SearchRoots, locate_moonlight
-from tests.fixtures.moonlight import STANDIN_ADDRESS, FakeMoonlightInstall, SunshineStandIn
+from tests.support.moonlight import STANDIN_ADDRESS, FakeMoonlightInstall, SunshineStandIn
 
 Install = Callable[..., FakeMoonlightInstall]
 STEP = 10.0  # generous upper bound for one step of a real process; never a measured time

@@ -22,8 +22,16 @@ from pawpado_desktop.moonlight import (
     StreamOptions,
     WrongPin,
 )
-from tests.fixtures.moonlight import STANDIN_ADDRESS, FakeMoonlightInstall, SunshineStandIn
-from tests.integration.test_moonlight_client import FAST, SERVER_SETTINGS, STEP, alive, pair_now
+from tests.support.moonlight import (
+    FAST,
+    SERVER_SETTINGS,
+    STANDIN_ADDRESS,
+    STEP,
+    FakeMoonlightInstall,
+    SunshineStandIn,
+    alive,
+    pair_now,
+)
 
 Install = Callable[..., FakeMoonlightInstall]
 ONE_MB = str(1024 * 1024)

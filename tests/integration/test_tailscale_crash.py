@@ -17,7 +17,7 @@ from pawpado_desktop.sim.fake_tailscaled_keys import MemoryKeyVerifier
 from pawpado_desktop.tailscale import LocalClient, TailnetJoiner
 from pawpado_desktop.tailscale.endpoint import LocalEndpoint
 from pawpado_desktop.tailscale.join_state import JoinRecord, JoinStateStore
-from tests.fixtures.tailscale import start_joiner_process
+from tests.support.tailscale import start_joiner_process
 
 RECORDER = """#!/bin/sh
 # Stands in for the tailscale CLI: records how it was called.

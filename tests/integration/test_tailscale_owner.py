@@ -28,7 +28,7 @@ from pawpado_desktop.tailscale import LocalClient, TailnetJoiner
 from pawpado_desktop.tailscale.endpoint import LocalEndpoint
 from pawpado_desktop.tailscale.errors import TailnetBusy, TailscaleProfileChanged
 from pawpado_desktop.tailscale.join_state import JoinStateStore
-from tests.fixtures.tailscale import start_joiner_process, user_view
+from tests.support.tailscale import start_joiner_process, user_view
 
 WRITES = ("PUT", "POST", "PATCH", "DELETE")
 

@@ -14,8 +14,8 @@ from pawpado_desktop.auth.manager import AuthManager
 from pawpado_desktop.core.notices import NoticeKind
 from pawpado_desktop.core.play import PlayOptions
 from pawpado_desktop.core.state import PlayPhase
-from tests.fixtures.holding_proxy import HoldingProxy, holding_proxy
-from tests.play.conftest import PlayRig
+from tests.support.holding_proxy import HoldingProxy, holding_proxy
+from tests.support.play import PlayRig
 
 START = "/api/v1/sessions/start"
 STOP = "/api/v1/sessions/stop"

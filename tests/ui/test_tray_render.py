@@ -14,7 +14,7 @@ from pawpado_desktop.core.state import Attention, PhaseStep, PlayPhase, PlayProg
 from pawpado_desktop.errors import PawpadoError
 from pawpado_desktop.ui.icons import IconForm, TrayIcons, form_for
 from pawpado_desktop.ui.view_model import Badge, TrayStatus
-from tests.ui.conftest import UiRig
+from tests.support.ui import UiRig
 
 
 def session(state: SessionState, *, ready: bool = False, minutes: float = 12) -> SessionStatus:
