@@ -1,4 +1,4 @@
-"""The Play rig (tests/support/play.py) on this folder's world: 10x, boots of seconds."""
+"""The Play rig (tests/support/play.py) on this folder's world: 20x, boots of seconds."""
 
 from __future__ import annotations
 

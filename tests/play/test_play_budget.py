@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 
+import pytest
+
 from pawpado_desktop.core.play import PlayOptions
 from pawpado_desktop.core.polling import SESSION_IDLE_S
 from pawpado_desktop.core.state import PlayPhase
@@ -13,6 +15,7 @@ from tests.support.play import PlayRig
 HALF_HOUR = 30 * 60.0
 
 
+@pytest.mark.slow  # half an hour of polling, about fifteen real seconds
 async def test_play_then_thirty_minutes_running_sees_no_429(rig: PlayRig) -> None:
     assert await rig.core.play(PlayOptions(keep_running=True)) is PlayPhase.DONE
     assert rig.sim.control.session()["state"] == "running"

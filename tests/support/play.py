@@ -2,7 +2,7 @@
 
 Everything is real but the far ends: loopback HTTP to the simulator, a Unix
 socket to the fake tailscaled, subprocesses of the fake moonlight. The core and
-the simulator share the world's ScaledClock (tests/support/world.py: 10x in
+the simulator share the world's ScaledClock (tests/support/world.py: 20x in
 tests/play, 20x in tests/hardening), so a two-second poll takes a fraction of a
 second; Moonlight and tailscaled keep real time, as they would.
 

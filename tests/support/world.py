@@ -5,6 +5,9 @@
 - `speed`: the `ScaledClock` the simulator and the code under test share (20:
   twenty simulated seconds per real second). `None`: the system clock, for tests
   where a process of its own (the CLI, a tray) keeps real time.
+- `asgi=True`: the `sim` fixture is the simulator's ASGI app in this process,
+  reached through httpx.ASGITransport (tests/support/sim.py), for tests of the
+  client's logic rather than of the socket.
 - `production=True`: start from the production-like `SimConfig()` instead of
   `SimConfig.fast()` (sub-second phases).
 - any other keyword: a `SimConfig` field.
@@ -38,10 +41,9 @@ _PLAY_PHASES: dict[str, Any] = {
 }
 
 FOLDER_WORLDS: dict[str, dict[str, Any]] = {
-    # A two-second poll takes a fifth of a second; a boot, eight tenths.
-    "play": {"speed": 10.0, **_PLAY_PHASES},
-    # Twice the Play pace: a boot takes 0.4 s, a poll interval 0.1 s, and a PIN
-    # (120 s) still outlives a slow pairing by far.
+    # A boot takes 0.4 s, a two-second poll interval 0.1 s, and a PIN (120 s) still
+    # outlives a slow pairing by far.
+    "play": {"speed": 20.0, **_PLAY_PHASES},
     "hardening": {"speed": 20.0, **_PLAY_PHASES},
     "ui": {
         "speed": 10.0,
@@ -65,6 +67,7 @@ FOLDER_WORLDS: dict[str, dict[str, Any]] = {
 class World:
     clock: Clock
     config: SimConfig
+    asgi: bool = False
 
     @property
     def scaled(self) -> ScaledClock:
@@ -92,9 +95,10 @@ def build_world(settings: dict[str, Any]) -> World:
     values = dict(settings)
     speed = values.pop("speed", None)
     production = values.pop("production", False)
+    asgi = bool(values.pop("asgi", False))
     config = SimConfig(**values) if production else SimConfig.fast(**values)
     clock: Clock = SYSTEM_CLOCK if speed is None else ScaledClock(float(speed))
-    return World(clock, config)
+    return World(clock, config, asgi)
 
 
 @pytest.fixture
@@ -114,5 +118,5 @@ def sim_config(world: World) -> SimConfig:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "world(speed=None, production=False, **sim_config): the simulated world"
+        "markers", "world(speed=None, asgi=False, production=False, **sim_config): the simulated world"
     )
