@@ -5,7 +5,6 @@ how it ended. Real processes, real signals, a real loopback proxy."""
 from __future__ import annotations
 
 import signal
-import time
 from collections.abc import Callable
 
 import pytest
@@ -14,16 +13,18 @@ from pawpado_desktop.errors import ExitCode
 from pawpado_desktop.sim.fake_tailscaled import FakeTailscaled
 from tests.support.cli import Cli, Running, session_state, until
 from tests.support.holding_proxy import holding_proxy
+from tests.support.waiting import wait_until_blocking
 
 START = "/api/v1/sessions/start"
 SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]
 
 
 def settles_stopped(cli: Cli, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while session_state(cli) != "stopped":
-        assert time.monotonic() < deadline, cli.sim.control.session()
-        time.sleep(0.05)
+    wait_until_blocking(
+        lambda: session_state(cli) == "stopped",
+        timeout,
+        detail=lambda: str(cli.sim.control.session()),
+    )
 
 
 def ended(proc: Running, timeout: float = 90) -> str:

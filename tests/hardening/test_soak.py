@@ -58,6 +58,7 @@ async def sim_wait(rig: PlayRig, seconds: float) -> None:
         await asyncio.sleep(0.05)
 
 
+@pytest.mark.slow  # a soak: two simulated hours take about ten real seconds
 async def test_two_hours_streaming_leak_nothing_and_never_hit_a_429(
     hrig: PlayRig, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 
 import pytest
 
@@ -21,6 +22,7 @@ from pawpado_desktop.sim.faults import FaultResponse
 from pawpado_desktop.sim.huudis import DEVICE_GRANT
 from pawpado_desktop.sim.server import SimulatorServer
 from tests.support.auth import ManagerFactory
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.world(speed=10)
 
@@ -32,11 +34,8 @@ def device_polls(sim: SimulatorServer) -> int:
     return sim.control.huudis_stats().token_requests.get(DEVICE_GRANT, 0)
 
 
-async def until(condition: object, timeout: float = 10.0) -> None:
-    """Wait for `condition()` (bounded; never a timing assertion)."""
-    async with asyncio.timeout(timeout):
-        while not condition():  # type: ignore[operator]
-            await asyncio.sleep(0.01)
+async def until(condition: Callable[[], object], timeout: float = 10.0) -> None:
+    await wait_until(condition, timeout)
 
 
 @pytest.mark.world(speed=None)

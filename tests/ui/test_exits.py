@@ -39,7 +39,7 @@ from pawpado_desktop.ui.view_model import Act
 from tests.support.dbus_fakes import FakeNotificationDaemon
 from tests.support.moonlight import FakeMoonlightInstall
 from tests.support.ui import UiRig
-from tests.support.waiting import wait_until_blocking
+from tests.support.waiting import wait_until, wait_until_blocking
 
 USER_PROFILE = "alice@example.com"
 
@@ -72,14 +72,7 @@ def test_qt_quit_during_a_play_stops_it_and_restores_tailscale(
     failures: list[BaseException] = []
 
     async def until(predicate: Callable[[], object], what: str) -> None:
-        async def poll() -> None:
-            while not predicate():
-                await asyncio.sleep(0.02)
-
-        try:
-            await asyncio.wait_for(poll(), 30)
-        except TimeoutError:
-            raise AssertionError(f"timed out waiting for {what}") from None
+        await wait_until(predicate, 30, what=what)
 
     async def user() -> None:
         try:
