@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
@@ -21,8 +22,15 @@ def session(state: SessionState, *, ready: bool = False, minutes: float = 12) ->
     return SessionStatus(state=state, ready=ready, raw_state=state.value, started_at=None)
 
 
-def test_every_state_has_its_icon_tooltip_and_menu(rig: UiRig) -> None:
+def test_every_state_has_its_icon_tooltip_and_menu(
+    rig: UiRig, request: pytest.FixtureRequest
+) -> None:
     rig.run(rig.core.poller.stop())  # the test sets the states; no poll overwrites them
+    # The tooltips count down from `now`: a clock that all but stands still keeps them
+    # exact however busy the machine (back to its pace before the rig shuts down).
+    pace = rig.clock.speed
+    rig.clock.set_speed(0.001)
+    request.addfinalizer(lambda: rig.clock.set_speed(pace))
     store = rig.core.store
     now = rig.clock.now()
     mono = rig.clock.monotonic()
