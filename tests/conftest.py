@@ -1,18 +1,33 @@
-"""Root fixtures: every test runs with its own config directory, never the real home."""
+"""Root fixtures: every test runs with its own config directory, never the real home.
+
+The shared helpers live in tests/support/ (the world, the wait helper, the rigs, the
+fakes); Hypothesis runs the profile named by HYPOTHESIS_PROFILE (`dev` by default).
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 pytest_plugins = [
-    "tests.fixtures.sim",
-    "tests.fixtures.auth",
-    "tests.fixtures.tailscale",
-    "tests.fixtures.moonlight",
+    "tests.support.world",
+    "tests.support.sim",
+    "tests.support.auth",
+    "tests.support.tailscale",
+    "tests.support.moonlight",
+    "tests.support.play",
+    "tests.support.faults",
+    "tests.support.cli",
 ]
+
+# Property tests: few examples while developing, many in CI (.ci/run sets ci).
+settings.register_profile("dev", max_examples=25, deadline=None)
+settings.register_profile("ci", max_examples=200, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,8 @@ from pawpado_desktop.core.factory import build_core
 from pawpado_desktop.core.notices import NoticeKind
 from pawpado_desktop.errors import ExitCode
 from pawpado_desktop.tailscale.join_state import JoinStateStore
-from tests.cli.conftest import Cli
+from tests.support.cli import Cli
+from tests.support.waiting import wait_until_blocking
 
 STATUS_KEYS = {
     "signedIn",
@@ -171,10 +172,11 @@ async def test_recovery_after_the_app_is_killed_mid_start(
     cli.sim.control.set_phase_durations(provisioning=2, starting=60)
     proc = cli.start("play")
     state_file = Path(cli.env["PAWPADO_CONFIG_DIR"]) / JoinStateStore().path.name
-    deadline = time.monotonic() + 60
-    while not (cli.sim.control.session()["state"] == "starting" and state_file.exists()):
-        assert time.monotonic() < deadline and proc.poll() is None
-        time.sleep(0.05)
+    def joined_while_starting() -> bool:
+        assert proc.poll() is None
+        return cli.sim.control.session()["state"] == "starting" and state_file.exists()
+
+    wait_until_blocking(joined_while_starting, 60)
     proc.kill()  # no cleanup at all: the instance bills, our profile is current
     proc.wait(timeout=10)
 

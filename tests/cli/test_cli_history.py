@@ -12,7 +12,7 @@ from pathlib import Path
 from pawpado_desktop.core.history import history_path
 from pawpado_desktop.core.history_db import HistoryDb
 from pawpado_desktop.errors import ExitCode
-from tests.cli.conftest import Cli
+from tests.support.cli import Cli
 
 
 def seed(cli: Cli) -> None:

@@ -11,8 +11,7 @@ from pathlib import Path
 
 from pawpado_desktop.errors import ExitCode
 from pawpado_desktop.sim.faults import FaultResponse
-from tests.cli.conftest import Cli
-from tests.cli.test_cli_signals import session_state
+from tests.support.cli import Cli, session_state
 
 ACTIVE = ("provisioning", "starting", "running")
 

@@ -5,21 +5,21 @@ from __future__ import annotations
 
 import signal
 import threading
-import time
 from collections.abc import Callable
 from subprocess import Popen
 
 from pawpado_desktop.errors import ExitCode
 from pawpado_desktop.sim.fake_tailscaled import FakeTailscaled
-from tests.cli.conftest import Cli
+from tests.support.cli import Cli
+from tests.support.waiting import wait_until_blocking
 
 
 def wait_for(check: Callable[[], bool], process: Popen[str], what: str) -> None:
-    deadline = time.monotonic() + 60
-    while not check():
+    def done() -> bool:
         assert process.poll() is None, f"the first play ended before {what}"
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
+        return check()
+
+    wait_until_blocking(done, 60, what=what)
 
 
 async def test_a_second_play_beside_a_streaming_one_is_refused(

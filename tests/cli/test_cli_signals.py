@@ -5,30 +5,26 @@ how it ended. Real processes, real signals, a real loopback proxy."""
 from __future__ import annotations
 
 import signal
-import time
 from collections.abc import Callable
 
 import pytest
 
 from pawpado_desktop.errors import ExitCode
 from pawpado_desktop.sim.fake_tailscaled import FakeTailscaled
-from tests.cli.conftest import Cli
-from tests.fixtures.holding_proxy import holding_proxy
-from tests.hardening.test_cli_process import Running, until
+from tests.support.cli import Cli, Running, session_state, until
+from tests.support.holding_proxy import holding_proxy
+from tests.support.waiting import wait_until_blocking
 
 START = "/api/v1/sessions/start"
 SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]
 
 
-def session_state(cli: Cli) -> str:
-    return str(cli.sim.control.session()["state"])
-
-
 def settles_stopped(cli: Cli, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while session_state(cli) != "stopped":
-        assert time.monotonic() < deadline, cli.sim.control.session()
-        time.sleep(0.05)
+    wait_until_blocking(
+        lambda: session_state(cli) == "stopped",
+        timeout,
+        detail=lambda: str(cli.sim.control.session()),
+    )
 
 
 def ended(proc: Running, timeout: float = 90) -> str:
@@ -40,8 +36,6 @@ def ended(proc: Running, timeout: float = 90) -> str:
 def left_clean(cli: Cli, tailscaled: FakeTailscaled) -> None:
     assert tailscaled.snapshot()["current"]["Name"] == "alice@example.com"
     assert cli.moonlight is not None and cli.moonlight.running_pids() == []
-
-
 
 
 @pytest.mark.parametrize("signum", SIGNALS, ids=lambda s: signal.Signals(s).name)

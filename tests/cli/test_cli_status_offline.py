@@ -11,7 +11,7 @@ import json
 
 from pawpado_desktop.errors import ExitCode
 from pawpado_desktop.sim.faults import FaultResponse
-from tests.cli.conftest import Cli
+from tests.support.cli import Cli
 
 UNREACHABLE = "Pawpado could not be reached; your gaming PC may still be running"
 

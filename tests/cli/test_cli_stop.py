@@ -13,7 +13,8 @@ from pathlib import Path
 from pawpado_desktop.core.stopper import MARKER_FILE
 from pawpado_desktop.errors import ExitCode
 from pawpado_desktop.sim.faults import FaultResponse
-from tests.cli.conftest import Cli
+from tests.support.cli import Cli
+from tests.support.waiting import wait_until_blocking
 
 SPEED = 60.0
 STOP = "/api/v1/sessions/stop"
@@ -128,10 +129,11 @@ def test_a_stop_left_by_a_killed_process_is_carried_out_by_the_next_command(cli:
     cli.start_elsewhere()
     cli.sim.control.replace_responses(STOP, FaultResponse(503), count=100_000)
     proc = cli.start("stop")
-    deadline = time.monotonic() + 60
-    while not marker(cli).exists():
-        assert time.monotonic() < deadline and proc.poll() is None
-        time.sleep(0.05)
+    def marked() -> bool:
+        assert proc.poll() is None
+        return marker(cli).exists()
+
+    wait_until_blocking(marked, 60)
     proc.kill()  # no clean-up at all: the PC bills and nobody retries
     proc.communicate(timeout=10)
     cli.sim.control.clear_faults()

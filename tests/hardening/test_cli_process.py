@@ -14,64 +14,22 @@ import stat
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from subprocess import Popen
 
 import pytest
 
 from pawpado_desktop.auth.store import FileStore
-from pawpado_desktop.clock import SYSTEM_CLOCK, Clock
 from pawpado_desktop.core.factory import build_core
 from pawpado_desktop.core.notices import NoticeKind
 from pawpado_desktop.errors import ExitCode
-from pawpado_desktop.sim.config import SimConfig
 from pawpado_desktop.sim.fake_tailscaled import FakeTailscaled
 from pawpado_desktop.sim.faults import FaultResponse
 from pawpado_desktop.tailscale.join_state import STATE_FILE
-from tests.cli.conftest import Cli
-from tests.cli.conftest import cli as cli  # noqa: PLC0414  (the CLI-process fixture)
-from tests.hardening.test_secret_hygiene import descendants_cmdlines
-from tests.integration.test_auth_no_secrets_logged import assert_nowhere
+from tests.support.cli import PAWPADO_ENV, Cli, Running, until
+from tests.support.secrets import assert_nowhere, descendants_cmdlines
 
-PAWPADO_ENV = (
-    "PAWPADO_BASE_URL",
-    "PAWPADO_AUTH_URL",
-    "PAWPADO_SIM_URL",
-    "PAWPADO_CONFIG_DIR",
-    "PAWPADO_TAILSCALE_SOCKET",
-    "PAWPADO_MOONLIGHT",
-    "PAWPADO_CREDENTIAL_STORE",
-)
-
-
-@pytest.fixture
-def sim_clock() -> Clock:
-    return SYSTEM_CLOCK
-
-
-@pytest.fixture
-def sim_config() -> SimConfig:
-    return SimConfig.fast(auto_approve=True)  # phases of 0.2-0.3 s
-
-
-@dataclass
-class Running:
-    """A `pawpado-desktop play` process and what it printed so far."""
-
-    process: Popen[str]
-    lines: list[str] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.append(line)
-
-    def said(self, text: str) -> bool:
-        return any(text in line for line in list(self.lines))
+pytestmark = pytest.mark.world(speed=None, auto_approve=True, provisioning_seconds=0.3, starting_seconds=0.3, ready_delay_seconds=0.2, stopping_seconds=0.3)
 
 
 def config_dir(cli: Cli) -> Path:
@@ -84,14 +42,6 @@ def joined(cli: Cli) -> bool:
     except (OSError, ValueError):
         return False
     return bool(record.get("phase") == "joined")
-
-
-def until(check: Callable[[], bool], proc: Running, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert proc.process.poll() is None, "".join(proc.lines)
-        assert time.monotonic() < deadline, "".join(proc.lines)
-        time.sleep(0.02)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ calls it likes (starts, stops, pairing, top-ups, settings, time passing, faults
 of the world such as no capacity or a dying instance) and checks after every
 step that no answer was a 5xx (the contract's 503 AWS_CAPACITY aside) and that
 every answer so far fits pawpado-openapi.json (openapi-core, through
-tests/fixtures/sim.contract_problem).
+tests/support/sim.contract_problem).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from pawpado_desktop.clock import ScaledClock
 from pawpado_desktop.sim.config import SimConfig
 from pawpado_desktop.sim.server import SimulatorServer
-from tests.fixtures.sim import contract_problem
+from tests.support.sim import contract_problem
 
 amounts = st.one_of(
     st.sampled_from(["10000", "10000.00", "25000.5", "9999.99", "5", "1e5", "", "-10000"]),

@@ -11,31 +11,19 @@ from pawpado_desktop.auth.keyring_store import KeyringStore
 from pawpado_desktop.core.play import PlayOptions
 from pawpado_desktop.core.state import PlayPhase
 from pawpado_desktop.errors import NotSignedIn
-from pawpado_desktop.sim.config import SimConfig
-from tests.hardening.conftest import (
-    StallingKeyring,
+from tests.support.faults import StallingKeyring
+from tests.support.play import (
+    PlayRig,
     left_clean,
     on_phase,
     shown_error,
     sign_in_with,
-    wait_until,
     warnings_shown,
 )
-from tests.play.conftest import PlayRig
+from tests.support.waiting import wait_until
 
 TOKEN_LIFETIME = 15.0  # simulated seconds: about a dozen refreshes over one Play
-
-
-@pytest.fixture
-def sim_config() -> SimConfig:
-    return SimConfig.fast(
-        provisioning_seconds=3,
-        starting_seconds=3,
-        ready_delay_seconds=2,
-        stopping_seconds=3,
-        access_token_lifetime=TOKEN_LIFETIME,
-        auto_approve=True,
-    )
+pytestmark = pytest.mark.world(access_token_lifetime=TOKEN_LIFETIME, auto_approve=True)
 
 
 async def test_access_tokens_expiring_all_through_play_are_refreshed_unseen(

@@ -24,16 +24,10 @@ from pawpado_desktop.tailscale.errors import (
     TailscaleKeyRejected,
 )
 from pawpado_desktop.tailscale.join_state import JoinStateStore
-from tests.fixtures.tailscale import MakeFake
-from tests.hardening.conftest import (
-    DiskFull,
-    left_clean,
-    on_phase,
-    shown_error,
-    wait_until,
-    warnings_shown,
-)
-from tests.play.conftest import PlayRig
+from tests.support.faults import DiskFull
+from tests.support.play import PlayRig, left_clean, on_phase, shown_error, warnings_shown
+from tests.support.tailscale import MakeFake
+from tests.support.waiting import wait_until
 
 LOGIN_DELAY_S = 1.0  # real seconds tailscaled takes to log in with the key
 

@@ -18,7 +18,7 @@ from pawpado_desktop.auth.manager import AuthManager
 from pawpado_desktop.core.play import PlayOptions
 from pawpado_desktop.core.state import PlayPhase
 from pawpado_desktop.sim.faults import FaultResponse
-from tests.hardening.conftest import (
+from tests.support.play import (
     CONNECT,
     KEY,
     PAIR,
@@ -26,11 +26,11 @@ from tests.hardening.conftest import (
     SETTINGS,
     START,
     STOP,
+    PlayRig,
     left_clean,
     on_phase,
     shown_error,
 )
-from tests.play.conftest import PlayRig
 
 # The connection breaks half-way through the answer.
 CUT = FaultResponse(200, b'{"state": "runn', content_type="application/json", disconnect=True)

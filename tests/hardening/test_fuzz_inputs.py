@@ -28,10 +28,9 @@ from pawpado_desktop.api.tokens import StaticTokenProvider
 from pawpado_desktop.cli.main import build_parser, main
 from pawpado_desktop.clock import SYSTEM_CLOCK
 from pawpado_desktop.errors import ExitCode
-from pawpado_desktop.sim.config import SimConfig
 from pawpado_desktop.sim.server import SimulatorServer
 from pawpado_desktop.sim.validation import settings_rules
-from tests.fixtures.sim import sign_in_directly
+from tests.support.sim import sign_in_directly
 
 COMMANDS = ["status", "play", "stop", "topup", "login", "logout", "whoami", "sim"]
 OPTIONS = [
@@ -135,11 +134,7 @@ patches = st.dictionaries(
 
 
 UNPACED = 100_000  # hundreds of changes in seconds: no rate limit on either side
-
-
-@pytest.fixture
-def sim_config() -> SimConfig:
-    return SimConfig.fast(read_limit=UNPACED, write_limit=UNPACED, poll_limit=UNPACED)
+pytestmark = pytest.mark.world(read_limit=UNPACED, write_limit=UNPACED, poll_limit=UNPACED, provisioning_seconds=0.3, starting_seconds=0.3, ready_delay_seconds=0.2, stopping_seconds=0.3)
 
 
 @pytest.fixture

@@ -35,9 +35,9 @@ from pawpado_desktop.tailscale.endpoint import LocalEndpoint
 from pawpado_desktop.tailscale.errors import TailscaleError
 from pawpado_desktop.ui.money import MoneyFormat, locale_for
 from pawpado_desktop.ui.view_model import TrayStatus, menu_entries, tooltip, tray_status
-from tests.hardening.conftest import wait_until
-from tests.hardening.hostile_transport import HUGE_BYTES, HostileServer, gzip_bomb
-from tests.play.conftest import PlayRig
+from tests.support.hostile_transport import HUGE_BYTES, HostileServer, gzip_bomb
+from tests.support.play import PlayRig
+from tests.support.waiting import wait_until
 
 DEADLINE_S = 1.0  # five drips: a per-read timeout alone would never fire
 MEMORY_BOUND = 16 * 1024 * 1024  # the bodies are 200 MB; the cap is 1 MiB

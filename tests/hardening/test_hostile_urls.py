@@ -14,21 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from pawpado_desktop.clock import SYSTEM_CLOCK, Clock
 from pawpado_desktop.errors import ExitCode
-from pawpado_desktop.sim.config import SimConfig
 from pawpado_desktop.sim.faults import FaultResponse
-from tests.cli.conftest import Cli, cli  # noqa: F401  (the fixture, used by name)
+from tests.support.cli import Cli
 
-
-@pytest.fixture
-def sim_clock() -> Clock:
-    return SYSTEM_CLOCK  # the CLI runs in its own process on real time
-
-
-@pytest.fixture
-def sim_config() -> SimConfig:
-    return SimConfig.fast(auto_approve=True)
+pytestmark = pytest.mark.world(speed=None, auto_approve=True, provisioning_seconds=0.3, starting_seconds=0.3, ready_delay_seconds=0.2, stopping_seconds=0.3)
 
 
 @pytest.fixture
@@ -45,7 +35,7 @@ def opened(record: Path) -> list[str]:
     return record.read_text().splitlines() if record.exists() else []
 
 
-def sim_host(cli: Cli) -> str:  # noqa: F811
+def sim_host(cli: Cli) -> str:
     return cli.sim.base_url.split("//", 1)[1]  # 127.0.0.1:PORT
 
 
@@ -64,7 +54,7 @@ HOSTILE_SIGN_IN = [
 @pytest.mark.parametrize("field", ["verification_uri", "verification_uri_complete"])
 @pytest.mark.parametrize(("url", "named"), HOSTILE_SIGN_IN)
 def test_login_opens_nothing_from_a_hostile_sign_in_answer(
-    cli: Cli,  # noqa: F811
+    cli: Cli,
     browser: tuple[Path, Path],
     field: str,
     url: str,
@@ -85,7 +75,7 @@ def test_login_opens_nothing_from_a_hostile_sign_in_answer(
 
 
 def test_login_shows_the_host_then_opens_the_issuers_page(
-    cli: Cli,  # noqa: F811
+    cli: Cli,
     browser: tuple[Path, Path],
 ) -> None:
     script, record = browser
@@ -110,7 +100,7 @@ HOSTILE_CHECKOUT = [
 @pytest.mark.parametrize("no_browser", [False, True], ids=["browser", "no-browser"])
 @pytest.mark.parametrize(("url", "named"), HOSTILE_CHECKOUT)
 def test_topup_opens_nothing_from_a_hostile_checkout(
-    cli: Cli,  # noqa: F811
+    cli: Cli,
     browser: tuple[Path, Path],
     url: str,
     named: str,
@@ -131,7 +121,7 @@ def test_topup_opens_nothing_from_a_hostile_checkout(
 
 
 def test_topup_shows_the_host_then_opens_the_checkout(
-    cli: Cli,  # noqa: F811
+    cli: Cli,
     browser: tuple[Path, Path],
 ) -> None:
     script, record = browser
@@ -150,7 +140,7 @@ def test_topup_shows_the_host_then_opens_the_checkout(
     assert opened(record) == [lines[0].removeprefix("Pay here: ").strip()]
 
 
-def test_server_text_reaches_the_terminal_without_control_characters(cli: Cli) -> None:  # noqa: F811
+def test_server_text_reaches_the_terminal_without_control_characters(cli: Cli) -> None:
     cli.login()
     said = "\x1b]0;owned\x07\x1b[2J\x1b[1A<a href='file:///etc/passwd'>Pay</a>\u202eexe.\r\nFAKE"
     cli.sim.control.replace_responses(

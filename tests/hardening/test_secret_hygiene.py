@@ -22,23 +22,12 @@ from pawpado_desktop.auth.tokens import TokenSet
 from pawpado_desktop.core.play import PlayOptions
 from pawpado_desktop.core.state import PlayPhase
 from pawpado_desktop.diagnostics import debug_info
-from pawpado_desktop.sim.config import SimConfig
 from pawpado_desktop.sim.faults import FaultResponse
-from tests.hardening.conftest import sign_in_with, wait_until
-from tests.integration.test_auth_no_secrets_logged import assert_nowhere
-from tests.play.conftest import PlayRig
+from tests.support.play import PlayRig, sign_in_with
+from tests.support.secrets import assert_nowhere, descendants_cmdlines
+from tests.support.waiting import wait_until
 
-
-@pytest.fixture
-def sim_config() -> SimConfig:
-    return SimConfig.fast(
-        provisioning_seconds=3,
-        starting_seconds=3,
-        ready_delay_seconds=2,
-        stopping_seconds=3,
-        access_token_lifetime=15.0,  # rotations during the Play: more tokens to leak
-        auto_approve=True,
-    )
+pytestmark = pytest.mark.world(access_token_lifetime=15.0, auto_approve=True)
 
 
 class RecordingStore(MemoryStore):
@@ -51,31 +40,6 @@ class RecordingStore(MemoryStore):
     async def save(self, tokens: TokenSet) -> None:
         self.kept.append(tokens)
         await super().save(tokens)
-
-
-def _children(pid: int) -> list[int]:
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found += [int(child) for child in (task / "children").read_text().split()]
-        except (OSError, ValueError):
-            continue
-    return found
-
-
-def descendants_cmdlines(root: int) -> list[str]:
-    """Command lines of every living process below `root` (via /proc)."""
-    lines = []
-    pending = _children(root)
-    while pending:
-        pid = pending.pop()
-        pending += _children(pid)
-        try:
-            raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except OSError:
-            continue
-        lines.append(raw.replace(b"\0", b" ").decode(errors="replace"))
-    return lines
 
 
 async def watch_command_lines(seen: set[str], stop: asyncio.Event) -> None:

@@ -21,8 +21,8 @@ import pytest
 
 from pawpado_desktop.core.play import PlayOptions
 from pawpado_desktop.core.state import PlayPhase
-from tests.hardening.conftest import SPEED, left_clean, wait_until
-from tests.play.conftest import PlayRig
+from tests.support.play import PlayRig, left_clean
+from tests.support.waiting import wait_until
 
 SOAK_SPEED = 720.0  # two simulated hours in ten real seconds
 SOAK_SECONDS = 2 * 3600.0
@@ -58,6 +58,7 @@ async def sim_wait(rig: PlayRig, seconds: float) -> None:
         await asyncio.sleep(0.05)
 
 
+@pytest.mark.slow  # a soak: two simulated hours take about ten real seconds
 async def test_two_hours_streaming_leak_nothing_and_never_hit_a_429(
     hrig: PlayRig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -71,12 +72,13 @@ async def test_two_hours_streaming_leak_nothing_and_never_hit_a_429(
 
     tracemalloc.start()
     try:
+        pace = hrig.clock.speed
         hrig.clock.set_speed(SOAK_SPEED)
         await sim_wait(hrig, WARM_UP_SECONDS)  # connections opened, caches filled
         start = reading()
         await sim_wait(hrig, SOAK_SECONDS)
         end = reading()
-        hrig.clock.set_speed(SPEED)
+        hrig.clock.set_speed(pace)
     finally:
         tracemalloc.stop()
 

@@ -26,33 +26,33 @@ from pawpado_desktop.api.errors import (
 )
 from pawpado_desktop.api.models import SessionState
 from pawpado_desktop.api.tokens import StaticTokenProvider
-from pawpado_desktop.clock import Clock, ScaledClock
+from pawpado_desktop.clock import Clock
 from pawpado_desktop.errors import ConfigError, NotSignedIn
-from pawpado_desktop.sim.config import SimConfig
 from pawpado_desktop.sim.faults import FaultResponse
 from pawpado_desktop.sim.server import SimulatorServer
-from tests.fixtures.sim import sign_in_directly
+from tests.support.sim import sign_in_directly
 
 SPEED = 60.0  # one simulated minute per real second
+# In process (httpx.ASGITransport): these test the client's logic; the socket has its
+# own tests (a slow server below, tests/play, tests/hardening).
+pytestmark = pytest.mark.world(
+    speed=SPEED,
+    asgi=True,
+    provisioning_seconds=40,
+    starting_seconds=60,
+    ready_delay_seconds=15,
+    stopping_seconds=30,
+)
 
 
 @pytest.fixture
-def sim_clock() -> Clock:
-    return ScaledClock(SPEED)
-
-
-@pytest.fixture
-def sim_config() -> SimConfig:
-    """Production-like phases (seconds to boot at SPEED), so states can be caught."""
-    return SimConfig.fast(
-        provisioning_seconds=40, starting_seconds=60, ready_delay_seconds=15, stopping_seconds=30
-    )
-
-
-@pytest.fixture
-async def client(sim: SimulatorServer, sim_clock: Clock) -> AsyncIterator[PawpadoClient]:
+async def client(
+    sim: SimulatorServer, sim_clock: Clock, sim_http: httpx.AsyncClient
+) -> AsyncIterator[PawpadoClient]:
     tokens = StaticTokenProvider(sign_in_directly(sim).access_token)
-    async with PawpadoClient(sim.base_url, tokens, clock=sim_clock, jitter=lambda: 0.0) as c:
+    async with PawpadoClient(
+        sim.base_url, tokens, http=sim_http, clock=sim_clock, jitter=lambda: 0.0
+    ) as c:
         yield c
 
 
@@ -165,7 +165,9 @@ async def test_the_code_decides_the_type_not_the_status(
     assert unknown.value.code == "BRAND_NEW_CODE" and "Teapot says no" in unknown.value.message
 
 
-async def test_unauthenticated_refreshes_once_then_gives_up(sim: SimulatorServer) -> None:
+async def test_unauthenticated_refreshes_once_then_gives_up(
+    sim: SimulatorServer, sim_http: httpx.AsyncClient
+) -> None:
     class CountingProvider:
         def __init__(self) -> None:
             self.refreshes = 0
@@ -178,17 +180,19 @@ async def test_unauthenticated_refreshes_once_then_gives_up(sim: SimulatorServer
             return "still-not-valid"
 
     provider = CountingProvider()
-    async with PawpadoClient(sim.base_url, provider) as client:
+    async with PawpadoClient(sim.base_url, provider, http=sim_http) as client:
         with pytest.raises(Unauthenticated) as info:
             await client.credits()
     assert provider.refreshes == 1 and info.value.exit_code == 3
 
-    async with PawpadoClient(sim.base_url, StaticTokenProvider("garbage")) as client:
+    async with PawpadoClient(sim.base_url, StaticTokenProvider("garbage"), http=sim_http) as client:
         with pytest.raises(NotSignedIn):
             await client.whoami()
 
 
-async def test_a_401_with_a_refreshed_token_succeeds(sim: SimulatorServer) -> None:
+async def test_a_401_with_a_refreshed_token_succeeds(
+    sim: SimulatorServer, sim_http: httpx.AsyncClient
+) -> None:
     good = sign_in_directly(sim).access_token
 
     class Rotating:
@@ -199,7 +203,7 @@ async def test_a_401_with_a_refreshed_token_succeeds(sim: SimulatorServer) -> No
             assert rejected == "expired-token"
             return good
 
-    async with PawpadoClient(sim.base_url, Rotating()) as client:
+    async with PawpadoClient(sim.base_url, Rotating(), http=sim_http) as client:
         assert (await client.whoami()).email == "gamer@example.com"
 
 
@@ -217,9 +221,10 @@ async def test_a_401_with_a_refreshed_token_succeeds(sim: SimulatorServer) -> No
         (FaultResponse(200, b'{"balance": 5}', content_type="application/json"), ProtocolError),
         (FaultResponse(200, b" " * (10 << 20), content_type="application/json"), ProtocolError),
         (FaultResponse(404, b"Not Found", content_type="text/plain"), ProtocolError),
-        (
+        pytest.param(  # a connection cut mid-answer exists only on a socket
             FaultResponse(200, b'{"bal', content_type="application/json", disconnect=True),
             NetworkError,
+            marks=pytest.mark.world(asgi=False),
         ),
     ],
     ids=[
@@ -262,6 +267,7 @@ async def test_posts_are_never_retried_blindly(client: PawpadoClient, sim: Simul
     assert (await client.poll_session()).state.is_active
 
 
+@pytest.mark.world(asgi=False)  # httpx's timeouts act on a real socket only
 async def test_a_slow_server_times_out_cleanly(sim: SimulatorServer) -> None:
     sim.control.set_latency(3.0, "/api/v1/sessions/stop")
     tokens = StaticTokenProvider(sign_in_directly(sim).access_token)

@@ -10,14 +10,10 @@ import pytest
 from pawpado_desktop.api.client import PawpadoClient
 from pawpado_desktop.api.errors import InsufficientCredits
 from pawpado_desktop.api.tokens import StaticTokenProvider
-from pawpado_desktop.sim.config import SimConfig
 from pawpado_desktop.sim.server import SimulatorServer
-from tests.fixtures.sim import sign_in_directly
+from tests.support.sim import sign_in_directly
 
-
-@pytest.fixture
-def sim_config() -> SimConfig:
-    return SimConfig.fast(balance=Decimal("1000.00"))
+pytestmark = pytest.mark.world(balance=Decimal("1000.00"))
 
 
 @pytest.fixture

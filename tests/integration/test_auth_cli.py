@@ -14,27 +14,13 @@ import pytest
 
 from pawpado_desktop.auth.store import StoreKey, credentials_path
 from pawpado_desktop.errors import ExitCode
-from pawpado_desktop.sim.config import SimConfig
 from pawpado_desktop.sim.huudis import DEVICE_GRANT
 from pawpado_desktop.sim.server import SimulatorServer
+from tests.support.cli import run_cli as cli
+
+pytestmark = pytest.mark.world(auto_approve=True)
 
 USER_CODE = re.compile(r"code: ([B-Z]{4}-[B-Z]{4})")
-
-
-async def cli(*args: str, timeout: float = 60) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "pawpado_desktop", *args,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        stdin=asyncio.subprocess.DEVNULL,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
-
-
-@pytest.fixture
-def sim_config() -> SimConfig:
-    return SimConfig.fast(auto_approve=True)
 
 
 @pytest.fixture
@@ -107,7 +93,7 @@ async def test_login_opens_the_browser_on_the_link_with_the_code(
     assert opened.read_text() == f"{sim_env.issuer_url}/device?user_code={user_code.group(1)}"
 
 
-@pytest.mark.parametrize("sim_config", [SimConfig.fast()])  # nobody approves
+@pytest.mark.world(auto_approve=False)  # nobody approves
 async def test_ctrl_c_cancels_cleanly(sim_env: SimulatorServer, file_store: Path) -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "pawpado_desktop", "login", "--no-browser",
@@ -177,7 +163,7 @@ def _read_all(fd: int) -> bytes:
     return b"".join(chunks)
 
 
-@pytest.mark.parametrize("sim_config", [SimConfig.fast()])
+@pytest.mark.world(auto_approve=False)
 async def test_on_a_terminal_login_shows_a_spinner_with_the_time_left(
     sim_env: SimulatorServer, file_store: Path
 ) -> None:

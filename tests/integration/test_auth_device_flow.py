@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 
 import pytest
 
@@ -16,34 +17,28 @@ from pawpado_desktop.api.client import PawpadoClient
 from pawpado_desktop.auth.errors import SignInDenied, SignInRejected
 from pawpado_desktop.auth.manager import AuthEvent
 from pawpado_desktop.auth.store import MemoryStore
-from pawpado_desktop.clock import SYSTEM_CLOCK, Clock, ScaledClock
 from pawpado_desktop.errors import CancelledByUser, NotSignedIn
 from pawpado_desktop.sim.faults import FaultResponse
 from pawpado_desktop.sim.huudis import DEVICE_GRANT
 from pawpado_desktop.sim.server import SimulatorServer
-from tests.fixtures.auth import ManagerFactory
+from tests.support.auth import ManagerFactory
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.world(speed=10)
 
 TOKEN_PATH = "/huudis/oauth/token"
 INTERVALS_2 = 0.21  # real seconds: two polling intervals (and their slack) at 10x
-
-
-@pytest.fixture
-def sim_clock() -> Clock:
-    return ScaledClock(10)
 
 
 def device_polls(sim: SimulatorServer) -> int:
     return sim.control.huudis_stats().token_requests.get(DEVICE_GRANT, 0)
 
 
-async def until(condition: object, timeout: float = 10.0) -> None:
-    """Wait for `condition()` (bounded; never a timing assertion)."""
-    async with asyncio.timeout(timeout):
-        while not condition():  # type: ignore[operator]
-            await asyncio.sleep(0.01)
+async def until(condition: Callable[[], object], timeout: float = 10.0) -> None:
+    await wait_until(condition, timeout)
 
 
-@pytest.mark.parametrize("sim_clock", [SYSTEM_CLOCK])
+@pytest.mark.world(speed=None)
 async def test_pending_then_approved(
     sim: SimulatorServer, auth_manager_factory: ManagerFactory
 ) -> None:

@@ -14,20 +14,15 @@ import pytest
 
 from pawpado_desktop.auth.errors import AuthServiceUnavailable, SignInExpired
 from pawpado_desktop.auth.store import MemoryStore
-from pawpado_desktop.clock import Clock, ScaledClock
-from pawpado_desktop.sim.config import SimConfig
 from pawpado_desktop.sim.faults import FaultResponse
 from pawpado_desktop.sim.server import SimulatorServer
-from tests.fixtures.auth import ManagerFactory
+from tests.support.auth import ManagerFactory
+
+pytestmark = pytest.mark.world(speed=10)
 
 TOKEN_PATH = "/huudis/oauth/token"
 DEVICE_PATH = "/huudis/oauth/device_authorization"
 JITTER = 0.3  # simulator seconds (30 ms of real time) of network and scheduling slack
-
-
-@pytest.fixture
-def sim_clock() -> Clock:
-    return ScaledClock(10)
 
 
 def oauth_error(body: dict[str, object], status: int = 400) -> FaultResponse:
@@ -93,7 +88,7 @@ async def test_connection_trouble_backs_off_then_recovers(
     assert flow.interval == start  # backing off is not slow_down: the interval itself stays
 
 
-@pytest.mark.parametrize("sim_clock", [ScaledClock(50)])  # 31 s of backing off
+@pytest.mark.world(speed=50)  # 31 s of backing off
 async def test_a_token_endpoint_that_keeps_failing_ends_with_a_clear_message(
     sim: SimulatorServer, auth_manager_factory: ManagerFactory
 ) -> None:
@@ -109,7 +104,7 @@ async def test_a_token_endpoint_that_keeps_failing_ends_with_a_clear_message(
     assert await store.load() is None
 
 
-@pytest.mark.parametrize("sim_config", [SimConfig.fast(device_code_lifetime=4)])
+@pytest.mark.world(device_code_lifetime=4)
 async def test_the_code_expires_on_the_local_deadline(
     sim: SimulatorServer, auth_manager_factory: ManagerFactory
 ) -> None:

@@ -16,7 +16,7 @@ from pawpado_desktop.auth.store import MemoryStore
 from pawpado_desktop.auth.tokens import TokenSet
 from pawpado_desktop.clock import SYSTEM_CLOCK, ScaledClock
 from pawpado_desktop.errors import ExitCode
-from tests.fixtures.auth import CannedIdP
+from tests.support.auth import CannedIdP
 
 PENDING = (400, {"error": "authorization_pending"})
 

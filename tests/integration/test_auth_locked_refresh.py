@@ -17,7 +17,7 @@ from pawpado_desktop.auth.storekey import StoreKey
 from pawpado_desktop.auth.tokens import TokenSet
 from pawpado_desktop.sim.huudis import REFRESH_GRANT
 from pawpado_desktop.sim.server import SimulatorServer
-from tests.fixtures.auth import FileKeyring
+from tests.support.auth import FileKeyring
 
 # A long-lived process (think: the tray, or a CLI Play). It loads the stored sign-in,
 # then on each line of input calls the API (refreshing as needed) and reports.

@@ -17,18 +17,14 @@ from pawpado_desktop.api.client import PawpadoClient
 from pawpado_desktop.auth.manager import AuthManager
 from pawpado_desktop.auth.store import FileStore
 from pawpado_desktop.auth.tokens import TokenSet
-from pawpado_desktop.clock import Clock, ScaledClock
 from pawpado_desktop.sim.server import SimulatorServer
-from tests.fixtures.auth import ManagerFactory
+from tests.support.auth import ManagerFactory
+
+pytestmark = pytest.mark.world(speed=200)
 
 RUN_SECONDS = 300.0  # simulator time
 TOKEN_LIFETIME = 10.0
 API_EVERY = 15.0  # keeps both clients well inside the API's rate limit
-
-
-@pytest.fixture
-def sim_clock() -> Clock:
-    return ScaledClock(200)
 
 
 async def busy_client(sim: SimulatorServer, manager: AuthManager) -> int:

@@ -13,38 +13,11 @@ import pytest
 from pawpado_desktop.api.client import PawpadoClient
 from pawpado_desktop.auth.store import FileStore, MemoryStore, StoreKey, credentials_path
 from pawpado_desktop.auth.tokens import TokenSet
-from pawpado_desktop.clock import Clock, ScaledClock
-from pawpado_desktop.sim.config import SimConfig
 from pawpado_desktop.sim.server import SimulatorServer
-from tests.fixtures.auth import ManagerFactory
+from tests.support.auth import ManagerFactory
+from tests.support.secrets import assert_nowhere
 
-
-@pytest.fixture
-def sim_config() -> SimConfig:
-    return SimConfig.fast(auto_approve=True)
-
-
-@pytest.fixture
-def sim_clock() -> Clock:
-    return ScaledClock(10)
-
-
-def needles(secret: str) -> list[str]:
-    """Pieces that would give a secret away: 16-character windows every 8 characters.
-
-    Any leaked stretch of 24 characters or more contains one. A JWT's first
-    part (its header) is the same for every token, so only what follows counts.
-    """
-    distinctive = secret.split(".", 1)[1] if secret.count(".") == 2 else secret
-    return [distinctive[i : i + 16] for i in range(0, max(1, len(distinctive) - 15), 8)]
-
-
-def assert_nowhere(secrets: list[str], texts: list[str]) -> None:
-    assert secrets and all(len(s) >= 20 for s in secrets)
-    for secret in secrets:
-        for needle in needles(secret):
-            if any(needle in text for text in texts):
-                pytest.fail("a secret reached the output")  # not shown: this report is output too
+pytestmark = pytest.mark.world(auto_approve=True, speed=10)
 
 
 def token_secrets(*sets: TokenSet | None) -> list[str]:

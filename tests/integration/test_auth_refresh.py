@@ -17,21 +17,16 @@ from pawpado_desktop.auth.errors import RefreshBlocked, SignInEnded
 from pawpado_desktop.auth.manager import AuthEvent, AuthManager
 from pawpado_desktop.auth.store import FileStore, KeyringStore, MemoryStore
 from pawpado_desktop.auth.tokens import TokenSet
-from pawpado_desktop.clock import Clock, ScaledClock
 from pawpado_desktop.errors import ExitCode, NotSignedIn
-from pawpado_desktop.sim.config import SimConfig
 from pawpado_desktop.sim.faults import FaultResponse
 from pawpado_desktop.sim.huudis import REFRESH_GRANT
 from pawpado_desktop.sim.server import SimulatorServer
-from tests.fixtures.auth import DictKeyring, ManagerFactory
+from tests.support.auth import DictKeyring, ManagerFactory
+
+pytestmark = pytest.mark.world(speed=60)
 
 TOKEN_PATH = "/huudis/oauth/token"
 SESSION_PATH = "/api/v1/session"
-
-
-@pytest.fixture
-def sim_clock() -> Clock:
-    return ScaledClock(60)
 
 
 def signed_in_tokens(sim: SimulatorServer, *, expired: bool = False, due: bool = False) -> TokenSet:
@@ -204,7 +199,7 @@ async def test_a_lost_refresh_answer_outside_the_grace_window_signs_out_cleanly(
     assert await store.load() is None
 
 
-@pytest.mark.parametrize("sim_config", [SimConfig.fast(refresh_grace_seconds=10)])
+@pytest.mark.world(refresh_grace_seconds=10)
 async def test_a_lost_refresh_answer_inside_the_grace_window_is_recovered(
     sim: SimulatorServer, auth_manager_factory: ManagerFactory
 ) -> None:

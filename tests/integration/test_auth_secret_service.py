@@ -15,7 +15,7 @@ from pawpado_desktop.clock import SYSTEM_CLOCK
 from pawpado_desktop.errors import ExitCode
 from pawpado_desktop.sim.huudis import REFRESH_GRANT
 from pawpado_desktop.sim.server import SimulatorServer
-from tests.fixtures.auth import SecretServiceBus, running_secret_service, use_secret_service
+from tests.support.auth import SecretServiceBus, running_secret_service, use_secret_service
 
 SERVICE = "pawpado-desktop"
 

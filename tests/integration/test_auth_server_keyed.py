@@ -14,13 +14,10 @@ import pytest
 from pawpado_desktop.errors import ExitCode
 from pawpado_desktop.sim.config import SimConfig
 from pawpado_desktop.sim.server import SimulatorServer
-from tests.fixtures.auth import FileKeyring
-from tests.integration.test_auth_cli import cli
+from tests.support.auth import FileKeyring
+from tests.support.cli import run_cli as cli
 
-
-@pytest.fixture
-def sim_config() -> SimConfig:
-    return SimConfig.fast(auto_approve=True)
+pytestmark = pytest.mark.world(auto_approve=True)
 
 
 @pytest.fixture

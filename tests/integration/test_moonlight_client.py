@@ -19,7 +19,6 @@ from pawpado_desktop.moonlight import (
     HostUnreachable,
     Moonlight,
     MoonlightNotInstalled,
-    MoonlightTimeouts,
     MoonlightTooOld,
     MoonlightUnusable,
     MoonlightVersion,
@@ -29,12 +28,18 @@ from pawpado_desktop.moonlight import (
     StreamOptions,
     WrongPin,
 )
-from tests.fixtures.moonlight import STANDIN_ADDRESS, FakeMoonlightInstall, SunshineStandIn
+from tests.support.moonlight import (
+    FAST,
+    SERVER_SETTINGS,
+    STANDIN_ADDRESS,
+    STEP,
+    FakeMoonlightInstall,
+    SunshineStandIn,
+    alive,
+    pair_now,
+)
 
 Install = Callable[..., FakeMoonlightInstall]
-FAST = MoonlightTimeouts(version=10, list=15, save_grace=0.2, close=5, pair_poll=0.2)
-SERVER_SETTINGS = {"streamResolution": "1920x1080", "streamFps": 60, "bitrateKbps": 20000}
-STEP = 10.0  # upper bound for one step of a real process; never a measured time
 
 
 @pytest.fixture
@@ -58,20 +63,8 @@ def client(
     )
 
 
-def alive(pid: int) -> bool:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return False
-    return "\nState:\tZ" not in status
-
-
 def pair_runs(fake: FakeMoonlightInstall) -> list[dict[str, object]]:
     return [e for e in fake.log() if "argv" in e and "pair" in e["argv"]]
-
-
-async def pair_now(moonlight: Moonlight, standin: SunshineStandIn, clock: Clock = SYSTEM_CLOCK):
-    await moonlight.pair(STANDIN_ADDRESS, standin.mint_pin(), clock.now() + timedelta(seconds=120))
 
 
 async def test_ready_reports_the_version(fake: FakeMoonlightInstall):

@@ -12,7 +12,8 @@ import pytest
 
 from pawpado_desktop.config import LocalSettings
 from pawpado_desktop.moonlight import InstallKind, SearchRoots, locate_moonlight
-from tests.fixtures.moonlight import STANDIN_ADDRESS, FakeMoonlightInstall, SunshineStandIn
+from tests.support.moonlight import STANDIN_ADDRESS, FakeMoonlightInstall, SunshineStandIn
+from tests.support.waiting import wait_until
 
 Install = Callable[..., FakeMoonlightInstall]
 STEP = 10.0  # generous upper bound for one step of a real process; never a measured time
@@ -58,11 +59,7 @@ async def close(process: asyncio.subprocess.Process, sig: int = signal.SIGTERM) 
 
 
 async def eventually(check: Callable[[], bool]) -> None:
-    for _ in range(int(STEP / 0.05)):
-        if check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("condition never became true")
+    await wait_until(check, STEP)
 
 
 async def pair_and_close(fake: FakeMoonlightInstall, standin: SunshineStandIn) -> None:

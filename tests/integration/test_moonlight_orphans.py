@@ -17,28 +17,15 @@ from pathlib import Path
 
 import pytest
 
-from pawpado_desktop.clock import SYSTEM_CLOCK, Clock
 from pawpado_desktop.config import config_dir, write_json
 from pawpado_desktop.core.factory import build_core
 from pawpado_desktop.moonlight import Moonlight
 from pawpado_desktop.moonlight.children import FILE_NAME, ChildKind, ChildRecord, ChildRegistry
 from pawpado_desktop.owner import ProcessIdentity
-from pawpado_desktop.sim.config import SimConfig
-from tests.cli.conftest import Cli
-from tests.cli.conftest import cli as cli  # noqa: PLC0414  (the CLI-process fixture)
-from tests.fixtures.moonlight import STANDIN_ADDRESS, FakeMoonlightInstall
-from tests.hardening.test_cli_process import PAWPADO_ENV, Running, until
-from tests.integration.test_moonlight_client import FAST, alive
+from tests.support.cli import PAWPADO_ENV, Cli, Running, until
+from tests.support.moonlight import FAST, STANDIN_ADDRESS, FakeMoonlightInstall, alive
 
-
-@pytest.fixture
-def sim_clock() -> Clock:
-    return SYSTEM_CLOCK
-
-
-@pytest.fixture
-def sim_config() -> SimConfig:
-    return SimConfig.fast(auto_approve=True)
+pytestmark = pytest.mark.world(speed=None, auto_approve=True)
 
 
 def moonlight_of(cli: Cli) -> FakeMoonlightInstall:

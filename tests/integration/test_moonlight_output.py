@@ -22,8 +22,17 @@ from pawpado_desktop.moonlight import (
     StreamOptions,
     WrongPin,
 )
-from tests.fixtures.moonlight import STANDIN_ADDRESS, FakeMoonlightInstall, SunshineStandIn
-from tests.integration.test_moonlight_client import FAST, SERVER_SETTINGS, STEP, alive, pair_now
+from tests.support.moonlight import (
+    FAST,
+    SERVER_SETTINGS,
+    STANDIN_ADDRESS,
+    STEP,
+    FakeMoonlightInstall,
+    SunshineStandIn,
+    alive,
+    pair_now,
+)
+from tests.support.waiting import wait_until
 
 Install = Callable[..., FakeMoonlightInstall]
 ONE_MB = str(1024 * 1024)
@@ -40,11 +49,11 @@ def client(fake: FakeMoonlightInstall, **env: str) -> Moonlight:
 
 async def until_flooded(fake: FakeMoonlightInstall) -> None:
     """The fake wrote its whole 1 MB line on both pipes (it logs that after the write)."""
-    for _ in range(int(STEP / 0.05)):
-        if fake.events("flooded"):
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("Moonlight is stuck writing its output: nobody drains the pipe")
+    await wait_until(
+        lambda: fake.events("flooded"),
+        STEP,
+        what="Moonlight to get its output out (stuck: nobody drains the pipe)",
+    )
 
 
 async def test_a_one_megabyte_line_mid_stream_keeps_the_stream_running(

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import httpx
 import pytest
 
-from pawpado_desktop.clock import Clock, ScaledClock
+from pawpado_desktop.clock import Clock
 from pawpado_desktop.moonlight import (
     HostUnreachable,
     Moonlight,
@@ -28,7 +28,9 @@ from pawpado_desktop.moonlight import (
     host_address,
 )
 from pawpado_desktop.sim.server import SimulatorServer
-from tests.fixtures.moonlight import FakeMoonlightInstall
+from tests.support.moonlight import FakeMoonlightInstall
+
+pytestmark = pytest.mark.world(speed=30)
 
 Install = Callable[..., FakeMoonlightInstall]
 FAST = MoonlightTimeouts(version=10, list=15, save_grace=0.2, close=5, pair_poll=0.2)
@@ -78,12 +80,6 @@ class CloudPc:
     async def settings(self) -> dict[str, object]:
         settings: dict[str, object] = (await self.http.get("/api/v1/settings")).json()
         return settings
-
-
-@pytest.fixture
-def sim_clock() -> Clock:
-    """The simulator's clock, shared with the code under test (the PIN deadline)."""
-    return ScaledClock(30)  # shared with the code under test: a 120 s PIN lasts 4 s
 
 
 @pytest.fixture

@@ -19,6 +19,9 @@ from pawpado_desktop.sim.config import SimConfig
 from pawpado_desktop.sim.server import SimulatorServer
 
 CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "contract" / "pawpado-openapi.json"
+# In process (httpx.ASGITransport): these check the simulator's answers, not the wire;
+# the first few go over the loopback socket, as a client does.
+pytestmark = pytest.mark.world(asgi=True)
 
 
 def _when(text: str) -> datetime:
@@ -36,6 +39,7 @@ def _wait_for(sim_api: httpx.Client, *, state: str, ready: bool | None = None) -
         time.sleep(0.05)
 
 
+@pytest.mark.world(asgi=False)  # over the loopback socket
 def test_health_needs_no_token(sim: SimulatorServer) -> None:
     answer = httpx.get(sim.base_url + "/api/v1/health")
     assert answer.status_code == 200
@@ -43,6 +47,7 @@ def test_health_needs_no_token(sim: SimulatorServer) -> None:
     assert "x-ratelimit-limit" not in answer.headers
 
 
+@pytest.mark.world(asgi=False)  # over the loopback socket
 def test_openapi_document_is_served_and_is_the_contract(sim: SimulatorServer) -> None:
     answer = httpx.get(sim.base_url + "/openapi.json")
     assert answer.status_code == 200
@@ -53,6 +58,7 @@ def test_openapi_document_is_served_and_is_the_contract(sim: SimulatorServer) ->
     assert answer.content == CONTRACT.read_bytes()
 
 
+@pytest.mark.world(asgi=False)  # over the loopback socket
 @pytest.mark.parametrize(
     "authorization",
     [None, "Bearer", "Bearer not-a-jwt", "Basic dXNlcjpwYXNz", "Bearer a.b.c"],
@@ -66,6 +72,7 @@ def test_missing_or_malformed_token_is_unauthenticated(
     assert answer.json() == {"error": "UNAUTHENTICATED", "message": "Missing or invalid bearer token"}
 
 
+@pytest.mark.world(asgi=False)  # over the loopback socket
 def test_expired_and_revoked_tokens_are_unauthenticated(sim: SimulatorServer) -> None:
     sim.control.set_access_token_lifetime(0.2)
     short = sim.control.sign_in_directly()
@@ -81,6 +88,7 @@ def test_expired_and_revoked_tokens_are_unauthenticated(sim: SimulatorServer) ->
         assert answer.json()["error"] == "UNAUTHENTICATED"
 
 
+@pytest.mark.world(asgi=False)  # over the loopback socket
 def test_a_token_from_another_simulator_is_refused(sim: SimulatorServer) -> None:
     with SimulatorServer(SimConfig.fast()) as other:
         foreign = other.control.sign_in_directly().access_token

@@ -11,15 +11,7 @@ from pawpado_desktop.clock import ScaledClock
 from pawpado_desktop.sim.config import SimConfig
 from pawpado_desktop.sim.server import SimulatorServer
 
-
-@pytest.fixture
-def sim_clock() -> ScaledClock:
-    return ScaledClock(1.0)
-
-
-@pytest.fixture
-def sim_config() -> SimConfig:
-    return SimConfig.fast(topup_settle_seconds=3.0)
+pytestmark = pytest.mark.world(speed=1.0, topup_settle_seconds=3.0)
 
 
 def _checkout(sim_api: httpx.Client, amount: str = "25000.00") -> str:

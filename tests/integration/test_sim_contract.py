@@ -14,23 +14,14 @@ import httpx
 import pytest
 
 from pawpado_desktop.clock import ScaledClock
-from pawpado_desktop.sim.config import SimConfig
 from pawpado_desktop.sim.contract import openapi_spec
 from pawpado_desktop.sim.server import SimulatorServer
 from pawpado_desktop.sim.world import CapturedExchange
-from tests.fixtures.sim import assert_contract, contract_problem
+from tests.support.sim import assert_contract, contract_problem
+
+pytestmark = pytest.mark.world(speed=1.0, read_limit=200, write_limit=200, poll_limit=200)
 
 JSON = (("content-type", "application/json"),)
-
-
-@pytest.fixture
-def sim_clock() -> ScaledClock:
-    return ScaledClock(1.0)
-
-
-@pytest.fixture
-def sim_config() -> SimConfig:
-    return SimConfig.fast(read_limit=200, write_limit=200, poll_limit=200)
 
 
 def _operations() -> set[tuple[str, str]]:

@@ -10,15 +10,11 @@ import httpx
 import pytest
 
 from pawpado_desktop.clock import ScaledClock
-from pawpado_desktop.sim.config import SimConfig
 from pawpado_desktop.sim.server import SimulatorServer
 
+pytestmark = pytest.mark.world(speed=1.0, provisioning_seconds=0.5, starting_seconds=0.5, ready_delay_seconds=0.5)
+
 TAILNET = ipaddress.ip_network("100.64.0.0/10")
-
-
-@pytest.fixture
-def sim_clock() -> ScaledClock:
-    return ScaledClock(1.0)
 
 
 @pytest.fixture
@@ -241,8 +237,3 @@ def test_fake_endpoints_reject_bad_bodies(fake: httpx.Client) -> None:
     assert set(not_json.json()) == {"error", "message"}
 
 
-@pytest.fixture
-def sim_config() -> SimConfig:
-    return SimConfig.fast(
-        provisioning_seconds=0.5, starting_seconds=0.5, ready_delay_seconds=0.5
-    )

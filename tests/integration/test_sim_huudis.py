@@ -16,14 +16,10 @@ from pawpado_desktop.config import CLIENT_ID, SCOPE
 from pawpado_desktop.sim.config import SimConfig
 from pawpado_desktop.sim.server import SimulatorServer
 
+pytestmark = pytest.mark.world(speed=1.0)
+
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 USER_CODE = re.compile(r"^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$")
-
-
-@pytest.fixture
-def sim_clock() -> ScaledClock:
-    # Real speed, but the tests jump it forward instead of sleeping.
-    return ScaledClock(1.0)
 
 
 @pytest.fixture

@@ -9,14 +9,15 @@ import pytest
 
 from pawpado_desktop.clock import ScaledClock
 from pawpado_desktop.sim.server import SimulatorServer
+from tests.support.world import World
+
+pytestmark = pytest.mark.world(speed=1.0)
 
 
-@pytest.fixture
-def sim_clock() -> ScaledClock:
-    clock = ScaledClock(1.0)
-    # Start half a second into a window so a burst of requests stays inside it.
-    clock.advance(60 - clock.now().timestamp() % 60 + 0.5)
-    return clock
+@pytest.fixture(autouse=True)
+def window_start(world: World) -> None:
+    """Half a second into a window, so a burst of requests stays inside it."""
+    world.scaled.advance(60 - world.clock.now().timestamp() % 60 + 0.5)
 
 
 def _limits(answer: httpx.Response) -> tuple[int, int, int]:

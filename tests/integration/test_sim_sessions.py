@@ -13,22 +13,11 @@ import httpx
 import pytest
 
 from pawpado_desktop.clock import ScaledClock
-from pawpado_desktop.sim.config import SimConfig
 from pawpado_desktop.sim.server import SimulatorServer
 
+pytestmark = pytest.mark.world(production=True, access_token_lifetime=30 * 24 * 3600, speed=1.0)
+
 RATE = Decimal("500.00")
-
-
-@pytest.fixture
-def sim_config() -> SimConfig:
-    # Production-like 40 s / 60 s / 15 s / 30 s phases; a token that outlives the
-    # jumps, since these tests look at the session, not at refreshing.
-    return SimConfig(access_token_lifetime=30 * 24 * 3600)
-
-
-@pytest.fixture
-def sim_clock() -> ScaledClock:
-    return ScaledClock(1.0)
 
 
 def poll(api: httpx.Client) -> dict[str, Any]:

@@ -17,7 +17,8 @@ from pawpado_desktop.sim.fake_tailscaled_keys import MemoryKeyVerifier
 from pawpado_desktop.tailscale import LocalClient, TailnetJoiner
 from pawpado_desktop.tailscale.endpoint import LocalEndpoint
 from pawpado_desktop.tailscale.join_state import JoinRecord, JoinStateStore
-from tests.fixtures.tailscale import start_joiner_process
+from tests.support.tailscale import start_joiner_process
+from tests.support.waiting import wait_until
 
 RECORDER = """#!/bin/sh
 # Stands in for the tailscale CLI: records how it was called.
@@ -49,9 +50,7 @@ async def kill(process: asyncio.subprocess.Process) -> None:
 
 
 async def wait_for_request(fake: FakeTailscaled, path: str, timeout: float = 20.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not any(r.path == path for r in fake.requests):
-            await asyncio.sleep(0.02)
+    await wait_until(lambda: any(r.path == path for r in fake.requests), timeout, what=path)
 
 
 def client_for(fake: FakeTailscaled) -> LocalClient:

@@ -33,7 +33,7 @@ from pawpado_desktop.tailscale.fence import (
 )
 from pawpado_desktop.tailscale.join_state import JoinStateStore
 from pawpado_desktop.tailscale.models import Status
-from tests.fixtures.tailscale import user_view
+from tests.support.tailscale import user_view
 
 INSTANCE_IP = "100.64.7.9"
 PORT = 47989

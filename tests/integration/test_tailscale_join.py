@@ -20,7 +20,7 @@ from pawpado_desktop.tailscale import (
 )
 from pawpado_desktop.tailscale.join_state import JoinStateStore
 from pawpado_desktop.tailscale.models import DEFAULT_CONTROL_URL
-from tests.fixtures.tailscale import user_view
+from tests.support.tailscale import user_view
 
 INSTANCE_IP = "100.64.7.9"
 

@@ -28,7 +28,8 @@ from pawpado_desktop.tailscale import LocalClient, TailnetJoiner
 from pawpado_desktop.tailscale.endpoint import LocalEndpoint
 from pawpado_desktop.tailscale.errors import TailnetBusy, TailscaleProfileChanged
 from pawpado_desktop.tailscale.join_state import JoinStateStore
-from tests.fixtures.tailscale import start_joiner_process, user_view
+from tests.support.tailscale import start_joiner_process, user_view
+from tests.support.waiting import wait_until
 
 WRITES = ("PUT", "POST", "PATCH", "DELETE")
 
@@ -76,9 +77,10 @@ async def kill(process: asyncio.subprocess.Process) -> None:
 
 
 async def wait_for_request(fake: FakeTailscaled, method: str, path: str) -> None:
-    async with asyncio.timeout(30):
-        while not any(r.method == method and r.path == path for r in fake.requests):
-            await asyncio.sleep(0.02)
+    await wait_until(
+        lambda: any(r.method == method and r.path == path for r in fake.requests),
+        what=f"{method} {path}",
+    )
 
 
 def cli_env(sim: SimulatorServer, fake: FakeTailscaled) -> dict[str, str]:

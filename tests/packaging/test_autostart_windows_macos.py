@@ -23,28 +23,13 @@ from pawpado_desktop.autostart import (
     WindowsRunKey,
     split_windows_command,
 )
+from tests.support.packaging import MemoryRegistry
 
 EXE = r"C:\Users\Dewi Lestari\AppData\Local\Programs\Pawpado\Pawpado.exe"
 ARGV = [EXE, BACKGROUND_FLAG]
 # What Task Manager writes when the user disables a startup app (then re-enables it).
 TASK_MANAGER_DISABLED = bytes([3, 0, 0, 0]) + bytes(8)
 TASK_MANAGER_ENABLED = bytes([2, 0, 0, 0]) + bytes(8)
-
-
-class MemoryRegistry:
-    """HKEY_CURRENT_USER as a dict: the same get/set/delete the winreg one offers."""
-
-    def __init__(self) -> None:
-        self.values: dict[tuple[str, str], str | bytes] = {}
-
-    def get(self, key: str, name: str) -> str | bytes | None:
-        return self.values.get((key, name))
-
-    def set_string(self, key: str, name: str, value: str) -> None:
-        self.values[(key, name)] = value
-
-    def delete(self, key: str, name: str) -> None:
-        self.values.pop((key, name), None)
 
 
 class IgnoringRegistry(MemoryRegistry):

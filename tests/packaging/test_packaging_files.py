@@ -30,7 +30,7 @@ from pawpado_desktop.autostart import (
     split_windows_command,
 )
 from tests.packaging.conftest import Validate
-from tests.packaging.test_autostart_windows_macos import MemoryRegistry
+from tests.support.packaging import MemoryRegistry
 
 ROOT = Path(__file__).resolve().parents[2]
 RESOURCES = ROOT / "pawpado_desktop" / "resources"

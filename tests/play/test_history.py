@@ -15,7 +15,7 @@ from pawpado_desktop.core.history import Ending, HistoryRecorder, report
 from pawpado_desktop.core.history_db import HistoryDb, SessionRecord
 from pawpado_desktop.core.play import PlayOptions
 from pawpado_desktop.core.state import PlayPhase
-from tests.play.conftest import PlayRig
+from tests.support.play import PlayRig
 
 
 @pytest.fixture

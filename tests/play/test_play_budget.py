@@ -5,23 +5,27 @@ from __future__ import annotations
 import asyncio
 import itertools
 
+import pytest
+
 from pawpado_desktop.core.play import PlayOptions
 from pawpado_desktop.core.polling import SESSION_IDLE_S
 from pawpado_desktop.core.state import PlayPhase
-from tests.play.conftest import PLAY_SPEED, PlayRig
+from tests.support.play import PlayRig
 
 HALF_HOUR = 30 * 60.0
 
 
+@pytest.mark.slow  # half an hour of polling, about fifteen real seconds
 async def test_play_then_thirty_minutes_running_sees_no_429(rig: PlayRig) -> None:
     assert await rig.core.play(PlayOptions(keep_running=True)) is PlayPhase.DONE
     assert rig.sim.control.session()["state"] == "running"
 
+    pace = rig.clock.speed
     rig.clock.set_speed(120)  # half an hour in about fifteen seconds, for both sides
     start = rig.clock.monotonic()
     while rig.clock.monotonic() - start < HALF_HOUR:
         await asyncio.sleep(0.2)
-    rig.clock.set_speed(PLAY_SPEED)
+    rig.clock.set_speed(pace)
 
     assert not any(rig.sim.control.rate_limited_counts().values())  # zero 429s
     log = rig.sim.control.request_log()

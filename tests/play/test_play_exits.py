@@ -14,8 +14,9 @@ from pawpado_desktop.auth.manager import AuthManager
 from pawpado_desktop.core.notices import NoticeKind
 from pawpado_desktop.core.play import PlayOptions
 from pawpado_desktop.core.state import PlayPhase
-from tests.fixtures.holding_proxy import HoldingProxy, holding_proxy
-from tests.play.conftest import PlayRig
+from tests.support.holding_proxy import HoldingProxy, holding_proxy
+from tests.support.play import PlayRig
+from tests.support.waiting import wait_until
 
 START = "/api/v1/sessions/start"
 STOP = "/api/v1/sessions/stop"
@@ -34,9 +35,11 @@ def held_start(rig: PlayRig) -> Iterator[HoldingProxy]:
 async def start_held(rig: PlayRig, proxy: HoldingProxy) -> asyncio.Future[PlayPhase]:
     """A Play whose start the server has carried out, its answer still on the way."""
     play = asyncio.ensure_future(rig.core.play(PlayOptions(grace_minutes=0)))
-    while not proxy.held.is_set():
+    def held() -> bool:
         assert not play.done()
-        await asyncio.sleep(0.02)
+        return proxy.held.is_set()
+
+    await wait_until(held, what="the start to be held")
     assert rig.sim.control.session()["state"] == "provisioning"  # it bills from here on
     return play
 
@@ -80,8 +83,7 @@ async def test_a_start_that_never_arrived_is_looked_for_and_reported(
     the look finds no session, and the user is told to check, not told it is fine."""
     rig.sim.control.set_latency(30, START)
     play = asyncio.ensure_future(rig.core.play(PlayOptions(grace_minutes=0)))
-    while not held_start.seen.is_set():
-        await asyncio.sleep(0.02)
+    await wait_until(held_start.seen.is_set, what="the start to reach the proxy")
     rig.core.cancel_play()
     with pytest.raises(asyncio.CancelledError):
         await play

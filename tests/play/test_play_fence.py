@@ -16,7 +16,7 @@ from pawpado_desktop.core.play import PlayOptions
 from pawpado_desktop.errors import ExitCode
 from pawpado_desktop.sim.faults import FaultResponse
 from pawpado_desktop.tailscale.errors import StreamHostRefused, UnsafeControlUrl
-from tests.play.conftest import PlayRig
+from tests.support.play import PlayRig
 
 CONNECT = "/api/v1/sessions/connect"
 KEY = "/api/v1/sessions/tailscale-key"

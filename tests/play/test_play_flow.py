@@ -12,7 +12,7 @@ from pawpado_desktop.core.notices import NoticeKind
 from pawpado_desktop.core.play import PlayOptions, SessionEnded, StartFailed
 from pawpado_desktop.core.state import PlayPhase
 from pawpado_desktop.sim.faults import FaultResponse
-from tests.play.conftest import PlayRig
+from tests.support.play import PlayRig
 
 START = "/api/v1/sessions/start"
 PAIR = "/api/v1/sessions/pair"

@@ -13,20 +13,15 @@ from typing import Any
 
 import pytest
 
-from pawpado_desktop.clock import ScaledClock
 from pawpado_desktop.core.play import PlayOptions, SessionEnded
 from pawpado_desktop.core.state import AppState, PlayPhase
 from pawpado_desktop.tailscale.join_state import JoinStateStore
-from tests.play.conftest import PlayRig
+from tests.support.play import PlayRig
+
+pytestmark = pytest.mark.world(speed=4.0)
 
 NOTICED_WITHIN_S = 5.0
 STEADY_S = 10.0  # simulated seconds of streaming first: the stop falls between polls
-
-
-@pytest.fixture
-def sim_clock() -> ScaledClock:
-    # Slower than the suite's 10x: 5 simulated seconds must hold a poll's real latency.
-    return ScaledClock(4.0)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from pawpado_desktop.core.play import PlayOptions
 from pawpado_desktop.core.state import AppState, PlayPhase
 from pawpado_desktop.core.stopper import PendingStop, StopMarker
 from pawpado_desktop.sim.faults import FaultResponse
-from tests.play.conftest import PLAY_SPEED, PlayRig
+from tests.support.play import PlayRig
 
 API = "/api/v1/*"
 STOP = "/api/v1/sessions/stop"
@@ -27,7 +27,7 @@ def cut_network_at_stopping(rig: PlayRig, *, sim_seconds: float) -> None:
     armed = False
 
     async def outage() -> None:
-        await asyncio.sleep(sim_seconds / PLAY_SPEED)
+        await asyncio.sleep(sim_seconds / rig.clock.speed)
         control.clear_faults()
 
     def listener(old: AppState, new: AppState) -> None:

@@ -6,7 +6,7 @@ import zipfile
 from pathlib import Path
 
 from pawpado_desktop.ui.view_model import Act
-from tests.ui.conftest import UiRig
+from tests.support.ui import UiRig
 
 
 def test_the_tray_saves_a_bundle_with_its_state(rig: UiRig) -> None:

@@ -13,7 +13,7 @@ from pawpado_desktop.config import config_dir
 from pawpado_desktop.sim.faults import FaultResponse
 from pawpado_desktop.ui.view_model import Act, TrayStatus
 from pawpado_desktop.ui.windows.qr import qr_matrix
-from tests.ui.conftest import UiRig
+from tests.support.ui import UiRig
 
 
 def visible(rig: UiRig, kind: type) -> object:

@@ -28,18 +28,18 @@ import qasync
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from pawpado_desktop.clock import SYSTEM_CLOCK, Clock, ScaledClock
+from pawpado_desktop.clock import ScaledClock
 from pawpado_desktop.core.service import Core
 from pawpado_desktop.core.state import PlayPhase
-from pawpado_desktop.sim.config import SimConfig
 from pawpado_desktop.sim.fake_tailscaled import FakeTailscaled
 from pawpado_desktop.sim.server import SimulatorServer
 from pawpado_desktop.ui.app import run_until_closed
 from pawpado_desktop.ui.shell import ShellOptions, TrayApp
 from pawpado_desktop.ui.view_model import Act
-from tests.fixtures.moonlight import FakeMoonlightInstall
-from tests.ui.conftest import UiRig
-from tests.ui.dbus_fakes import FakeNotificationDaemon, wait_until
+from tests.support.dbus_fakes import FakeNotificationDaemon
+from tests.support.moonlight import FakeMoonlightInstall
+from tests.support.ui import UiRig
+from tests.support.waiting import wait_until, wait_until_blocking
 
 USER_PROFILE = "alice@example.com"
 
@@ -72,14 +72,7 @@ def test_qt_quit_during_a_play_stops_it_and_restores_tailscale(
     failures: list[BaseException] = []
 
     async def until(predicate: Callable[[], object], what: str) -> None:
-        async def poll() -> None:
-            while not predicate():
-                await asyncio.sleep(0.02)
-
-        try:
-            await asyncio.wait_for(poll(), 30)
-        except TimeoutError:
-            raise AssertionError(f"timed out waiting for {what}") from None
+        await wait_until(predicate, 30, what=what)
 
     async def user() -> None:
         try:
@@ -123,16 +116,9 @@ def test_qt_quit_during_a_play_stops_it_and_restores_tailscale(
 # -- SIGTERM to a real tray process -----------------------------------------------
 
 
+@pytest.mark.world(speed=None, provisioning_seconds=1, starting_seconds=1, ready_delay_seconds=0.5, stopping_seconds=1)
 class TestSigterm:
-    @pytest.fixture
-    def sim_clock(self) -> Clock:
-        return SYSTEM_CLOCK  # the tray process runs on real time
 
-    @pytest.fixture
-    def sim_config(self) -> SimConfig:
-        return SimConfig.fast(
-            provisioning_seconds=1, starting_seconds=1, ready_delay_seconds=0.5, stopping_seconds=1
-        )
 
     @pytest.fixture
     def moonlight(
@@ -201,17 +187,17 @@ class TestSigterm:
     def started_elsewhere(self, sim: SimulatorServer, sim_api: httpx.Client) -> None:
         """The user's other device starts the PC."""
         assert sim_api.post("/api/v1/sessions/start").status_code in (200, 201, 202)
-        wait_until(lambda: sim.control.session()["state"] == "running", 30)
+        wait_until_blocking(lambda: sim.control.session()["state"] == "running", 30)
 
     def found(self, notifyd: FakeNotificationDaemon) -> int:
         """The tray's "Your gaming PC is running" notice, as the user sees it."""
-        wait_until(lambda: notifyd.find("Your gaming PC is running"), 60)
+        wait_until_blocking(lambda: notifyd.find("Your gaming PC is running"), 60)
         shown = notifyd.find("Your gaming PC is running")
         assert shown is not None and "attach" in shown.actions
         return shown.nid
 
     def streaming(self, moonlight: FakeMoonlightInstall) -> None:
-        wait_until(lambda: moonlight.events("streaming"), 60)
+        wait_until_blocking(lambda: moonlight.events("streaming"), 60)
 
     def terminate(self, process: subprocess.Popen[str]) -> None:
         process.send_signal(signal.SIGTERM)
@@ -259,7 +245,7 @@ class TestSigterm:
         process = tray()
         nid = self.found(notifyd)
         sim.control.stop_session()  # it stops before the user answers the notice...
-        wait_until(lambda: sim.control.session()["state"] == "stopped", 30)
+        wait_until_blocking(lambda: sim.control.session()["state"] == "stopped", 30)
         time.sleep(0.5)
         notifyd.click(nid, "attach")  # ...so Reconnect starts a new one: the tray's own
         self.streaming(moonlight)
@@ -267,7 +253,7 @@ class TestSigterm:
         assert len(starts) == 2  # the other device's, then the tray's
 
         self.terminate(process)
-        wait_until(lambda: sim.control.session()["state"] == "stopped", 30)
+        wait_until_blocking(lambda: sim.control.session()["state"] == "stopped", 30)
         assert user_profile(fake_tailscaled_sim) == USER_PROFILE
         assert moonlight.running_pids() == []
         assert not [n for n in notifyd.shown if "still running and billing" in n.body]

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QApplication, QPushButton
 
-from pawpado_desktop.clock import ScaledClock
 from pawpado_desktop.config import LocalSettings, config_dir, log_dir
 from pawpado_desktop.core.notices import NoticeKind
 from pawpado_desktop.instance_channel import instance_name
@@ -21,8 +20,8 @@ from pawpado_desktop.ui.single_instance import SingleInstance
 from pawpado_desktop.ui.view_model import Act
 from pawpado_desktop.ui.windows.notice import NoticeWindow
 from pawpado_desktop.ui.windows.status import StatusWindow
-from tests.ui.conftest import UiRig
-from tests.ui.dbus_fakes import PrivateBus
+from tests.support.dbus_fakes import PrivateBus
+from tests.support.ui import UiRig
 
 
 def test_without_a_tray_a_window_offers_the_same_actions(rig: UiRig) -> None:
@@ -75,10 +74,8 @@ def test_a_second_launch_brings_the_first_forward(rig: UiRig) -> None:
         first.release()
 
 
+@pytest.mark.world(speed=1.0)
 class TestWake:
-    @pytest.fixture
-    def sim_clock(self) -> ScaledClock:
-        return ScaledClock(1.0)  # idle polls a minute apart: any poll now is the wake's
 
     def test_waking_from_sleep_refreshes_at_once(self, rig: UiRig) -> None:
         rig.until(lambda: rig.app.wake is not None and rig.app.wake._bus.is_open, what="logind")

@@ -13,7 +13,7 @@ from pawpado_desktop.core.history_db import HistoryDb
 from pawpado_desktop.ui.spend_chart import BAR
 from pawpado_desktop.ui.view_model import Act
 from pawpado_desktop.ui.windows.history import HistoryWindow
-from tests.ui.conftest import UiRig
+from tests.support.ui import UiRig
 
 # (days ago, minutes played at Rp 500 a minute); the rig's balance is Rp 100.000.
 PLAYED = [(3, 60), (2, 20), (0, 40)]

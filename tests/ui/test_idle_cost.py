@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
-IDLE_S = 10.0
-MAX_CPU_S = 1.0
+from tests.support.waiting import wait_until_blocking
+
+IDLE_S = 4.0
+MAX_CPU_S = IDLE_S / 10  # a busy loop takes the whole core
 
 
 def cpu_seconds(pid: int) -> float:
@@ -23,6 +25,7 @@ def cpu_seconds(pid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+@pytest.mark.slow  # a real tray process starting, then idle for a few real seconds
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 def test_idle_tray_uses_almost_no_cpu(tmp_path: Path) -> None:
     config = tmp_path / "config"
@@ -36,11 +39,11 @@ def test_idle_tray_uses_almost_no_cpu(tmp_path: Path) -> None:
     )
     try:
         log = config / "logs" / "pawpado-desktop.log"
-        end = time.monotonic() + 60
-        while not (log.exists() and "ready (" in log.read_text()):
+        def ready() -> bool:
             assert app.poll() is None, "the tray exited during start-up"
-            assert time.monotonic() < end, "the tray never became ready"
-            time.sleep(0.1)
+            return log.exists() and "ready (" in log.read_text()
+
+        wait_until_blocking(ready, 60, what="the tray to be ready")
         time.sleep(1.0)  # let start-up work finish
         before = cpu_seconds(app.pid)
         time.sleep(IDLE_S)

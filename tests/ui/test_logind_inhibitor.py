@@ -17,8 +17,8 @@ from pawpado_desktop.core.state import PlayPhase
 from pawpado_desktop.sim.fake_tailscaled import FakeTailscaled
 from pawpado_desktop.ui.shell import ShellOptions
 from pawpado_desktop.ui.view_model import Act
-from tests.ui.conftest import UiRig
-from tests.ui.dbus_fakes import FakeLogind, FakeNotificationDaemon, PrivateBus
+from tests.support.dbus_fakes import FakeLogind, FakeNotificationDaemon, PrivateBus
+from tests.support.ui import UiRig
 
 USER_PROFILE = "alice@example.com"
 

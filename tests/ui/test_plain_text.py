@@ -18,8 +18,8 @@ from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 from pawpado_desktop.errors import PawpadoError
 from pawpado_desktop.sim.faults import FaultResponse
 from pawpado_desktop.ui.view_model import Act
-from tests.ui.conftest import UiRig
-from tests.ui.dbus_fakes import FakeNotificationDaemon, PrivateBus
+from tests.support.dbus_fakes import FakeNotificationDaemon, PrivateBus
+from tests.support.ui import UiRig
 
 LINK = '<a href="file:///etc/passwd">Open your receipt</a>'
 SAID = f"<b>Payment</b> refused & retry: {LINK} <img src='file:///etc/hosts'>"

@@ -11,7 +11,7 @@ import signal
 
 from pawpado_desktop.core.state import PlayPhase
 from pawpado_desktop.ui.view_model import Act, TrayStatus
-from tests.ui.conftest import UiRig
+from tests.support.ui import UiRig
 
 
 def phase(rig: UiRig) -> PlayPhase:

@@ -17,7 +17,7 @@ from pawpado_desktop.instance_channel import instance_name
 from pawpado_desktop.sim.fake_tailscaled import FakeTailscaled
 from pawpado_desktop.ui.single_instance import SingleInstance
 from pawpado_desktop.ui.view_model import Act
-from tests.ui.conftest import UiRig
+from tests.support.ui import UiRig
 
 USER_PROFILE = "alice@example.com"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pawpado_desktop.sim.faults import FaultResponse
 from pawpado_desktop.ui.view_model import TrayStatus
-from tests.ui.conftest import UiRig
+from tests.support.ui import UiRig
 
 
 def test_the_tray_shows_offline_instead_of_stale_figures(rig: UiRig) -> None:

@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
@@ -14,26 +15,22 @@ from pawpado_desktop.core.state import Attention, PhaseStep, PlayPhase, PlayProg
 from pawpado_desktop.errors import PawpadoError
 from pawpado_desktop.ui.icons import IconForm, TrayIcons, form_for
 from pawpado_desktop.ui.view_model import Badge, TrayStatus
-from tests.ui.conftest import UiRig
+from tests.support.ui import UiRig
 
 
 def session(state: SessionState, *, ready: bool = False, minutes: float = 12) -> SessionStatus:
     return SessionStatus(state=state, ready=ready, raw_state=state.value, started_at=None)
 
 
-def test_every_state_has_its_icon_tooltip_and_menu(rig: UiRig) -> None:
+def test_every_state_has_its_icon_tooltip_and_menu(
+    rig: UiRig, request: pytest.FixtureRequest
+) -> None:
     rig.run(rig.core.poller.stop())  # the test sets the states; no poll overwrites them
-    # Time stands still while the states are drawn, so "booting · 0:40" cannot become
-    # 0:41 on a slow machine between setting a state and reading its tooltip.
-    speed = rig.clock.speed
-    rig.clock.set_speed(1e-9)
-    try:
-        draw_every_state(rig)
-    finally:
-        rig.clock.set_speed(speed)
-
-
-def draw_every_state(rig: UiRig) -> None:
+    # The tooltips count down from `now`: a clock that all but stands still keeps them
+    # exact however busy the machine (back to its pace before the rig shuts down).
+    pace = rig.clock.speed
+    rig.clock.set_speed(0.001)
+    request.addfinalizer(lambda: rig.clock.set_speed(pace))
     store = rig.core.store
     now = rig.clock.now()
     mono = rig.clock.monotonic()

@@ -21,7 +21,7 @@ from pawpado_desktop.auth.store import (
 )
 from pawpado_desktop.auth.tokens import TokenSet
 from pawpado_desktop.errors import ConfigError, ExitCode
-from tests.fixtures.auth import DictKeyring
+from tests.support.auth import DictKeyring
 
 NOW = datetime(2026, 5, 12, 10, 0, tzinfo=UTC)
 WINDOWS_LIMIT = 1280  # characters of a Windows Credential Manager entry
@@ -201,7 +201,7 @@ def test_auto_selection_never_picks_plaintext_or_alt_backends(
 def test_the_users_explicit_backend_choice_is_obeyed_even_if_plaintext(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "tests.fixtures.auth.DictKeyring")
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "tests.support.auth.DictKeyring")
     chosen = choose_backend(lambda: pytest.fail("no auto-selection when configured"))
     assert isinstance(chosen, DictKeyring)
 
@@ -216,7 +216,7 @@ def test_keyringrc_is_the_users_choice_too(
     assert str(root).startswith(str(tmp_path)), "keyring config must be isolated per test"
     root.mkdir(parents=True, exist_ok=True)
     (root / "keyringrc.cfg").write_text(
-        "[backend]\ndefault-keyring=tests.fixtures.auth.DictKeyring\n"
+        "[backend]\ndefault-keyring=tests.support.auth.DictKeyring\n"
     )
     assert isinstance(choose_backend(lambda: []), DictKeyring)
     (root / "keyringrc.cfg").write_text("[backend]\ndefault-keyring=keyring.backends.null.Keyring\n")
@@ -275,7 +275,7 @@ async def test_a_hanging_keyring_falls_back_to_memory(hanging_keyring: Any) -> N
 
 
 async def test_a_working_keyring_is_used_without_warning(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "tests.fixtures.auth.DictKeyring")
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "tests.support.auth.DictKeyring")
     opened = await open_default_store()
     assert isinstance(opened.store, KeyringStore)
     assert opened.warning is None

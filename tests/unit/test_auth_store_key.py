@@ -19,7 +19,7 @@ from pawpado_desktop.auth.store import (
 )
 from pawpado_desktop.auth.storekey import DEFAULT_KEY
 from pawpado_desktop.auth.tokens import TokenSet
-from tests.fixtures.auth import DictKeyring
+from tests.support.auth import DictKeyring
 
 NOW = datetime(2026, 5, 12, 10, 0, tzinfo=UTC)
 STAGING = StoreKey.of("https://huudis.staging.example", "https://pawpado.staging.example")

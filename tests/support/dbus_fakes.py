@@ -17,7 +17,6 @@ import select
 import shutil
 import subprocess
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -256,11 +255,3 @@ class FakeLogind:
         if member == "Get" and message.body[1] == "InhibitDelayMaxUSec":
             return new_method_return(message, "v", (("t", int(self.delay_max_s * 1_000_000)),))
         return new_error(message, "org.freedesktop.DBus.Error.UnknownMethod")
-
-
-def wait_until(predicate: Any, timeout: float = 10.0) -> None:
-    end = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > end:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.02)

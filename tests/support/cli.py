@@ -1,13 +1,23 @@
-"""The CLI as a user runs it: a real process, no terminal, against the simulator and fakes."""
+"""The CLI rig: `pawpado-desktop` as a user runs it, a real process with no terminal,
+against the simulator and the fakes (on real time: tests/support/world.py's `cli` world
+has short phases instead).
+
+- `cli` (fixture, any folder): a `Cli` for running and starting the CLI.
+- `Running`: a started `play` and what it printed; `until(check, proc)` waits while
+  it lives; `session_state(cli)`; `run_cli(...)`: the CLI in the test's own env.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from subprocess import Popen
 
 import httpx
 import pytest
@@ -15,18 +25,11 @@ import pytest
 from pawpado_desktop.auth.store import FileStore, credentials_path
 from pawpado_desktop.auth.storekey import StoreKey
 from pawpado_desktop.clock import SYSTEM_CLOCK
-from pawpado_desktop.sim.config import SimConfig
 from pawpado_desktop.sim.fake_tailscaled import FakeTailscaled
 from pawpado_desktop.sim.server import SimulatorServer
-from tests.fixtures.moonlight import FakeMoonlightInstall
-from tests.play.conftest import token_set
-
-
-@pytest.fixture
-def sim_config() -> SimConfig:
-    return SimConfig.fast(
-        provisioning_seconds=1, starting_seconds=1, ready_delay_seconds=0.5, stopping_seconds=1
-    )
+from tests.support.moonlight import FakeMoonlightInstall
+from tests.support.play import token_set
+from tests.support.waiting import wait_until_blocking
 
 
 @dataclass
@@ -103,3 +106,59 @@ def cli(
         "PYTHONUNBUFFERED": "1",
     }
     yield Cli(sim, env, moon)
+
+
+PAWPADO_ENV = (
+    "PAWPADO_BASE_URL",
+    "PAWPADO_AUTH_URL",
+    "PAWPADO_SIM_URL",
+    "PAWPADO_CONFIG_DIR",
+    "PAWPADO_TAILSCALE_SOCKET",
+    "PAWPADO_MOONLIGHT",
+    "PAWPADO_CREDENTIAL_STORE",
+)
+
+
+@dataclass
+class Running:
+    """A `pawpado-desktop play` process and what it printed so far."""
+
+    process: Popen[str]
+    lines: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line)
+
+    def said(self, text: str) -> bool:
+        return any(text in line for line in list(self.lines))
+
+
+def until(check: Callable[[], bool], proc: Running, timeout: float = 60) -> None:
+    """Wait for `check` while `proc` lives (its output shown if it ends or time runs out)."""
+
+    def done() -> bool:
+        assert proc.process.poll() is None, "".join(proc.lines)
+        return check()
+
+    wait_until_blocking(done, timeout, detail=lambda: "".join(proc.lines))
+
+
+def session_state(cli: Cli) -> str:
+    return str(cli.sim.control.session()["state"])
+
+
+async def run_cli(*args: str, timeout: float = 60) -> tuple[int, str, str]:
+    """`pawpado-desktop ARGS` in the test's own environment: (exit code, stdout, stderr)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "pawpado_desktop", *args,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        stdin=asyncio.subprocess.DEVNULL,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
