@@ -70,9 +70,7 @@ async def build_core(wiring: Wiring, *, confirm: Confirm | None = None) -> Core:
         closers=closers,
     )
     core = Core(services, confirm=confirm)
-    history = HistoryRecorder(
-        HistoryDb(history_path(folder)), wiring.endpoints.base_url, clock
-    )
+    history = HistoryRecorder(HistoryDb(history_path(folder)), wiring.endpoints.base_url, clock)
     history.attach(core.store)  # recorded from the polls the core makes anyway
     services.history = history
     closers.append(history.aclose)

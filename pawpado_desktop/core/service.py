@@ -29,6 +29,7 @@ from pawpado_desktop.api.models import (
     Settings,
     TopupCheckout,
 )
+from pawpado_desktop.auth.errors import CredentialStoreError
 from pawpado_desktop.clock import Clock
 from pawpado_desktop.config import LocalSettings
 from pawpado_desktop.core.budget import BudgetGuard, attention, format_money, runs_out_at
@@ -590,8 +591,17 @@ class Core:
             self._topup_task = None
             self._poller.replan()
 
-    async def start_sign_in(self) -> SignInFlow:
-        """Start the device flow: show its code, then `complete_sign_in(flow)`."""
+    async def start_sign_in(self, *, must_keep: bool = False) -> SignInFlow:
+        """Start the device flow: show its code, then `complete_sign_in(flow)`.
+
+        `must_keep` (a command that ends right after): refuse when the sign-in could only
+        be kept in memory, since it would be forgotten at once."""
+        if must_keep and not self.keeps_sign_in:
+            raise CredentialStoreError(
+                "There is nowhere to keep your sign-in, so it would be forgotten as soon as "
+                "this command finishes. Fix the keyring (see the warning above), or set "
+                "PAWPADO_CREDENTIAL_STORE=file to keep it in a plain file."
+            )
         self.cancel_sign_in()
         flow = await self._services.auth.start_sign_in()
         self._sign_in_flow = flow

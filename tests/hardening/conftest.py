@@ -1,9 +1,8 @@
 """Fixtures of the hardening suite: the Play rig of tests/play, wired as the app wires it.
 
-- `rig` (from tests/play/conftest.py): a Core on the simulator, the fake
-  tailscaled and the fake moonlight, on a shared ScaledClock. `hrig` is the same
-  rig with the factory's sign-in wiring added (a sign-in that ends server-side
-  reaches the core as it does in the app).
+- `rig` (from tests/play/conftest.py): a Core built by `build_core` on the
+  simulator, the fake tailscaled and the fake moonlight, on a shared ScaledClock.
+  `hrig` is the same rig (Moonlight's pair dialog closed sooner).
 - `left_clean(rig)`: the common end of every fault: nothing billing, the user's
   Tailscale profile back, no join record, no Moonlight process, no tailnet node.
 - `shown_error(rig)`: the error the user was shown (the last ERROR notice).
@@ -22,18 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from keyring.backend import KeyringBackend
 from keyring.errors import KeyringLocked, PasswordDeleteError
 
-from pawpado_desktop.auth.manager import AuthEvent, AuthManager
 from pawpado_desktop.auth.store import CredentialStore
 from pawpado_desktop.clock import ScaledClock
 from pawpado_desktop.core.notices import Notice, NoticeKind
-from pawpado_desktop.core.service import Core
 from pawpado_desktop.core.state import AppState, PlayPhase
-from pawpado_desktop.moonlight import Moonlight, MoonlightTimeouts
+from pawpado_desktop.moonlight import MoonlightTimeouts
 from pawpado_desktop.tailscale.join_state import JoinStateStore
 from tests.play.conftest import (  # noqa: F401  (fixtures, re-exported for this suite)
     PlayRig,
@@ -69,31 +65,17 @@ def moonlight_knobs() -> dict[str, Any]:
     return {"stream_seconds": 0.5, "save_seconds": 0.1}
 
 
-def wire_sign_in_events(core: Core, auth: AuthManager) -> None:
-    """As pawpado_desktop.core.factory does: a sign-in ended server-side reaches the core."""
-
-    def on_auth(event: AuthEvent) -> None:
-        if event.kind == "signed_out":
-            core.signed_out_by_server(event.message)
-        elif event.kind == "warning" and event.message:
-            core.store.update(warning=event.message)
-
-    auth.add_listener(on_auth)
+@pytest.fixture
+def moonlight_timeouts() -> MoonlightTimeouts:
+    """Moonlight closes its pair dialog 0.2 s (not 1 s) after the pairing is confirmed:
+    the fake saves it after 0.1 s, and every Play here pairs."""
+    return MoonlightTimeouts(save_grace=0.2)
 
 
 @pytest.fixture
 def hrig(rig: PlayRig) -> PlayRig:  # noqa: F811  (the tests/play fixture)
-    """The Play rig plus the factory's reaction to sign-in events.
-
-    Moonlight closes its pair dialog 0.2 s (not 1 s) after the pairing is confirmed:
-    the fake saves it after 0.1 s, and every Play here pairs.
-    """
-    services = rig.core.services
-    assert isinstance(services.auth, AuthManager)
-    wire_sign_in_events(rig.core, services.auth)
-    services.streamer = Moonlight(
-        settings=services.local, clock=rig.clock, timeouts=MoonlightTimeouts(save_grace=0.2)
-    )
+    """The Play rig: built by the app's own factory, so a sign-in that ends server-side
+    reaches the core as it does in the app."""
     return rig
 
 
@@ -235,14 +217,7 @@ class LockedKeyring(KeyringBackend):
         raise KeyringLocked("locked")
 
 
-async def sign_in_with(play: PlayRig, store: CredentialStore, tmp: Path) -> AuthManager:
-    """Swap the rig's sign-in for one kept in `store` (holding a fresh sign-in)."""
+async def sign_in_with(play: PlayRig, store: CredentialStore) -> None:
+    """Restart the rig's core with its sign-in kept in `store` (holding a fresh sign-in)."""
     await store.save(token_set(play.sim, play.clock))
-    http = httpx.AsyncClient(timeout=10)
-    manager = AuthManager(play.sim.issuer_url, store, http, play.clock, tmp / "auth.lock")
-    await manager.load()
-    wire_sign_in_events(play.core, manager)
-    play.core.client.tokens = manager
-    play.core.services.auth = manager
-    play.core.services.closers += [http.aclose, manager.aclose]  # closed in reverse
-    return manager
+    await play.rebuild(credential_store=store)

@@ -13,12 +13,13 @@ import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any QApplication exists
 
+import httpx
 import pytest
 import qasync
 from PySide6 import QtCore
@@ -157,6 +158,16 @@ class UiRig:
     def run(self, work: Awaitable[T], timeout: float = 30) -> T:
         return run_on(self.loop, work, timeout)
 
+    def start_elsewhere(self) -> None:
+        """A session started from another device (the web portal): it bills whatever
+        this computer sees."""
+        token = self.sim.control.sign_in_directly().access_token
+        httpx.post(
+            self.sim.base_url + "/api/v1/sessions/start",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=5,
+        ).raise_for_status()
+
     def until(self, predicate: Callable[[], object], timeout: float = 30, what: str = "") -> None:
         async def poll() -> None:
             while not predicate():
@@ -209,10 +220,9 @@ class UiRig:
         """Sign in through the device flow, approving on the simulator's side."""
 
         async def flow() -> None:
-            started = await self.core.sign_in()
+            started = await self.core.start_sign_in()
             assert self.sim.control.approve_device(started.user_code)
-            await started.wait()
-            await self.core.signed_in()
+            await self.core.complete_sign_in(started)
 
         self.run(flow())
 
@@ -281,15 +291,14 @@ def rig(
     opened_paths: list[Path] = []
 
     async def factory(confirm: Any) -> Core:
+        from pawpado_desktop.cli.wiring import wiring_from_env
         from pawpado_desktop.core.factory import build_core
-
-        core = await build_core(confirm=confirm, clock=sim_clock, role=Role.TRAY)
 
         async def open_url(url: str) -> None:  # the test plays the browser
             opened_urls.append(url)
 
-        core.services.open_url = open_url
-        return core
+        wiring = wiring_from_env(os.environ, role=Role.TRAY, clock=sim_clock)
+        return await build_core(replace(wiring, open_url=open_url), confirm=confirm)
 
     shell_options.open_path = opened_paths.append
     app = TrayApp(qt_app, factory, shell_options)

@@ -22,7 +22,7 @@ def session(state: SessionState, *, ready: bool = False, minutes: float = 12) ->
 
 
 def test_every_state_has_its_icon_tooltip_and_menu(rig: UiRig) -> None:
-    rig.run(rig.core.poller.stop())  # the test sets the states; no poll overwrites them
+    rig.run(rig.core._poller.stop())  # the test sets the states; no poll overwrites them
     store = rig.core.store
     now = rig.clock.now()
     mono = rig.clock.monotonic()
@@ -134,7 +134,7 @@ def test_every_state_has_its_icon_tooltip_and_menu(rig: UiRig) -> None:
 
 
 def test_badge_and_icon_change_only_when_the_state_does(rig: UiRig) -> None:
-    rig.run(rig.core.poller.stop())
+    rig.run(rig.core._poller.stop())
     store = rig.core.store
     before = rig.app.tray.icon_changes
     key = rig.app.tray.icon.icon().cacheKey()
@@ -155,7 +155,7 @@ def test_badge_and_icon_change_only_when_the_state_does(rig: UiRig) -> None:
 
 
 def test_error_icon_clears_once_the_user_has_seen_it(rig: UiRig) -> None:
-    rig.run(rig.core.poller.stop())
+    rig.run(rig.core._poller.stop())
     rig.core.store.update(
         play=PlayProgress(PlayPhase.FAILED),
         last_error=PawpadoError("The start failed.", title="Your gaming PC could not start"),
@@ -195,7 +195,7 @@ def test_colour_scheme_change_redraws_the_icon(rig: UiRig) -> None:
 
 
 def test_menu_is_rebuilt_when_opened_and_live_while_open(rig: UiRig) -> None:
-    rig.run(rig.core.poller.stop())
+    rig.run(rig.core._poller.stop())
     store = rig.core.store
     store.update(credits=replace(store.state.credits, balance=Decimal("42000.00")))
     assert "Balance Rp 42.000 · about 1 h 24 min of play" in dict(rig.menu_items())
