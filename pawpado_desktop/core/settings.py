@@ -147,6 +147,9 @@ def parse_assignments(pairs: Sequence[str]) -> SettingsUpdate:
         if value is None:
             errors.append(FieldError(key, f"expects {_kind_name(choice.kind)}, not {text!r}"))
             continue
+        if problem := choice.problem(value):
+            errors.append(FieldError(key, problem))
+            continue
         (local if key in LOCAL_KEYS else server)[key] = value
     if errors:
         raise SettingsInvalid(errors)
