@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import os
 import sys
 import time
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 from benchmarks.procstat import context_switches, cpu_seconds, rss_mib
 from pawpado_desktop.auth.manager import AuthManager
 from pawpado_desktop.auth.tokens import TokenSet
+from pawpado_desktop.cli.wiring import wiring_from_env
 from pawpado_desktop.clock import Clock, ScaledClock
 from pawpado_desktop.core.factory import build_core
 
@@ -54,8 +56,8 @@ def snapshot(*, opening: bool) -> dict[str, float]:
 async def run(orders: dict[str, Any]) -> dict[str, Any]:
     speed = float(orders["speed"])
     clock = aligned_clock(speed, orders["sim_epoch"], orders["sim_mono"])
-    core = await build_core(clock=clock)
-    auth = core.services.auth
+    core = await build_core(wiring_from_env(os.environ, clock=clock))
+    auth = core._services.auth
     assert isinstance(auth, AuthManager)
     await auth.store.save(TokenSet.from_response(orders["tokens"], core.clock.now()))
     await core.start()
@@ -74,7 +76,7 @@ async def run(orders: dict[str, Any]) -> dict[str, Any]:
         "start": start,
         "end": end,
         "rss_series": series,
-        "polls": dict(core.poller.polls),
+        "polls": dict(core._poller.polls),
         "signed_in": core.store.state.signed_in,
     }
     await core.aclose()

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from pawpado_desktop.api.ratelimit import RateLimiter
 from pawpado_desktop.auth.manager import AuthManager
 from pawpado_desktop.auth.tokens import TokenSet
+from pawpado_desktop.cli.wiring import wiring_from_env
 from pawpado_desktop.clock import Clock
 from pawpado_desktop.core.factory import build_core
 from pawpado_desktop.core.play import PlayOptions
@@ -129,7 +130,7 @@ class Rig:
         would measure the benchmark's pace, not the user's wait.
         """
         self.sim.control.reset_rate_limits()
-        self.core.client.limiter = RateLimiter(self.core.clock)
+        self.core._client.limiter = RateLimiter(self.core.clock)
 
     async def play_and_keep(self) -> None:
         """One Play up to the end of its stream, leaving the instance to `stop_session`.
@@ -198,8 +199,8 @@ async def signed_in_core(clock: Clock | None, token_response: dict[str, Any]) ->
 
     `token_response` is a token endpoint answer (the simulator's `as_response()`).
     """
-    core = await build_core(clock=clock)
-    auth = core.services.auth
+    core = await build_core(wiring_from_env(os.environ, clock=clock))
+    auth = core._services.auth
     assert isinstance(auth, AuthManager)
     try:
         await auth.store.save(TokenSet.from_response(token_response, core.clock.now()))
@@ -230,8 +231,8 @@ async def open_rig(
     except BaseException:
         await asyncio.to_thread(world.stop)
         raise
-    streamer = TimedStreamer(core.services.streamer)
-    core.services.streamer = streamer
+    streamer = TimedStreamer(core._services.streamer)
+    core._services.streamer = streamer
     rig = Rig(world, core, streamer)
     await core.start()
     return rig

@@ -184,16 +184,19 @@ async def open_default_store(
     *,
     key: StoreKey | None = None,
     keyring_timeout: float | None = None,
+    choice: str | None = None,
+    directory: Path | None = None,
 ) -> OpenedStore:
     """The store the rules pick: the user's opt-in, else the OS keyring, else memory.
 
-    `key`: whose sign-in it holds (default: the servers `env` points at).
+    `key`: whose sign-in it holds (default: the servers `env` points at). `choice`:
+    the opt-in already read (default: `env`'s). `directory`: the config folder.
     """
     env = os.environ if env is None else env
     key = key or StoreKey.from_env(env)
-    choice = env.get(STORE_ENV, "").strip().lower()
+    choice = (env.get(STORE_ENV, "") if choice is None else choice).strip().lower()
     if choice == "file":
-        file_store = FileStore(key=key)
+        file_store = FileStore(credentials_path(key, directory), key=key)
         return OpenedStore(file_store, file_store.warning)
     if choice == "memory":
         return OpenedStore(

@@ -1,6 +1,6 @@
 """`login`, `logout` and `whoami`: the sign-in from a terminal.
 
-`status` belongs to the session commands; they use the same `AuthManager`.
+All three go through the core (`cli/wiring.open_core`), like every command.
 On a terminal `login` shows a spinner with the time left; without one it
 prints plain lines only, so its output can be logged or piped.
 """
@@ -11,29 +11,21 @@ import argparse
 import asyncio
 import contextlib
 import sys
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import Awaitable
 from datetime import datetime
-from typing import TextIO
+from typing import TextIO, TypeVar
 
-import httpx
-
-from pawpado_desktop.api.client import PawpadoClient
-from pawpado_desktop.api.errors import Unauthenticated
-from pawpado_desktop.api.models import Identity
-from pawpado_desktop.auth.device_flow import DeviceFlow
-from pawpado_desktop.auth.errors import CredentialStoreError
-from pawpado_desktop.auth.manager import AuthEvent, AuthManager
 from pawpado_desktop.cli.prompt import can_ask, read_answer
 from pawpado_desktop.cli.terminal import plain
 from pawpado_desktop.cli.wiring import open_core
-from pawpado_desktop.clock import SYSTEM_CLOCK, Clock
-from pawpado_desktop.config import Endpoints
-from pawpado_desktop.core.service import Core, StillRunning
-from pawpado_desktop.errors import ConfigError, ExitCode, NotSignedIn, PawpadoError
+from pawpado_desktop.clock import Clock
+from pawpado_desktop.core.service import Core, SignInFlow, StillRunning
+from pawpado_desktop.core.state import AppState
+from pawpado_desktop.core.types import Identity
+from pawpado_desktop.errors import ConfigError, ExitCode
 from pawpado_desktop.safe_url import browser_url, open_in_browser
 
-HTTP_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+T = TypeVar("T")
 SPINNER = "|/-\\"
 
 
@@ -58,17 +50,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     whoami_parser.set_defaults(handler=whoami)
 
 
-@dataclass
-class AuthSession:
-    manager: AuthManager
-    api: PawpadoClient
-
-
-@contextlib.asynccontextmanager
-async def open_auth_session(
-    args: argparse.Namespace, clock: Clock = SYSTEM_CLOCK
-) -> AsyncIterator[AuthSession]:
-    """The sign-in manager on the default store, and an API client that uses it."""
+def _refuse_demo(args: argparse.Namespace) -> None:
     if getattr(args, "demo", False):
         # Each --demo run builds a fresh pretend world that ends with the process,
         # so a sign-in kept from it would mean nothing; never reach the real one.
@@ -76,52 +58,38 @@ async def open_auth_session(
             "login, logout and whoami work on your real account and do not take --demo. "
             "The demo signs in inside its own run: try `pawpado-desktop --demo`."
         )
-    endpoints = Endpoints.from_env()
-    async with httpx.AsyncClient(timeout=HTTP_TIMEOUT, follow_redirects=False) as http:
-        manager = await AuthManager.create(
-            endpoints.auth_url, http, clock, api_url=endpoints.base_url
-        )
-        manager.add_listener(_print_warning)
-        try:
-            if manager.store_warning:
-                print(f"Warning: {manager.store_warning}", file=sys.stderr)
-            yield AuthSession(manager, PawpadoClient(endpoints.base_url, manager, http=http))
-        finally:
-            await manager.aclose()
 
 
-def _print_warning(event: AuthEvent) -> None:
-    if event.kind == "warning" and event.message:
-        print(f"Warning: {event.message}", file=sys.stderr)
+def _print_warnings(core: Core) -> None:
+    """The sign-in store's caveat now, and any warning the sign-in raises later."""
+    if core.store.state.warning:
+        print(f"Warning: {plain(core.store.state.warning)}", file=sys.stderr)
+
+    def changed(old: AppState, new: AppState) -> None:
+        if new.warning and new.warning != old.warning:
+            print(f"Warning: {plain(new.warning)}", file=sys.stderr)
+
+    core.store.subscribe(changed)
 
 
 async def login(args: argparse.Namespace) -> int:
-    async with open_auth_session(args) as session:
-        manager = session.manager
-        if not manager.store.persistent:
-            raise CredentialStoreError(
-                "There is nowhere to keep your sign-in, so `login` would be forgotten as soon "
-                "as it finishes. Fix the keyring (see the warning above), or set "
-                "PAWPADO_CREDENTIAL_STORE=file to keep it in a plain file."
-            )
-        if manager.is_signed_in:
-            try:
-                identity = await session.api.whoami()
-            except (NotSignedIn, Unauthenticated):
-                pass  # the stored sign-in is dead: sign in anew
-            else:
-                print(f"Already signed in as {plain(identity.display_name)}.")
-                print("To switch accounts, run `pawpado-desktop logout` first.")
-                return int(ExitCode.OK)
-        flow = await manager.start_sign_in()
+    _refuse_demo(args)
+    async with open_core(args, poll=False, read_only=True) as core:
+        _print_warnings(core)
+        state = core.store.state
+        if state.signed_in:  # the stored sign-in works (a dead one was dropped on start)
+            identity = state.identity or await core.whoami()
+            print(f"Already signed in as {plain(identity.display_name)}.")
+            print("To switch accounts, run `pawpado-desktop logout` first.")
+            return int(ExitCode.OK)
+        flow = await core.start_sign_in(must_keep=True)
         await _show_code(flow, open_browser=not args.no_browser)
-        await _wait_with_progress(flow, SYSTEM_CLOCK, sys.stdout)
-        try:
-            identity = await session.api.whoami()
-        except PawpadoError as error:
-            print(plain(f"Signed in, but could not look up the account: {error.message}"))
+        found = await _wait_with_progress(core.complete_sign_in(flow), flow, core.clock, sys.stdout)
+        if found is None:
+            why = core.store.state.offline or "Pawpado did not answer"
+            print(plain(f"Signed in, but could not look up the account: {why}"))
         else:
-            print(f"Signed in as {plain(identity.display_name)}.")
+            print(f"Signed in as {plain(found.display_name)}.")
         return int(ExitCode.OK)
 
 
@@ -136,8 +104,7 @@ async def logout(args: argparse.Namespace) -> int:
     With a session running (or one that cannot be checked) it asks on a terminal;
     without one it refuses (exit 11) unless `--stop` or `--keep-running` says what to do.
     """
-    if getattr(args, "demo", False):
-        raise ConfigError("logout works on your real account and does not take --demo.")
+    _refuse_demo(args)
     async with open_core(args) as core:
         if not core.store.state.signed_in:
             print("You were not signed in.")
@@ -204,10 +171,10 @@ async def _stop_or_keep(args: argparse.Namespace, core: Core) -> bool | None:
 
 
 async def whoami(args: argparse.Namespace) -> int:
-    async with open_auth_session(args) as session:
-        if not session.manager.is_signed_in:
-            raise NotSignedIn()
-        print_identity(await session.api.whoami())
+    _refuse_demo(args)
+    async with open_core(args, poll=False, read_only=True) as core:
+        _print_warnings(core)
+        print_identity(await core.whoami())  # NotSignedIn (exit 3) when signed out
         return int(ExitCode.OK)
 
 
@@ -218,7 +185,7 @@ def print_identity(identity: Identity, out: TextIO | None = None) -> None:
     print(f"Session valid until: {_local_time(identity.expires_at)}", file=out)
 
 
-async def _show_code(flow: DeviceFlow, *, open_browser: bool) -> None:
+async def _show_code(flow: SignInFlow, *, open_browser: bool) -> None:
     # The addresses were checked against the issuer when they arrived; printed plain.
     print(f"To sign in, open {plain(flow.verification_uri)}")
     print(f"and enter the code: {plain(flow.user_code)}")
@@ -233,14 +200,15 @@ async def _show_code(flow: DeviceFlow, *, open_browser: bool) -> None:
     sys.stdout.flush()
 
 
-async def _wait_with_progress(flow: DeviceFlow, clock: Clock, out: TextIO) -> None:
+async def _wait_with_progress(
+    approval: Awaitable[T], flow: SignInFlow, clock: Clock, out: TextIO
+) -> T:
     if not out.isatty():
         print("Waiting for you to approve the sign-in...", file=out, flush=True)
-        await flow.wait()
-        return
+        return await approval
     spinner = asyncio.ensure_future(_spin(flow, clock, out))
     try:
-        await flow.wait()
+        return await approval
     finally:
         spinner.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -249,7 +217,7 @@ async def _wait_with_progress(flow: DeviceFlow, clock: Clock, out: TextIO) -> No
         out.flush()
 
 
-async def _spin(flow: DeviceFlow, clock: Clock, out: TextIO) -> None:
+async def _spin(flow: SignInFlow, clock: Clock, out: TextIO) -> None:
     i = 0
     while True:
         left = max(0, int((flow.expires_at - clock.now()).total_seconds()))

@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "pawpado_desktop.cli.auth_commands",
     "pawpado_desktop.cli.session_commands",
     "pawpado_desktop.cli.history_command",
+    "pawpado_desktop.cli.settings_command",
     "pawpado_desktop.cli.support_commands",
     "pawpado_desktop.cli.sim_command",
     "pawpado_desktop.cli.demo_command",

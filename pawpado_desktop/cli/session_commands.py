@@ -9,7 +9,6 @@ import sys
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from pawpado_desktop.api.models import SessionState
 from pawpado_desktop.cli.handoff import ask_owner_to_stop, hand_play_to_owner
 from pawpado_desktop.cli.progress import ProgressPrinter
 from pawpado_desktop.cli.prompt import ask_yes_no
@@ -18,6 +17,7 @@ from pawpado_desktop.cli.wiring import open_core
 from pawpado_desktop.core.budget import format_minutes, format_money
 from pawpado_desktop.core.play import PlayOptions
 from pawpado_desktop.core.state import AppState
+from pawpado_desktop.core.types import SessionState
 from pawpado_desktop.errors import CancelledByUser, ExitCode, NotSignedIn, PawpadoError
 from pawpado_desktop.safe_url import browser_url
 
@@ -247,7 +247,7 @@ async def topup_command(args: argparse.Namespace) -> int:
         print(f"Pay here: {plain(page.url)}")
         if not args.no_browser:
             print(f"Opening the checkout page on {page.host} in your browser...", flush=True)
-            await core.services.open_url(page.url)
+            await core.open_in_browser(page.url)
         print("Waiting for the payment to be credited (up to 10 minutes; Ctrl-C stops waiting)...")
         before = core.store.state.credits
         credits = await core.wait_for_topup()

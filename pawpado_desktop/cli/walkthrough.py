@@ -36,15 +36,14 @@ async def walkthrough(args: argparse.Namespace) -> int:
     args.demo = True
     async with open_core(args) as core:
         step("Demo mode: a simulated Pawpado, Tailscale and Moonlight on this computer")
-        print(f"Pawpado API: {core.client.base_url}")
+        print(f"Pawpado API: {core.api_url}")
 
         step("Sign in with Huudis")
-        flow = await core.sign_in()
+        flow = await core.start_sign_in()
         print(f"Open {plain(flow.verification_uri)} and enter the code {plain(flow.user_code)}")
         print("(demo: pressing Approve on that page for you)")
         await press(flow.verification_uri, user_code=flow.user_code, action="approve")
-        await flow.wait()
-        await core.signed_in()
+        await core.complete_sign_in(flow)
         print_status(core.store.state, core.clock.now())
 
         step("Play: start the gaming PC, join its tailnet, pair Moonlight, stream")

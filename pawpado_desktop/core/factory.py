@@ -1,90 +1,76 @@
-"""Wire the real services into a Core: the one place that knows every concrete class."""
+"""Wire the real services into a Core: the one place that knows every concrete class.
+
+Everything it needs comes in a `Wiring` (core/wiring.py); it reads no environment.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import os
-from collections.abc import Awaitable, Callable
 
 import httpx
 
-from pawpado_desktop import safe_url
 from pawpado_desktop.api.client import DEFAULT_TIMEOUT, PawpadoClient
 from pawpado_desktop.auth.manager import AuthEvent, AuthManager
-from pawpado_desktop.auth.store import StoreKey, open_default_store
-from pawpado_desktop.clock import SYSTEM_CLOCK, Clock
-from pawpado_desktop.config import Endpoints, LocalSettings, config_dir
+from pawpado_desktop.auth.store import OpenedStore, StoreKey, open_default_store
+from pawpado_desktop.config import LocalSettings
 from pawpado_desktop.core.history import HistoryRecorder, history_path
 from pawpado_desktop.core.history_db import HistoryDb
-from pawpado_desktop.core.ownership import Role
 from pawpado_desktop.core.play import Confirm
 from pawpado_desktop.core.service import Core, Services
+from pawpado_desktop.core.wiring import Wiring
 from pawpado_desktop.moonlight import Moonlight
+from pawpado_desktop.moonlight.children import FILE_NAME as CHILDREN_FILE
+from pawpado_desktop.moonlight.children import ChildRegistry
+from pawpado_desktop.moonlight.locate import ENV_OVERRIDE as MOONLIGHT_ENV
+from pawpado_desktop.tailscale.client import LocalClient, connect_default
+from pawpado_desktop.tailscale.endpoint import SOCKET_ENV, find_tailscale
+from pawpado_desktop.tailscale.join_state import JoinStateStore
 from pawpado_desktop.tailscale.joiner import TailnetJoiner
 
 log = logging.getLogger(__name__)
 
 
-async def open_in_browser(url: str) -> None:
-    """Open `url` through the one gate (safe_url): anything but a web address raises."""
-    await safe_url.open_in_browser(url)
-
-
-async def build_core(
-    *,
-    demo: bool = False,
-    confirm: Confirm | None = None,
-    clock: Clock | None = None,
-    demo_stream_seconds: float | None = 8.0,
-    role: Role = Role.CLI,
-) -> Core:
-    """A Core on this computer's services, or on a fresh demo world with `demo`.
-
-    `demo_stream_seconds`: how long the demo's pretend stream lasts (None: until
-    its window is closed).
-    """
-    closers: list[Callable[[], Awaitable[None]]] = []
-    if demo:
-        from pawpado_desktop.sim.demo_world import (
-            DemoWorld,  # the simulator stays off normal starts
-        )
-
-        world = DemoWorld(stream_seconds=demo_stream_seconds).start()
-        os.environ.update(world.env())  # children (moonlight) must see the same world
-
-        async def stop_world() -> None:
-            await asyncio.to_thread(world.stop)
-
-        closers.append(stop_world)
-    clock = clock or SYSTEM_CLOCK
-    endpoints = Endpoints.from_env()
-    local = LocalSettings.load()
+async def build_core(wiring: Wiring, *, confirm: Confirm | None = None) -> Core:
+    """A Core on the services `wiring` names; `Core.aclose` releases them all."""
+    closers = list(wiring.on_close)  # released last: e.g. the demo world the rest talk to
+    folder = wiring.config_dir
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    clock = wiring.clock
+    local = LocalSettings.load(folder)
     http = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, follow_redirects=False)
     closers.append(http.aclose)
-    opened = await open_default_store(key=StoreKey.from_endpoints(endpoints))
-    auth = AuthManager(endpoints.auth_url, opened.store, http, clock)
+    opened = await _open_store(wiring)
+    auth = AuthManager(wiring.endpoints.auth_url, opened.store, http, clock, folder / "auth.lock")
     closers.append(auth.aclose)
-    client = PawpadoClient(endpoints.base_url, auth, http=http, clock=clock)
-    tailnet = await TailnetJoiner.open_default(clock=clock)
+    client = PawpadoClient(wiring.endpoints.base_url, auth, http=http, clock=clock)
+    tailnet = TailnetJoiner(
+        await _tailscaled(wiring), clock=clock, store=JoinStateStore(folder), owns_client=True
+    )
     closers.append(tailnet.aclose)
+    streamer = Moonlight(
+        settings=local,
+        env=_moonlight_env(wiring),
+        clock=clock,  # PIN expiry is on the API's clock
+        timeouts=wiring.moonlight_timeouts,
+        children=ChildRegistry(folder / CHILDREN_FILE),
+    )
     services = Services(
         client=client,
         auth=auth,
         tailnet=tailnet,
-        streamer=Moonlight(settings=local, clock=clock),  # PIN expiry is on the API's clock
+        streamer=streamer,
         clock=clock,
         local=local,
-        open_url=open_in_browser,
-        demo=demo,
-        role=role,
+        open_url=wiring.open_url,
+        config_dir=folder,
+        demo=wiring.demo,
+        role=wiring.role,
         warning=opened.warning or "",
+        keeps_sign_in=opened.store.persistent,
         closers=closers,
     )
     core = Core(services, confirm=confirm)
-    history = HistoryRecorder(
-        HistoryDb(history_path(config_dir())), endpoints.base_url, clock
-    )
+    history = HistoryRecorder(HistoryDb(history_path(folder)), wiring.endpoints.base_url, clock)
     history.attach(core.store)  # recorded from the polls the core makes anyway
     services.history = history
     closers.append(history.aclose)
@@ -97,3 +83,29 @@ async def build_core(
 
     auth.add_listener(on_auth)
     return core
+
+
+async def _open_store(wiring: Wiring) -> OpenedStore:
+    choice = wiring.credential_store
+    if not isinstance(choice, str):
+        return OpenedStore(choice, None)  # the caller's own store
+    return await open_default_store(
+        {},
+        key=StoreKey.from_endpoints(wiring.endpoints),
+        choice=choice,
+        directory=wiring.config_dir,
+    )
+
+
+async def _tailscaled(wiring: Wiring) -> LocalClient:
+    env = {name: value for name, value in wiring.child_env.items() if name != SOCKET_ENV}
+    if wiring.tailnet is None:
+        return await connect_default(env)  # where the platform keeps it
+    return LocalClient(wiring.tailnet, installed=lambda: find_tailscale(env) is not None)
+
+
+def _moonlight_env(wiring: Wiring) -> dict[str, str]:
+    env = {name: value for name, value in wiring.child_env.items() if name != MOONLIGHT_ENV}
+    if wiring.moonlight_path:
+        env[MOONLIGHT_ENV] = wiring.moonlight_path
+    return env

@@ -112,7 +112,7 @@ class PlayPipeline:
         clock: Clock,
         local: LocalSettings,
         wait_session: WaitSession,
-        refresh: Callable[[], None],
+        replan: Callable[[], None],
         confirm: Confirm | None = None,
         stopper: Stopper | None = None,
     ) -> None:
@@ -125,7 +125,7 @@ class PlayPipeline:
         self.clock = clock
         self.local = local
         self.wait_session = wait_session
-        self.refresh = refresh
+        self.replan = replan
         self.confirm = confirm
         self.controls = PlayControls()
         self._started_by_us = False  # ours, or possibly ours (a start was sent)
@@ -161,7 +161,7 @@ class PlayPipeline:
             )
         )
         log.info("play: %s %s", phase.value, detail)
-        self.refresh()  # a new phase may want a faster or slower poll
+        self.replan()  # a new phase may want a faster or slower poll
 
     def _detail(self, detail: str) -> None:
         self.store.update(play=replace(self.store.state.play, detail=detail))

@@ -1,8 +1,10 @@
 """The core service: one object the tray and the CLI both drive.
 
 It owns the observable state, the notices, the poller and the budget guard, and
-offers the user's actions (sign in/out, Play, cancel, stop, top up). It never
-imports Qt; renderers subscribe to `store` and `notices`.
+offers every user action as a method with a typed result (sign in/out, status,
+Play, cancel, stop, top up, settings, delete account, debug info). The tray and
+the CLI call only these; the API client, the services and the poller are private.
+It never imports Qt; renderers subscribe to `store` and `notices`.
 """
 
 from __future__ import annotations
@@ -10,26 +12,46 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from decimal import Decimal
-from typing import Any, Protocol, TypeVar
+from pathlib import Path
+from typing import Protocol, TypeVar
 
 from pawpado_desktop.api.client import PawpadoClient
-from pawpado_desktop.api.errors import NetworkError, ProtocolError, ServerError
-from pawpado_desktop.api.models import Credits, SessionStatus, TopupCheckout
+from pawpado_desktop.api.errors import NetworkError, ProtocolError, ServerError, ValidationFailed
+from pawpado_desktop.api.models import (
+    AccountDeletion,
+    Credits,
+    Identity,
+    SessionStatus,
+    Settings,
+    TopupCheckout,
+)
+from pawpado_desktop.auth.errors import CredentialStoreError
 from pawpado_desktop.clock import SYSTEM_CLOCK, Clock
 from pawpado_desktop.concurrency import within
 from pawpado_desktop.config import LocalSettings
 from pawpado_desktop.core.budget import BudgetGuard, attention, format_money, runs_out_at
-from pawpado_desktop.core.history import HistoryRecorder
+from pawpado_desktop.core.history import History, HistoryRecorder
 from pawpado_desktop.core.notices import NoticeBoard, NoticeKind
 from pawpado_desktop.core.ownership import PlayClaim, Role
 from pawpado_desktop.core.play import Confirm, PlayOptions, PlayPipeline, Timeout
 from pawpado_desktop.core.polling import Poller, PollPlan, poll_plan
 from pawpado_desktop.core.ports import Streamer, Tailnet
+from pawpado_desktop.core.settings import (
+    FieldError,
+    SettingsInvalid,
+    SettingsUpdate,
+    SettingsView,
+    checked_local,
+    checked_server,
+    copy_into,
+    server_refusal,
+)
 from pawpado_desktop.core.state import AppState, PlayPhase, StateStore
-from pawpado_desktop.core.stopper import PendingStop, Stopper
+from pawpado_desktop.core.stopper import PendingStop, StopMarker, Stopper
 from pawpado_desktop.errors import ExitCode, NotSignedIn, PawpadoError
 
 log = logging.getLogger(__name__)
@@ -48,6 +70,30 @@ UNREADABLE = (
 )
 
 
+class SignInFlow(Protocol):
+    """A device flow under way (`pawpado_desktop.auth.device_flow.DeviceFlow`): the code
+    to show, the checked pages to open, and the wait for the user's approval."""
+
+    @property
+    def user_code(self) -> str: ...
+
+    @property
+    def verification_uri(self) -> str: ...
+
+    @property
+    def verification_uri_complete(self) -> str | None: ...
+
+    @property
+    def browser_uri(self) -> str: ...
+
+    @property
+    def expires_at(self) -> datetime: ...
+
+    async def wait(self) -> object: ...
+
+    def cancel(self) -> None: ...
+
+
 class SignIn(Protocol):
     """What the core needs from `pawpado_desktop.auth.manager.AuthManager`."""
 
@@ -56,7 +102,7 @@ class SignIn(Protocol):
 
     async def load(self) -> bool: ...
 
-    async def start_sign_in(self) -> Any: ...
+    async def start_sign_in(self) -> SignInFlow: ...
 
     async def sign_out(self) -> None: ...
 
@@ -83,9 +129,11 @@ class Services:
     clock: Clock
     local: LocalSettings
     open_url: Callable[[str], Awaitable[None]]
+    config_dir: Path  # settings, state files, the history
     demo: bool = False
     role: Role = Role.CLI  # which process this is, named to a second Play it refuses
     warning: str = ""  # set up with a caveat the user should see (e.g. no keyring)
+    keeps_sign_in: bool = True  # False: the sign-in lives in memory for this run only
     history: HistoryRecorder | None = None  # the session history, where one is kept
     # Released in reverse order by Core.aclose (the HTTP client, the demo world, ...).
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
@@ -93,17 +141,19 @@ class Services:
 
 class Core:
     def __init__(self, services: Services, *, confirm: Confirm | None = None) -> None:
-        self.services = services
-        self.client = services.client
+        self._services = services
+        self._client = services.client
         self.clock = services.clock
         self.confirm = confirm
         self.store = StateStore(AppState(demo=services.demo, warning=services.warning))
         self.notices = NoticeBoard()
         self.budget = BudgetGuard()
         # Every stop goes through it. No deadline: the tray's; the CLI sets 10 minutes.
-        self.stopper = Stopper(self.client, self.clock, self.store)
+        self.stopper = Stopper(
+            self._client, self.clock, self.store, marker=StopMarker(services.config_dir)
+        )
         self._pending_stop_task: asyncio.Task[None] | None = None
-        self.poller = Poller(
+        self._poller = Poller(
             self.clock,
             self._plan,
             self.refresh_session,
@@ -116,7 +166,8 @@ class Core:
         self._play_task: asyncio.Task[PlayPhase] | None = None
         self._topup_task: asyncio.Task[None] | None = None
         self._topup_baseline: Decimal | None = None
-        self._play_claim = PlayClaim(services.role)
+        self._play_claim = PlayClaim(services.role, services.config_dir)
+        self._sign_in_flow: SignInFlow | None = None
 
     # -- lifecycle --------------------------------------------------------------
 
@@ -128,7 +179,7 @@ class Core:
         unconfirmed then keeps its marker for the next start.
         """
         try:
-            restored = await self.services.tailnet.restore_after_crash()
+            restored = await self._services.tailnet.restore_after_crash()
         except PawpadoError as error:
             log.warning("could not restore the Tailscale profile: %s", error.message)
             restored = False
@@ -139,30 +190,30 @@ class Core:
                 "The app had stopped mid-way last time; your own Tailscale profile is back.",
             )
         try:  # a Moonlight left running by a Pawpado process that died
-            await self.services.streamer.close_orphans()
+            await self._services.streamer.close_orphans()
         except Exception as error:  # never a reason not to start
             log.warning("could not close orphaned Moonlight processes: %s", error)
-        signed_in = await self.services.auth.load()
+        signed_in = await self._services.auth.load()
         self.store.update(signed_in=signed_in)
         if signed_in:
             await self._on_signed_in()
             if self.store.state.offline == "" and self.store.state.signed_in:
-                self.poller.mark_fresh()  # _on_signed_in just read both: no second read now
+                self._poller.mark_fresh()  # _on_signed_in just read both: no second read now
         await self._carry_out_pending_stop(pending_wait_s)
         if poll:
-            self.poller.start()
+            self._poller.start()
         return self.store.state
 
     async def aclose(self) -> None:
         await self.stopper.aclose()
-        await self.poller.stop()
+        await self._poller.stop()
         for task in (self._topup_task, self._pending_stop_task):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        await self.client.aclose()
-        for close in reversed(self.services.closers):
+        await self._client.aclose()
+        for close in reversed(self._services.closers):
             try:
                 await close()
             except Exception:  # closing must go on whatever one part does
@@ -170,7 +221,7 @@ class Core:
 
     async def _on_signed_in(self) -> None:
         try:
-            identity = await self.client.whoami()
+            identity = await self._client.whoami()
             self.store.update(identity=identity)
             await self.refresh_settings()
             await self.refresh_session()
@@ -213,7 +264,7 @@ class Core:
     def _signed_out(self) -> None:
         self._trouble.clear()
         self.store.update(signed_in=False, identity=None, credits=None, session=None, offline="")
-        self.poller.replan()
+        self._poller.replan()
 
     # -- polling ----------------------------------------------------------------
 
@@ -253,7 +304,7 @@ class Core:
     async def refresh_session(self) -> SessionStatus | None:
         if not self.store.state.signed_in:
             return None
-        status = await self._fetch("session", self.client.poll_session)
+        status = await self._fetch("session", self._client.poll_session)
         old = self.store.state.session
         self.store.update(session=status)
         ended = old is not None and old.state.is_active and not status.state.is_active
@@ -266,19 +317,19 @@ class Core:
                 NoticeKind.SESSION_FOUND, "Your gaming PC is running", self.describe_running()
             )
         self._update_money()
-        self.poller.replan()
+        self._poller.replan()
         return status
 
     async def refresh_credits(self) -> Credits | None:
         if not self.store.state.signed_in:
             return None
-        credits = await self._fetch("credits", self.client.credits)
+        credits = await self._fetch("credits", self._client.credits)
         self.store.update(credits=credits)
         self._update_money()
         return credits
 
     async def refresh_settings(self) -> None:
-        settings = await self.client.settings()
+        settings = await self._client.settings()
         self.store.update(low_balance_alert_minutes=settings.low_balance_alert_minutes)
 
     def _update_money(self) -> None:
@@ -309,7 +360,7 @@ class Core:
         )
         end = self.clock.monotonic() + deadline_s
         try:
-            self.poller.poke(credits=False)
+            self._poller.poke(credits=False)
             while True:
                 if not self.store.state.signed_in:
                     raise self._sign_in_gone()
@@ -343,17 +394,17 @@ class Core:
         if not self.store.state.signed_in:
             raise NotSignedIn()
         await self._play_claim.take()  # one Play per user: the tray or one command
-        self.poller.start()  # the pipeline waits on polled session states
+        self._poller.start()  # the pipeline waits on polled session states
         self.pipeline = PlayPipeline(
-            client=self.client,
-            tailnet=self.services.tailnet,
-            streamer=self.services.streamer,
+            client=self._client,
+            tailnet=self._services.tailnet,
+            streamer=self._services.streamer,
             store=self.store,
             notices=self.notices,
             clock=self.clock,
-            local=self.services.local,
+            local=self._services.local,
             wait_session=self.wait_session,
-            refresh=self.poller.replan,
+            replan=self._poller.replan,
             confirm=self.confirm,
             stopper=self.stopper,
         )
@@ -369,7 +420,7 @@ class Core:
             raise
         finally:
             self._play_claim.release()
-            self.poller.poke()
+            self._poller.poke()
 
     async def refresh_all(self) -> None:
         """Session and balance now, ignoring a passing network problem (shown as a warning)."""
@@ -435,7 +486,7 @@ class Core:
         try:
             return await self.stopper.stop(wait_s=wait_s)
         finally:
-            self.poller.poke()
+            self._poller.poke()
 
     async def _carry_out_pending_stop(self, wait_s: float | None = None) -> None:
         """A stop left unconfirmed by an earlier run (a crash, a kill): send it again.
@@ -486,7 +537,7 @@ class Core:
             self.notices.post(NoticeKind.WARNING, error.title, error.message)
             return
         finally:
-            self.poller.poke()
+            self._poller.poke()
         self.notices.post(
             NoticeKind.SESSION_STOPPED,
             "Session stopped",
@@ -496,15 +547,15 @@ class Core:
     async def topup(self, amount: Decimal, *, open_browser: bool = True) -> TopupCheckout:
         """Create a checkout, open it, and watch the balance until it rises."""
         credits = await self.refresh_credits()  # a fresh baseline: a session may be billing
-        checkout = await self.client.topup(amount)
+        checkout = await self._client.topup(amount)
         if open_browser:
-            await self.services.open_url(checkout.checkout_url)
+            await self._services.open_url(checkout.checkout_url)
         self._topup_baseline = credits.balance if credits else None
         if self._topup_task is not None:
             self._topup_task.cancel()
         self._topup_task = asyncio.get_running_loop().create_task(self._watch_topup())
-        self.poller.start()  # the watch relies on the poller's 5 s balance reads
-        self.poller.replan()
+        self._poller.start()  # the watch relies on the poller's 5 s balance reads
+        self._poller.replan()
         return checkout
 
     async def wait_for_topup(self) -> Credits | None:
@@ -540,17 +591,166 @@ class Core:
         finally:
             unsubscribe()
             self._topup_task = None
-            self.poller.replan()
+            self._poller.replan()
 
-    async def sign_in(self) -> Any:
-        """Start the device flow; the caller shows the code and awaits `flow.wait()`."""
-        return await self.services.auth.start_sign_in()
+    async def start_sign_in(self, *, must_keep: bool = False) -> SignInFlow:
+        """Start the device flow: show its code, then `complete_sign_in(flow)`.
 
-    async def signed_in(self) -> None:
-        """Call after a device flow finished: load the identity and start polling."""
+        `must_keep` (a command that ends right after): refuse when the sign-in could only
+        be kept in memory, since it would be forgotten at once."""
+        if must_keep and not self.keeps_sign_in:
+            raise CredentialStoreError(
+                "There is nowhere to keep your sign-in, so it would be forgotten as soon as "
+                "this command finishes. Fix the keyring (see the warning above), or set "
+                "PAWPADO_CREDENTIAL_STORE=file to keep it in a plain file."
+            )
+        self.cancel_sign_in()
+        flow = await self._services.auth.start_sign_in()
+        self._sign_in_flow = flow
+        return flow
+
+    async def complete_sign_in(self, flow: SignInFlow) -> Identity | None:
+        """Wait for the user to approve `flow` (the flow polls Huudis), then load the
+        account. Raises CancelledByUser after `cancel_sign_in`, a PawpadoError when the
+        code expired or was refused. The identity is None when it could not be read yet."""
+        try:
+            await flow.wait()
+        finally:
+            if self._sign_in_flow is flow:
+                self._sign_in_flow = None
+        await self.load_sign_in()
+        return self.store.state.identity
+
+    def cancel_sign_in(self) -> bool:
+        """End the sign-in flow under way, if any."""
+        flow, self._sign_in_flow = self._sign_in_flow, None
+        if flow is None:
+            return False
+        flow.cancel()
+        return True
+
+    async def load_sign_in(self) -> None:
+        """A sign-in was just stored: load the account and its state, and start polling."""
         self.store.update(signed_in=True)
         await self._on_signed_in()
-        self.poller.poke()
+        self._poller.poke()
+
+    async def whoami(self) -> Identity:
+        """Who is signed in, read from Pawpado now. Raises NotSignedIn."""
+        if not self.store.state.signed_in:
+            raise NotSignedIn()
+        identity = await self._client.whoami()
+        self.store.update(identity=identity)
+        return identity
+
+    async def status(self) -> AppState:
+        """The state, with the session and the balance read now where signed in."""
+        await self.refresh_all()
+        return self.store.state
+
+    @property
+    def keeps_sign_in(self) -> bool:
+        """False when the sign-in lives in memory only (no usable keyring)."""
+        return self._services.keeps_sign_in
+
+    @property
+    def api_url(self) -> str:
+        return self._client.base_url
+
+    async def open_in_browser(self, url: str) -> None:
+        """Open a checked address (a checkout, the sign-in page) in the browser."""
+        await self._services.open_url(url)
+
+    def refresh_soon(self) -> None:
+        """Read the session and the balance now (after a wake-up from sleep)."""
+        self._poller.poke()
+
+    # -- settings, account, diagnostics -------------------------------------------
+
+    @property
+    def local_settings(self) -> LocalSettings:
+        """A copy of this computer's settings; change them with `update_settings`."""
+        return replace(self._services.local)
+
+    async def settings(self) -> SettingsView:
+        """The local settings, and the account's when signed in and reachable."""
+        local = self.local_settings
+        if not self.store.state.signed_in:
+            return SettingsView(local, None, "Sign in to change your account's settings.")
+        try:
+            server = await self._client.settings()
+        except NotSignedIn:
+            self._signed_out()
+            return SettingsView(local, None, "Sign in to change your account's settings.")
+        except PawpadoError as error:
+            return SettingsView(local, None, error.message)
+        return SettingsView(local, server)
+
+    async def update_settings(self, update: SettingsUpdate) -> SettingsView:
+        """Check every value first (SettingsInvalid names each bad key; nothing is
+        changed), then change the account's settings, launch at login, and the local
+        file, in that order; a refusal at a step keeps the steps after it undone."""
+        local = checked_local(self._services.local, update.local)
+        patch = checked_server(update.server) if update.server else None
+        server: Settings | None = None
+        if patch:
+            if not self.store.state.signed_in:
+                raise NotSignedIn()
+            try:
+                server = await self._client.update_settings(patch)
+            except ValidationFailed as error:
+                refusal = server_refusal(error.server_message, error.message)
+                raise SettingsInvalid([refusal]) from None
+            self.store.update(low_balance_alert_minutes=server.low_balance_alert_minutes)
+        current = self._services.local
+        if local.launch_at_login != current.launch_at_login:
+            from pawpado_desktop import autostart  # platform code, only when it changes
+
+            try:  # set, then read back: an entry that silently did nothing is an error
+                await asyncio.to_thread(autostart.set_enabled, local.launch_at_login)
+            except PawpadoError as error:
+                raise SettingsInvalid([FieldError("launch_at_login", error.message)]) from None
+        if local != current:
+            await asyncio.to_thread(local.save, self._services.config_dir)
+            copy_into(current, local)  # Moonlight and the next Play read this object
+        return SettingsView(self.local_settings, server)
+
+    async def delete_account(self) -> AccountDeletion:
+        """Schedule the account's deletion, then sign out (a running PC is stopped first)."""
+        if not self.store.state.signed_in:
+            raise NotSignedIn()
+        deletion = await self._client.delete_account()
+        await self.sign_out(stop=True)
+        return deletion
+
+    def debug_info(self, extra: Mapping[str, str] | None = None) -> str:
+        """The redacted summary for support (no secret, no e-mail address)."""
+        from pawpado_desktop.diagnostics import debug_info
+
+        details = {"Pawpado API": self.api_url, **(extra or {})}
+        return debug_info(self.store.state, self.clock.now(), details)
+
+    async def save_debug_bundle(self, folder: Path, *, summary: str, logs: Path) -> Path:
+        """Zip the summary, the logs' tails and the state files into `folder`."""
+        from pawpado_desktop.diagnostics import write_bundle
+
+        return await asyncio.to_thread(
+            write_bundle,
+            folder,
+            summary=summary,
+            config=self._services.config_dir,
+            logs=logs,
+            now=self.clock.now(),
+        )
+
+    async def history_report(self, days: int) -> History | None:
+        """The local session history of the last `days` days, where one is kept."""
+        recorder = self._services.history
+        if recorder is None:
+            return None
+        from pawpado_desktop.core.history import load_report
+
+        return await load_report(recorder, self.clock.now(), days)
 
     async def sign_out(
         self, *, stop: bool, deadline_s: float = SIGN_OUT_STOP_WAIT_S
@@ -568,7 +768,7 @@ class Core:
         if stop and self.store.state.signed_in:
             await self._stop_before_sign_out(deadline_s)
         last = self.store.state.session
-        await self.services.auth.sign_out()
+        await self._services.auth.sign_out()
         self._signed_out()
         return last
 
@@ -587,6 +787,6 @@ class Core:
             ) from None
         if session is None or session.state.can_start:
             return
-        self.poller.start()  # the wait reads polled states
+        self._poller.start()  # the wait reads polled states
         with contextlib.suppress(PawpadoError):
             await self.wait_session(lambda s: s.state.can_start, deadline_s)

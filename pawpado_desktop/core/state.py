@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import TypedDict, Unpack
 
 from pawpado_desktop.api.models import Credits, Identity, SessionState, SessionStatus
 from pawpado_desktop.errors import PawpadoError
@@ -123,6 +123,23 @@ class AppState:
         return self.credits.rate_per_minute * minutes
 
 
+class StateChanges(TypedDict, total=False):
+    """The fields of AppState by name and type: a misspelt or mistyped change fails mypy."""
+
+    signed_in: bool
+    identity: Identity | None
+    credits: Credits | None
+    session: SessionStatus | None
+    play: PlayProgress
+    attention: Attention
+    runs_out_at: datetime | None
+    low_balance_alert_minutes: int
+    last_error: PawpadoError | None
+    warning: str
+    offline: str
+    demo: bool
+
+
 Listener = Callable[[AppState, AppState], None]
 
 
@@ -141,7 +158,7 @@ class StateStore:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 
-    def update(self, **changes: Any) -> AppState:
+    def update(self, **changes: Unpack[StateChanges]) -> AppState:
         old = self._state
         new = replace(old, **changes)
         if new != old:

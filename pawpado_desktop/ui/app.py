@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BACKGROUND_TRAY_WAIT_S = 120.0
-DEMO_STREAM_WINDOW = "PAWPADO_FAKE_STREAM_WINDOW"
 
 
 def process_age() -> float | None:
@@ -41,16 +41,21 @@ def process_age() -> float | None:
         return None
 
 
-def core_factory(demo: bool):  # type: ignore[no-untyped-def]
+def core_factory(demo: bool) -> Callable[[Confirm], Awaitable[Core]]:
+    """Builds the tray's core once the icon shows; the environment is read then, once."""
+
     async def build(confirm: Confirm) -> Core:
+        from pawpado_desktop.cli.wiring import demo_wiring, wiring_from_env
         from pawpado_desktop.core.factory import build_core
         from pawpado_desktop.core.ownership import Role
 
-        if demo:
-            os.environ[DEMO_STREAM_WINDOW] = "1"  # the fake Moonlight shows a stream window
-        return await build_core(
-            demo=demo, confirm=confirm, demo_stream_seconds=None, role=Role.TRAY
-        )
+        if demo:  # the pretend stream is a window the user closes
+            wiring = await demo_wiring(
+                os.environ, role=Role.TRAY, stream_seconds=None, stream_window=True
+            )
+        else:
+            wiring = wiring_from_env(os.environ, role=Role.TRAY)
+        return await build_core(wiring, confirm=confirm)
 
     return build
 

@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -20,12 +20,12 @@ from PySide6.QtCore import QEvent, QEventLoop, QLocale, QObject, Qt, QTimer, QUr
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QSessionManager
 from PySide6.QtWidgets import QApplication, QDialog, QMenu, QMessageBox, QSystemTrayIcon, QWidget
 
-from pawpado_desktop.api.models import SessionState
 from pawpado_desktop.clock import SYSTEM_CLOCK
 from pawpado_desktop.config import LocalSettings, config_dir, log_dir
 from pawpado_desktop.core.notices import Notice, NoticeKind
 from pawpado_desktop.core.play import Confirm, PlayOptions
 from pawpado_desktop.core.state import AppState, PlayPhase
+from pawpado_desktop.core.types import SessionState
 from pawpado_desktop.errors import CancelledByUser, PawpadoError, SaveFailed
 from pawpado_desktop.safe_url import browser_url
 from pawpado_desktop.ui import i18n
@@ -292,7 +292,7 @@ class TrayApp(QObject):
             self.show_error(tr(error.title), error.message)
             return
         self.core = core
-        self.set_language(core.services.local.language)
+        self.set_language(core.local_settings.language)
         self.unsubscribe = [
             core.store.subscribe(self._on_state),
             core.notices.subscribe(self.notifier.post),
@@ -533,14 +533,14 @@ class TrayApp(QObject):
     async def _load_history(self) -> History | None:
         """Read the history and update this month's total (in the menu)."""
         core = self.core
-        recorder = core.services.history if core is not None else None
-        if recorder is None:
+        if core is None:
             return None
-        from pawpado_desktop.core.history import load_report, month_spent
+        from pawpado_desktop.core.history import month_spent
 
-        now = core.clock.now() if core is not None else SYSTEM_CLOCK.now()
-        today = now.astimezone().date()
-        history = await load_report(recorder, now, max(HISTORY_DAYS, today.day))
+        today = core.clock.now().astimezone().date()
+        history = await core.history_report(max(HISTORY_DAYS, today.day))
+        if history is None:
+            return None
         currency = history.currency or (self.state.credits.currency if self.state.credits else "")
         spent = month_spent(history, today)
         # Only a figure that was observed: no "Rp 0" before any session's cost is known.
@@ -698,7 +698,7 @@ class TrayApp(QObject):
                 amount=money,
             ),
         )
-        await core.services.open_url(page.url)
+        await core.open_in_browser(page.url)
         log.info("checkout %s opened", checkout.checkout_id)
 
     async def topup_custom(self) -> None:
@@ -719,7 +719,7 @@ class TrayApp(QObject):
         self.sign_in_dialog = dialog
         result = asyncio.ensure_future(finished(dialog))
         try:
-            flow = await core.sign_in()
+            flow = await core.start_sign_in()
         except PawpadoError as error:
             dialog.fail(error.message)
             await result
@@ -727,18 +727,16 @@ class TrayApp(QObject):
         page = browser_url(flow.browser_uri, what="sign-in page")  # on the issuer's site
         dialog.show_code(flow.user_code, page.url, page.host, flow.expires_at)
         dialog.open_browser.connect(
-            lambda: self.tasks.spawn(self._reporting(core.services.open_url(page.url)))
+            lambda: self.tasks.spawn(self._reporting(core.open_in_browser(page.url)))
         )
-        dialog.rejected.connect(flow.cancel)
+        dialog.rejected.connect(core.cancel_sign_in)
         try:
-            await flow.wait()
+            identity = await core.complete_sign_in(flow)
         except CancelledByUser:
             return
         except PawpadoError as error:
             dialog.fail(error.message)
             return
-        await core.signed_in()
-        identity = core.store.state.identity
         dialog.succeed(identity.name or identity.email if identity else tr("you"))
 
     async def sign_out(self) -> None:
@@ -759,8 +757,7 @@ class TrayApp(QObject):
         dialog = DeleteAccountDialog(demo=self.demo, email=identity.email)
         if await finished(dialog) != QDialog.DialogCode.Accepted:
             return
-        deletion = await core.client.delete_account()
-        await core.sign_out(stop=True)
+        deletion = await core.delete_account()  # signed out afterwards, a running PC stopped
         when = self.fmt.date(deletion.delete_at)
         self.say(
             tr("Account deletion scheduled"),
@@ -775,57 +772,34 @@ class TrayApp(QObject):
         from pawpado_desktop.ui.windows.settings import SettingsDialog
 
         core = self._core()
-        dialog = SettingsDialog(demo=self.demo, local=core.services.local)
+        dialog = SettingsDialog(demo=self.demo, local=core.local_settings)
         self.settings_dialog = dialog
         dialog.save.connect(lambda: self.tasks.spawn(self.save_settings(dialog)))
         _present(dialog)
-        if not core.store.state.signed_in:
-            dialog.server_unavailable(tr("Sign in to change your account's settings."))
-            return
-        try:
-            dialog.show_server(await core.client.settings())
-        except PawpadoError as error:
-            dialog.server_unavailable(error.message)
+        view = await core.settings()
+        if view.server is None:
+            dialog.server_unavailable(tr(view.server_problem))
+        else:
+            dialog.show_server(view.server)
 
     async def save_settings(self, dialog: SettingsDialog) -> bool:
-        from pawpado_desktop import autostart
-        from pawpado_desktop.api.errors import ValidationFailed
+        from pawpado_desktop.core.settings import SettingsInvalid, SettingsUpdate
 
         core = self._core()
         dialog.clear_errors()
-        local = dialog.local_settings()
-        if local is None:
-            return False
-        changes = dialog.server_changes()
-        if changes:
-            try:
-                dialog.show_saved(await core.client.update_settings(changes))  # type: ignore[arg-type]
-            except ValidationFailed as error:
-                said = error.server_message or error.message
-                if error.field:  # "bitrateKbps: too high" is shown next to Bitrate
-                    said = said.split(":", 1)[1].strip() or said
-                dialog.field_error(error.field, said)
-                return False
-            except PawpadoError as error:
-                dialog.field_error(None, error.message)
-                return False
-            with contextlib.suppress(PawpadoError):
-                await core.refresh_settings()
-        if local.launch_at_login != core.services.local.launch_at_login:
-            try:  # set, then read back: an entry that silently did nothing is an error
-                await asyncio.to_thread(autostart.set_enabled, local.launch_at_login)
-            except PawpadoError as error:
-                dialog.field_error("launch_at_login", error.message)
-                return False
-        target = core.services.local  # the core's own object: Moonlight reads it at each Play
-        for item in fields(LocalSettings):
-            setattr(target, item.name, getattr(local, item.name))
+        update = SettingsUpdate(local=dialog.local_changes(), server=dialog.server_changes())
         try:
-            await asyncio.to_thread(target.save)
+            view = await core.update_settings(update)
+        except SettingsInvalid as error:
+            for problem in error.errors:  # each next to its field; unnamed ones below the tabs
+                dialog.field_error(problem.key or None, tr(problem.message))
+            return False
         except PawpadoError as error:  # e.g. a full disk: the old file is still whole
             dialog.field_error(None, error.message)
             return False
-        self.set_language(target.language)
+        if view.server is not None:
+            dialog.show_saved(view.server)
+        self.set_language(view.local.language)
         dialog.close()
         self._render_soon()
         return True
@@ -839,6 +813,8 @@ class TrayApp(QObject):
             "Notifications": self.notifier.channel,
             "Language": i18n.language(),
         }
+        if self.core is not None:
+            return self.core.debug_info(extra)
         return debug_info(self.state, now, extra)
 
     def copy_debug_info(self) -> str:
@@ -855,14 +831,19 @@ class TrayApp(QObject):
         folder = downloads if downloads.is_dir() else Path.home()
         now, _ = self._now()
         try:
-            path = await asyncio.to_thread(
-                write_bundle,
-                folder,
-                summary=self._debug_info(),
-                config=config_dir(),
-                logs=log_dir(),
-                now=now,
-            )
+            if self.core is not None:
+                path = await self.core.save_debug_bundle(
+                    folder, summary=self._debug_info(), logs=log_dir()
+                )
+            else:  # the core could not start: the bundle is what support needs most
+                path = await asyncio.to_thread(
+                    write_bundle,
+                    folder,
+                    summary=self._debug_info(),
+                    config=config_dir(),
+                    logs=log_dir(),
+                    now=now,
+                )
         except OSError as exc:
             raise SaveFailed(
                 tr(
@@ -931,7 +912,7 @@ class TrayApp(QObject):
     # -- notifications and wake-ups -------------------------------------------
 
     def _notification_level(self) -> str:
-        return self.core.services.local.notification_level if self.core else "all"
+        return self.core.local_settings.notification_level if self.core else "all"
 
     def _notification_action(self, nid: int, key: str) -> None:
         self.notifier.action_invoked(nid, key)
@@ -941,7 +922,7 @@ class TrayApp(QObject):
 
     def _woke(self) -> None:
         if self.core is not None:
-            self.core.poller.poke()
+            self.core.refresh_soon()
         self._hold_shutdown(self.state.play.phase.is_running)  # released for the sleep
 
     def _core(self) -> Core:

@@ -12,9 +12,9 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from pawpado_desktop.api.models import SessionState
 from pawpado_desktop.core.budget import topup_suggestions
 from pawpado_desktop.core.state import PHASE_LABELS, AppState, Attention, PlayPhase
+from pawpado_desktop.core.types import SessionState
 from pawpado_desktop.ui.i18n import tr
 from pawpado_desktop.ui.money import MoneyFormat
 

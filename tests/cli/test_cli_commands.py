@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import time
 from decimal import Decimal
@@ -11,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from pawpado_desktop.cli.wiring import wiring_from_env
 from pawpado_desktop.core.factory import build_core
 from pawpado_desktop.core.notices import NoticeKind
 from pawpado_desktop.errors import ExitCode
@@ -190,7 +192,7 @@ async def test_recovery_after_the_app_is_killed_mid_start(
         "PAWPADO_CREDENTIAL_STORE",
     ):
         monkeypatch.setenv(name, cli.env[name])
-    core = await build_core()
+    core = await build_core(wiring_from_env(os.environ))
     try:
         await core.start(poll=False)
         found = [n for n in core.notices.history if n.kind is NoticeKind.SESSION_FOUND]

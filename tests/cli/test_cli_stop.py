@@ -23,8 +23,9 @@ ACTIVE = ("provisioning", "starting", "running")
 SCALED_MAIN = (
     "import sys\n"
     "from pawpado_desktop.clock import ScaledClock\n"
-    "from pawpado_desktop.core import factory\n"
-    f"factory.SYSTEM_CLOCK = ScaledClock({SPEED})\n"
+    "from pawpado_desktop.cli import wiring\n"
+    "env_wiring = wiring.wiring_from_env\n"
+    f"wiring.wiring_from_env = lambda env, **kw: env_wiring(env, **kw, clock=ScaledClock({SPEED}))\n"
     "from pawpado_desktop.cli.main import main\n"
     "sys.exit(main(sys.argv[1:]))\n"
 )

@@ -1,8 +1,8 @@
 """Fixtures of the hardening suite: the Play rig, wired as the app wires it, at 20x.
 
-- `rig`: the Play rig (tests/support/play.py). `hrig` is the same rig with the
-  factory's sign-in wiring added (a sign-in that ends server-side reaches the core
-  as it does in the app).
+- `rig`: the Play rig (tests/support/play.py). `hrig` is the same rig with Moonlight's
+  pair dialog closed sooner (the rig is built by the app's factory, so a sign-in
+  that ends server-side reaches the core as it does in the app).
 - Helpers (`left_clean`, `shown_error`, `on_phase`, ...) are in tests/support/play.py;
   `disk_full` and the failing keyrings in tests/support/faults.py.
 """
@@ -13,9 +13,8 @@ from typing import Any
 
 import pytest
 
-from pawpado_desktop.auth.manager import AuthManager
-from pawpado_desktop.moonlight import Moonlight, MoonlightTimeouts
-from tests.support.play import PlayRig, wire_sign_in_events
+from pawpado_desktop.moonlight import MoonlightTimeouts
+from tests.support.play import PlayRig
 
 
 @pytest.fixture
@@ -29,16 +28,14 @@ def rig(play_rig: PlayRig) -> PlayRig:
 
 
 @pytest.fixture
-def hrig(rig: PlayRig) -> PlayRig:
-    """The Play rig plus the factory's reaction to sign-in events.
+def moonlight_timeouts() -> MoonlightTimeouts:
+    """Moonlight closes its pair dialog 0.2 s (not 1 s) after the pairing is confirmed:
+    the fake saves it after 0.1 s, and every Play here pairs."""
+    return MoonlightTimeouts(save_grace=0.2)
 
-    Moonlight closes its pair dialog 0.2 s (not 1 s) after the pairing is confirmed:
-    the fake saves it after 0.1 s, and every Play here pairs.
-    """
-    services = rig.core.services
-    assert isinstance(services.auth, AuthManager)
-    wire_sign_in_events(rig.core, services.auth)
-    services.streamer = Moonlight(
-        settings=services.local, clock=rig.clock, timeouts=MoonlightTimeouts(save_grace=0.2)
-    )
+
+@pytest.fixture
+def hrig(rig: PlayRig) -> PlayRig:
+    """The Play rig: built by the app's own factory, so a sign-in that ends server-side
+    reaches the core as it does in the app."""
     return rig

@@ -10,6 +10,7 @@ and nothing is left billing once the user picks Stop.
 from __future__ import annotations
 
 import json
+import os
 import stat
 import threading
 import time
@@ -20,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from pawpado_desktop.auth.store import FileStore
+from pawpado_desktop.cli.wiring import wiring_from_env
 from pawpado_desktop.core.factory import build_core
 from pawpado_desktop.core.notices import NoticeKind
 from pawpado_desktop.errors import ExitCode
@@ -143,7 +145,7 @@ async def test_killed_in_each_phase_then_started_again(
 
     for name in PAWPADO_ENV:  # the app starts again, as the same user
         monkeypatch.setenv(name, cli.env[name])
-    core = await build_core()
+    core = await build_core(wiring_from_env(os.environ))
     try:
         await core.start()
         history = core.notices.history

@@ -41,9 +41,8 @@ async def test_access_tokens_expiring_all_through_play_are_refreshed_unseen(
 
 async def sign_in_again(rig: PlayRig) -> None:
     """What the user does after being signed out: the device flow (auto-approved here)."""
-    flow = await rig.core.sign_in()
-    await asyncio.wait_for(flow.wait(), 30)
-    await rig.core.signed_in()
+    flow = await rig.core.start_sign_in()
+    await asyncio.wait_for(rig.core.complete_sign_in(flow), 30)
 
 
 @pytest.mark.parametrize("phase", [PlayPhase.BOOTING, PlayPhase.WAITING_READY])
@@ -90,7 +89,7 @@ async def test_keyring_stuck_mid_refresh_keeps_the_play_going(
 ) -> None:
     keyring = StallingKeyring()
     try:
-        await sign_in_with(hrig, KeyringStore(keyring, timeout=0.5), tmp_path)
+        await sign_in_with(hrig, KeyringStore(keyring, timeout=0.5))
         on_phase(hrig, PlayPhase.BOOTING, keyring.stall)  # stuck from the next refresh on
         assert await hrig.core.play(PlayOptions(grace_minutes=0)) is PlayPhase.DONE
         warning = hrig.core.store.state.warning

@@ -239,9 +239,9 @@ async def test_a_start_that_times_out_is_reported_and_a_late_one_offered(hrig: P
     """The server sits on the start past our timeout. Whether it carried it out is unknown,
     so the user is told to look; if it turns up running later, the app offers it."""
     core, control = hrig.core, hrig.sim.control
-    auth = core.services.auth
+    auth = core._services.auth
     assert isinstance(auth, AuthManager)
-    core.client = PawpadoClient(  # this computer's patience: one second per request
+    core._client = PawpadoClient(  # this computer's patience: one second per request
         hrig.sim.base_url, auth, clock=hrig.clock, timeout=httpx.Timeout(1.0)
     )
     control.set_latency(1.5, START)

@@ -182,7 +182,7 @@ async def test_the_poller_survives_every_failure_and_shows_offline(
     hrig: PlayRig, hostile: HostileServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     core = hrig.core
-    client = core.client
+    client = core._client
     real_url = client.base_url
     fmt = MoneyFormat(locale_for("en"))
 
@@ -201,15 +201,15 @@ async def test_the_poller_survives_every_failure_and_shows_offline(
     for mode in ("badenc", "crash", "bomb"):
         client.base_url = hostile.url(mode)
         before = hostile.hits(mode)
-        core.poller.poke()
+        core.refresh_soon()
         await wait_until(lambda m=mode, b=before: hostile.hits(m) > b)  # type: ignore[misc]
         await wait_until(lambda: bool(core.store.state.offline))
-        assert core.poller.alive
+        assert core._poller.alive
         assert offline_shown()
         client.base_url = real_url
-        core.poller.poke()
+        core.refresh_soon()
         await wait_until(lambda: core.store.state.offline == "")
-        assert core.poller.alive
+        assert core._poller.alive
 
     # Not even a bug in a fetch (an exception no one expected) stops it.
     real_poll = client.poll_session
@@ -218,11 +218,11 @@ async def test_the_poller_survives_every_failure_and_shows_offline(
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(client, "poll_session", broken)
-    core.poller.poke()
+    core.refresh_soon()
     await wait_until(lambda: "internal problem" in core.store.state.offline)
-    assert core.poller.alive and offline_shown()
+    assert core._poller.alive and offline_shown()
     monkeypatch.setattr(client, "poll_session", real_poll)
-    core.poller.poke()
+    core.refresh_soon()
     await wait_until(lambda: core.store.state.offline == "")
-    assert core.poller.alive
+    assert core._poller.alive
     assert core.store.state.session is not None

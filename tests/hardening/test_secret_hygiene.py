@@ -53,12 +53,11 @@ async def test_a_full_play_at_debug_level_leaks_no_secret(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     store = RecordingStore()
-    await sign_in_with(hrig, store, tmp_path)
+    await sign_in_with(hrig, store)
     core, control = hrig.core, hrig.sim.control
     await core.sign_out(stop=True)  # then a real device-flow sign-in: a device code to keep secret
-    flow = await core.sign_in()
-    await asyncio.wait_for(flow.wait(), 30)
-    await core.signed_in()
+    flow = await core.start_sign_in()
+    await asyncio.wait_for(core.complete_sign_in(flow), 30)
 
     seen: set[str] = set()
     stop = asyncio.Event()

@@ -68,7 +68,7 @@ async def test_two_hours_streaming_leak_nothing_and_never_hit_a_429(
     await wait_until(lambda: bool(hrig.moonlight.events("streaming")))
     stream_pid = hrig.moonlight.events("streaming")[0]["pid"]
     refreshes_before = control.huudis_stats().refreshes
-    polls_before = dict(hrig.core.poller.polls)
+    polls_before = dict(hrig.core._poller.polls)
 
     tracemalloc.start()
     try:
@@ -82,7 +82,7 @@ async def test_two_hours_streaming_leak_nothing_and_never_hit_a_429(
     finally:
         tracemalloc.stop()
 
-    polls = {k: hrig.core.poller.polls[k] - polls_before[k] for k in polls_before}
+    polls = {k: hrig.core._poller.polls[k] - polls_before[k] for k in polls_before}
     refreshes = control.huudis_stats().refreshes - refreshes_before
     print(  # the figures for docs/PERFORMANCE.md
         f"\nsoak: {SOAK_SECONDS / 3600:g} h simulated at {SOAK_SPEED:g}x; "

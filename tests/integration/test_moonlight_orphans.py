@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from pawpado_desktop.cli.wiring import wiring_from_env
 from pawpado_desktop.config import config_dir, write_json
 from pawpado_desktop.core.factory import build_core
 from pawpado_desktop.moonlight import Moonlight
@@ -59,7 +60,7 @@ async def test_a_stream_orphaned_by_kill_9_is_closed_at_the_next_start(
 
     for name in PAWPADO_ENV:  # the app starts again, as the same user
         monkeypatch.setenv(name, cli.env[name])
-    core = await build_core()
+    core = await build_core(wiring_from_env(os.environ))
     try:
         await core.start()
         assert not alive(moonlight_pid)

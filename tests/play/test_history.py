@@ -64,7 +64,7 @@ async def test_a_play_is_recorded_with_its_observed_cost(
 async def test_a_session_first_seen_running_has_no_made_up_cost(
     rig: PlayRig, tmp_path: Path
 ) -> None:
-    await rig.core.client.start_session()  # started elsewhere, before this app looked
+    await rig.other_device.start_session()  # started elsewhere, before this app looked
     await rig.core.refresh_session()
     late = HistoryRecorder(HistoryDb(tmp_path / "late.sqlite3"), rig.sim.base_url, rig.clock)
     unsubscribe = late.attach(rig.core.store)
@@ -86,7 +86,7 @@ async def test_a_session_first_seen_running_has_no_made_up_cost(
 async def test_a_server_side_stop_and_a_top_up_are_recorded(
     rig: PlayRig, recorder: HistoryRecorder
 ) -> None:
-    await rig.core.client.start_session()
+    await rig.other_device.start_session()
     await rig.core.refresh_session()  # seen starting: its balance before is known
     rig.sim.control.stop_session("Your balance ran out.")
     await rig.session_state("stopped")

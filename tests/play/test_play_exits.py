@@ -5,12 +5,11 @@ server's session state, the user's own Tailscale profile current, no Moonlight l
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
-from pawpado_desktop.api.client import PawpadoClient
-from pawpado_desktop.auth.manager import AuthManager
+from pawpado_desktop.config import Endpoints
 from pawpado_desktop.core.notices import NoticeKind
 from pawpado_desktop.core.play import PlayOptions
 from pawpado_desktop.core.state import PlayPhase
@@ -23,12 +22,10 @@ STOP = "/api/v1/sessions/stop"
 
 
 @pytest.fixture
-def held_start(rig: PlayRig) -> Iterator[HoldingProxy]:
+async def held_start(rig: PlayRig) -> AsyncIterator[HoldingProxy]:
     """The app talks to Pawpado through a proxy that holds the answer to a start."""
     with holding_proxy(rig.sim.base_url, b"POST " + START.encode()) as proxy:
-        auth = rig.core.services.auth
-        assert isinstance(auth, AuthManager)
-        rig.core.client = PawpadoClient(proxy.url, auth, clock=rig.clock)
+        await rig.rebuild(endpoints=Endpoints(proxy.url, rig.sim.issuer_url))
         yield proxy
 
 
@@ -136,7 +133,7 @@ async def test_sign_out_keeping_the_pc_leaves_it_running_and_says_so(rig: PlayRi
 
 
 async def test_sign_out_stops_a_session_found_running(rig: PlayRig) -> None:
-    await rig.core.client.start_session()
+    await rig.other_device.start_session()
     await rig.core.refresh_session()
     last = await rig.core.sign_out(stop=True)
 
@@ -149,7 +146,7 @@ async def test_sign_out_that_cannot_stop_keeps_the_sign_in(rig: PlayRig) -> None
     from pawpado_desktop.core.service import StillRunning
     from pawpado_desktop.sim.faults import FaultResponse
 
-    await rig.core.client.start_session()
+    await rig.other_device.start_session()
     await rig.core.refresh_session()
     broken = FaultResponse(503, b'{"error": "UNAVAILABLE", "message": "down"}', "application/json")
     rig.sim.control.replace_responses(STOP, broken, count=1000)
@@ -168,7 +165,7 @@ async def test_sign_out_that_cannot_stop_keeps_the_sign_in(rig: PlayRig) -> None
 async def test_an_attached_session_is_kept_running_unless_the_user_says_stop(
     rig: PlayRig,
 ) -> None:
-    await rig.core.client.start_session()
+    await rig.other_device.start_session()
     await rig.core.refresh_session()
 
     assert await rig.core.play(PlayOptions(grace_minutes=0)) is PlayPhase.DONE
@@ -183,7 +180,7 @@ async def test_an_attached_session_is_kept_running_unless_the_user_says_stop(
 
 @pytest.mark.parametrize("confirm_answer", [True])
 async def test_an_attached_session_is_stopped_when_the_user_says_so(rig: PlayRig) -> None:
-    await rig.core.client.start_session()
+    await rig.other_device.start_session()
     await rig.core.refresh_session()
 
     assert await rig.core.play(PlayOptions(grace_minutes=5)) is PlayPhase.DONE
@@ -195,7 +192,7 @@ async def test_an_attached_session_is_stopped_when_the_user_says_so(rig: PlayRig
 
 async def test_an_attached_session_with_nobody_to_ask_keeps_running(rig: PlayRig) -> None:
     rig.core.confirm = None  # no terminal: nothing is asked
-    await rig.core.client.start_session()
+    await rig.other_device.start_session()
     await rig.core.refresh_session()
 
     assert await rig.core.play(PlayOptions(grace_minutes=0)) is PlayPhase.DONE
@@ -206,7 +203,7 @@ async def test_an_attached_session_with_nobody_to_ask_keeps_running(rig: PlayRig
 
 
 async def test_stop_after_stops_an_attached_session_without_asking(rig: PlayRig) -> None:
-    await rig.core.client.start_session()
+    await rig.other_device.start_session()
     await rig.core.refresh_session()
 
     await rig.core.play(PlayOptions(grace_minutes=0, stop_after=True))

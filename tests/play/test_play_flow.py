@@ -53,7 +53,7 @@ async def test_the_tailnet_is_joined_while_the_instance_boots(rig: PlayRig) -> N
 
 
 async def test_attaching_to_a_running_session_does_not_start_another(rig: PlayRig) -> None:
-    await rig.core.client.start_session()
+    await rig.other_device.start_session()
     rig.sim.control.clear_request_log()
     await rig.core.refresh_session()
 
@@ -64,8 +64,8 @@ async def test_attaching_to_a_running_session_does_not_start_another(rig: PlayRi
 
 
 async def test_a_409_on_start_means_attach_not_failure(rig: PlayRig) -> None:
-    await rig.core.poller.stop()
-    await rig.core.client.start_session()  # another device starts it...
+    await rig.core._poller.stop()
+    await rig.other_device.start_session()  # another device starts it...
     stale = b'{"state": "stopped", "ready": false}'  # ...just after our look said stopped
     rig.sim.control.replace_responses(
         "/api/v1/sessions/poll", FaultResponse(200, stale, content_type="application/json")
@@ -143,7 +143,7 @@ async def test_cancel_in_each_phase_stops_what_we_started(rig: PlayRig, phase: P
 
 
 async def test_cancel_after_attaching_asks_before_stopping(rig: PlayRig) -> None:
-    await rig.core.client.start_session()
+    await rig.other_device.start_session()
     await rig.core.refresh_session()
     play = asyncio.ensure_future(rig.core.play(PlayOptions(grace_minutes=5)))
     await rig.reach(PlayPhase.BOOTING)

@@ -69,7 +69,7 @@ async def test_a_long_outage_during_the_stop_is_not_given_up(rig: PlayRig) -> No
 async def test_a_stop_left_pending_is_carried_out_at_start_in_the_background(
     rig: PlayRig,
 ) -> None:
-    started = await rig.core.client.start_session()
+    started = await rig.other_device.start_session()
     StopMarker().save(
         PendingStop(
             base_url=rig.sim.base_url,
@@ -87,8 +87,8 @@ async def test_a_stop_left_pending_is_carried_out_at_start_in_the_background(
 
 async def test_a_pending_stop_for_a_session_that_ended_is_dropped(rig: PlayRig) -> None:
     """The stop went through before the crash; a session started since is left alone."""
-    old = await rig.core.client.start_session()
-    await rig.core.client.stop_session()
+    old = await rig.other_device.start_session()
+    await rig.other_device.stop_session()
     await rig.session_state("stopped")
     StopMarker().save(
         PendingStop(
@@ -98,7 +98,7 @@ async def test_a_pending_stop_for_a_session_that_ended_is_dropped(rig: PlayRig) 
             started_at=old.started_at,
         )
     )
-    await rig.core.client.start_session()  # the user plays again from another computer
+    await rig.other_device.start_session()  # the user plays again from another computer
 
     await rig.core.start(poll=False)
     assert not StopMarker().path.exists()
@@ -113,7 +113,7 @@ async def test_a_stop_asked_now_is_for_the_session_running_now(rig: PlayRig) -> 
     StopMarker().save(
         PendingStop(base_url=rig.sim.base_url, asked_at=rig.clock.now(), instance_id="i-old")
     )
-    await rig.core.client.start_session()
+    await rig.other_device.start_session()
     rig.sim.control.replace_responses(API, CUT, count=100_000)
     await rig.core.start(poll=False)  # offline: the old stop is retried in the background
     await asyncio.sleep(0.5)

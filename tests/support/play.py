@@ -9,36 +9,35 @@ second; Moonlight and tailscaled keep real time, as they would.
 Fixtures (any folder): `play_rig` (tests/play and tests/hardening call it `rig`),
 `confirm_answer`, `moonlight_knobs`, `local_settings` (override per test or folder).
 Helpers: `on_phase`, `shown_error`, `warnings_shown`, `left_clean`, `failed_in`,
-`wire_sign_in_events`, `sign_in_with`, `token_set`, `low_balance`, the API paths.
+`sign_in_with`, `token_set`, `low_balance`, the API paths.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from pawpado_desktop.api.client import PawpadoClient
-from pawpado_desktop.auth.manager import AuthEvent, AuthManager
 from pawpado_desktop.auth.store import CredentialStore, MemoryStore
 from pawpado_desktop.auth.tokens import TokenSet
 from pawpado_desktop.clock import ScaledClock
-from pawpado_desktop.config import LocalSettings
+from pawpado_desktop.config import Endpoints, LocalSettings
+from pawpado_desktop.core.factory import build_core
 from pawpado_desktop.core.notices import Notice, NoticeKind
-from pawpado_desktop.core.service import Core, Services
+from pawpado_desktop.core.play import Confirm
+from pawpado_desktop.core.service import Core
 from pawpado_desktop.core.state import AppState, PlayPhase
-from pawpado_desktop.moonlight import Moonlight
+from pawpado_desktop.core.wiring import Wiring, tailscaled_at
+from pawpado_desktop.moonlight.client import MoonlightTimeouts
 from pawpado_desktop.sim.fake_tailscaled import FakeTailscaled
 from pawpado_desktop.sim.server import SimulatorServer
-from pawpado_desktop.tailscale.client import LocalClient
-from pawpado_desktop.tailscale.endpoint import LocalEndpoint
 from pawpado_desktop.tailscale.join_state import JoinStateStore
-from pawpado_desktop.tailscale.joiner import TailnetJoiner
 from tests.support.moonlight import FakeMoonlightInstall
 from tests.support.waiting import wait_until
 
@@ -60,6 +59,9 @@ class PlayRig:
     moonlight: FakeMoonlightInstall
     core: Core
     clock: ScaledClock
+    wiring: Wiring
+    confirm: Confirm
+    other_device: PawpadoClient  # the same account on another computer
     phases: list[PlayPhase] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     opened_urls: list[str] = field(default_factory=list)
@@ -71,6 +73,28 @@ class PlayRig:
             for r in self.sim.control.request_log()
             if r.path == path and (method is None or r.method == method)
         )
+
+    async def build(self) -> Core:
+        """A core on `wiring`, its state and notices recorded here, started."""
+        core = await build_core(self.wiring, confirm=self.confirm)
+
+        def on_state(old: AppState, new: AppState) -> None:
+            if new.play.phase is not old.play.phase:
+                self.phases.append(new.play.phase)
+
+        core.store.subscribe(on_state)
+        core.notices.subscribe(self.notices.append)
+        await core.start()
+        self.core = core
+        return core
+
+    async def rebuild(self, **changes: Any) -> Core:
+        """Close the core and build another on this wiring with `changes` (another
+        credential store, an API address through a proxy), as a restart would."""
+        self.core.cancel_play()
+        await self.core.aclose()
+        self.wiring = replace(self.wiring, **changes)
+        return await self.build()
 
     def notice_kinds(self) -> list[NoticeKind]:
         return [n.kind for n in self.notices]
@@ -88,6 +112,20 @@ class PlayRig:
             timeout,
             what=f"the session to be {wanted}",
         )
+
+
+class OtherDeviceTokens:
+    """The same account signed in on another computer: a fresh sign-in per request, so
+    no expiry or revocation in a test gets in its way."""
+
+    def __init__(self, sim: SimulatorServer) -> None:
+        self._sim = sim
+
+    async def access_token(self) -> str:
+        return self._sim.control.sign_in_directly().access_token
+
+    async def refreshed_after_rejection(self, rejected: str) -> str:
+        return await self.access_token()
 
 
 def token_set(sim: SimulatorServer, clock: ScaledClock) -> TokenSet:
@@ -119,6 +157,12 @@ def local_settings() -> LocalSettings:
 
 
 @pytest.fixture
+def moonlight_timeouts() -> MoonlightTimeouts | None:
+    """Moonlight's own timeouts (None: the app's defaults)."""
+    return None
+
+
+@pytest.fixture
 async def play_rig(
     sim: SimulatorServer,
     sim_clock: ScaledClock,
@@ -127,20 +171,13 @@ async def play_rig(
     confirm_answer: bool,
     moonlight_knobs: dict[str, Any],
     local_settings: LocalSettings,
+    moonlight_timeouts: MoonlightTimeouts | None,
+    isolated_config: Path,
 ) -> AsyncIterator[PlayRig]:
     moon = install_moonlight(sim.base_url, **moonlight_knobs)
-    local = LocalSettings(**{**local_settings.__dict__, "moonlight_path": str(moon.path)})
-    http = httpx.AsyncClient(timeout=10)
+    replace(local_settings, moonlight_path=str(moon.path)).save(isolated_config)
     store = MemoryStore()
     await store.save(token_set(sim, sim_clock))
-    auth = AuthManager(sim.issuer_url, store, http, sim_clock)
-    client = PawpadoClient(sim.base_url, auth, http=http, clock=sim_clock)
-    ts_client = LocalClient(
-        LocalEndpoint("unix", str(fake_tailscaled_sim.socket_path)),
-        timeout=5.0,
-        installed=lambda: True,
-    )
-    joiner = TailnetJoiner(ts_client, hostname="pawpado-test")
     opened: list[str] = []
     asked: list[str] = []
 
@@ -151,49 +188,40 @@ async def play_rig(
         asked.append(question)
         return confirm_answer
 
-    services = Services(
-        client=client,
-        auth=auth,
-        tailnet=joiner,
-        streamer=Moonlight(settings=local, clock=sim_clock),
+    wiring = Wiring(
+        endpoints=Endpoints(base_url=sim.base_url, auth_url=sim.issuer_url),
+        config_dir=isolated_config,
+        child_env=dict(os.environ),
+        credential_store=store,
+        tailnet=tailscaled_at(str(fake_tailscaled_sim.socket_path)),
         clock=sim_clock,
-        local=local,
         open_url=open_url,
-        closers=[joiner.aclose, auth.aclose, http.aclose],
+        moonlight_timeouts=moonlight_timeouts,
     )
-    core = Core(services, confirm=confirm)
+    other = PawpadoClient(sim.base_url, OtherDeviceTokens(sim))
     rig = PlayRig(
-        sim, fake_tailscaled_sim, moon, core, sim_clock, opened_urls=opened, answers=asked
+        sim,
+        fake_tailscaled_sim,
+        moon,
+        None,  # type: ignore[arg-type]  # set by build()
+        sim_clock,
+        wiring,
+        confirm,
+        other,
+        opened_urls=opened,
+        answers=asked,
     )
-
-    def on_state(old: AppState, new: AppState) -> None:
-        if new.play.phase is not old.play.phase:
-            rig.phases.append(new.play.phase)
-
-    core.store.subscribe(on_state)
-    core.notices.subscribe(rig.notices.append)
-    await core.start()
+    await rig.build()
     try:
         yield rig
     finally:
-        core.cancel_play()
-        await core.aclose()
+        rig.core.cancel_play()
+        await rig.core.aclose()
+        await other.aclose()
 
 
 def low_balance(minutes: int, rate: Decimal = Decimal("500.00")) -> Decimal:
     return rate * minutes
-
-
-def wire_sign_in_events(core: Core, auth: AuthManager) -> None:
-    """As pawpado_desktop.core.factory does: a sign-in ended server-side reaches the core."""
-
-    def on_auth(event: AuthEvent) -> None:
-        if event.kind == "signed_out":
-            core.signed_out_by_server(event.message)
-        elif event.kind == "warning" and event.message:
-            core.store.update(warning=event.message)
-
-    auth.add_listener(on_auth)
 
 
 def on_phase(play: PlayRig, phase: PlayPhase, action: Callable[[], object]) -> None:
@@ -236,14 +264,7 @@ def failed_in(play: PlayRig, phase: PlayPhase) -> bool:
     return phase in play.phases and play.phases[-1] is PlayPhase.FAILED
 
 
-async def sign_in_with(play: PlayRig, store: CredentialStore, tmp: Path) -> AuthManager:
-    """Swap the rig's sign-in for one kept in `store` (holding a fresh sign-in)."""
+async def sign_in_with(play: PlayRig, store: CredentialStore) -> None:
+    """Restart the rig's core with its sign-in kept in `store` (holding a fresh sign-in)."""
     await store.save(token_set(play.sim, play.clock))
-    http = httpx.AsyncClient(timeout=10)
-    manager = AuthManager(play.sim.issuer_url, store, http, play.clock, tmp / "auth.lock")
-    await manager.load()
-    wire_sign_in_events(play.core, manager)
-    play.core.client.tokens = manager
-    play.core.services.auth = manager
-    play.core.services.closers += [http.aclose, manager.aclose]  # closed in reverse
-    return manager
+    await play.rebuild(credential_store=store)

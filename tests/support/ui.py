@@ -16,6 +16,7 @@ from typing import TypeVar
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any QApplication exists
 
+import httpx
 import qasync
 from PySide6 import QtCore
 from PySide6.QtCore import QPoint
@@ -93,6 +94,16 @@ class UiRig:
     def run(self, work: Awaitable[T], timeout: float = 30) -> T:
         return run_on(self.loop, work, timeout)
 
+    def start_elsewhere(self) -> None:
+        """A session started from another device (the web portal): it bills whatever
+        this computer sees."""
+        token = self.sim.control.sign_in_directly().access_token
+        httpx.post(
+            self.sim.base_url + "/api/v1/sessions/start",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=5,
+        ).raise_for_status()
+
     def until(self, predicate: Callable[[], object], timeout: float = 30, what: str = "") -> None:
         self.run(wait_until(predicate, timeout, what=what), timeout + 5)
 
@@ -138,10 +149,9 @@ class UiRig:
         """Sign in through the device flow, approving on the simulator's side."""
 
         async def flow() -> None:
-            started = await self.core.sign_in()
+            started = await self.core.start_sign_in()
             assert self.sim.control.approve_device(started.user_code)
-            await started.wait()
-            await self.core.signed_in()
+            await self.core.complete_sign_in(started)
 
         self.run(flow())
 

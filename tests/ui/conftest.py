@@ -13,6 +13,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -141,15 +142,14 @@ def rig(
     opened_paths: list[Path] = []
 
     async def factory(confirm: Any) -> Core:
+        from pawpado_desktop.cli.wiring import wiring_from_env
         from pawpado_desktop.core.factory import build_core
-
-        core = await build_core(confirm=confirm, clock=sim_clock, role=Role.TRAY)
 
         async def open_url(url: str) -> None:  # the test plays the browser
             opened_urls.append(url)
 
-        core.services.open_url = open_url
-        return core
+        wiring = wiring_from_env(os.environ, role=Role.TRAY, clock=sim_clock)
+        return await build_core(replace(wiring, open_url=open_url), confirm=confirm)
 
     shell_options.open_path = opened_paths.append
     app = TrayApp(qt_app, factory, shell_options)

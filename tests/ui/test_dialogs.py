@@ -100,7 +100,7 @@ def test_settings_are_saved_and_a_rejected_field_is_marked(rig: UiRig) -> None:
     assert rig.sim.control.settings()["streamFps"] == 120
     saved = json.loads((config_dir() / "settings.json").read_text())
     assert saved["stop_grace_minutes"] == 0 and saved["notification_level"] == "important"
-    assert rig.core.services.local.notification_level == "important"
+    assert rig.core.local_settings.notification_level == "important"
 
     # The server turns a value down: the message appears next to that field.
     rig.sim.control.replace_responses(

@@ -62,9 +62,10 @@ def test_qt_quit_during_a_play_stops_it_and_restores_tailscale(
     shell_options: ShellOptions,
 ) -> None:
     async def factory(confirm: Any) -> Core:
+        from pawpado_desktop.cli.wiring import wiring_from_env
         from pawpado_desktop.core.factory import build_core
 
-        return await build_core(confirm=confirm, clock=sim_clock)
+        return await build_core(wiring_from_env(os.environ, clock=sim_clock), confirm=confirm)
 
     tray = TrayApp(qt_app, factory, shell_options)
     loop = qasync.QEventLoop(qt_app)
@@ -79,10 +80,9 @@ def test_qt_quit_during_a_play_stops_it_and_restores_tailscale(
             await until(lambda: not tray.loading and tray.core is not None, "the core")
             core = tray.core
             assert core is not None
-            flow = await core.sign_in()
+            flow = await core.start_sign_in()
             assert sim.control.approve_device(flow.user_code)
-            await flow.wait()
-            await core.signed_in()
+            await core.complete_sign_in(flow)
             tray.perform(Act.PLAY)
             await until(lambda: tray.state.play.phase is PlayPhase.STREAMING, "streaming")
             assert user_profile(fake_tailscaled_sim) != USER_PROFILE  # on the game's profile

@@ -80,10 +80,10 @@ class TestWake:
     def test_waking_from_sleep_refreshes_at_once(self, rig: UiRig) -> None:
         rig.until(lambda: rig.app.wake is not None and rig.app.wake._bus.is_open, what="logind")
         rig.settle(0.3)
-        polls = rig.core.poller.polls["session"]
+        polls = rig.core._poller.polls["session"]
         assert rig.notifyd is not None
         rig.notifyd.wake_up()
-        rig.until(lambda: rig.core.poller.polls["session"] > polls, timeout=10, what="a refresh")
+        rig.until(lambda: rig.core._poller.polls["session"] > polls, timeout=10, what="a refresh")
         assert rig.app.wake.wakes == 1
 
 

@@ -103,9 +103,9 @@ def test_sleep_ends_the_play_and_the_tray_stays(
     )
 
     # Awake again: the tray is still there, refreshes at once, and holds nothing.
-    polls = rig.core.poller.polls["session"]
+    polls = rig.core._poller.polls["session"]
     logind.prepare_for_sleep(False)
-    rig.until(lambda: rig.core.poller.polls["session"] > polls, what="a refresh")
+    rig.until(lambda: rig.core._poller.polls["session"] > polls, what="a refresh")
     assert rig.task is not None and not rig.task.done()
     rig.settle(0.3)
     assert logind.held() == [] and len(logind.inhibitors) == 1

@@ -101,7 +101,7 @@ def test_keep_running_leaves_the_pc_on_and_quit_guard_stops_it(rig: UiRig) -> No
 
 
 def test_quit_guard_keep_running_and_quit_leaves_the_pc_on(rig: UiRig) -> None:
-    rig.run(rig.core.client.start_session())
+    rig.start_elsewhere()
     rig.until(
         lambda: rig.state.session is not None and rig.state.session.state.is_active,
         what="the session to show",
@@ -156,7 +156,7 @@ def _guard(rig: UiRig):  # type: ignore[no-untyped-def]
 def test_cancelling_a_play_on_a_running_session_asks_before_stopping_it(rig: UiRig) -> None:
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    rig.run(rig.core.client.start_session())  # started elsewhere (another device)
+    rig.start_elsewhere()  # started elsewhere (another device)
     rig.until(
         lambda: rig.state.session is not None and rig.state.session.state.is_active,
         what="the running session",

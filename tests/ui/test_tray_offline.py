@@ -14,13 +14,13 @@ from tests.support.ui import UiRig
 
 
 def test_the_tray_shows_offline_instead_of_stale_figures(rig: UiRig) -> None:
-    rig.run(rig.core.client.start_session())  # billing from now on
+    rig.start_elsewhere()  # billing from now on
     rig.run(rig.core.refresh_session())
     rig.settle()
     assert "so far" in rig.app.tray.icon.toolTip()  # it bills, and the tray says so
 
     rig.sim.control.replace_responses("/api/v1/*", FaultResponse(502, b""), count=10_000)
-    rig.core.poller.poke()
+    rig.core.refresh_soon()
     rig.until(lambda: rig.state.offline, what="the app to notice it is offline")
     rig.settle()
 
@@ -32,13 +32,13 @@ def test_the_tray_shows_offline_instead_of_stale_figures(rig: UiRig) -> None:
     menu = [text for text, _ in rig.menu_items()]
     assert any(text.startswith("Offline: ") for text in menu), menu
     assert not any(text.startswith("Balance") or "so far" in text for text in menu), menu
-    assert rig.core.poller.alive
+    assert rig.core._poller.alive
     assert rig.sim.control.session()["billing"] is True  # what the app could not confirm
 
     rig.sim.control.clear_faults()
-    rig.core.poller.poke()
+    rig.core.refresh_soon()
     rig.until(lambda: not rig.state.offline, what="the app to be back online")
     rig.settle()
     tip = rig.app.tray.icon.toolTip()
     assert "Balance" in tip and "state is unknown" not in tip
-    assert rig.core.poller.alive
+    assert rig.core._poller.alive

@@ -25,7 +25,7 @@ def session(state: SessionState, *, ready: bool = False, minutes: float = 12) ->
 def test_every_state_has_its_icon_tooltip_and_menu(
     rig: UiRig, request: pytest.FixtureRequest
 ) -> None:
-    rig.run(rig.core.poller.stop())  # the test sets the states; no poll overwrites them
+    rig.run(rig.core._poller.stop())  # the test sets the states; no poll overwrites them
     # The tooltips count down from `now`: a clock that all but stands still keeps them
     # exact however busy the machine (back to its pace before the rig shuts down).
     pace = rig.clock.speed
@@ -142,7 +142,7 @@ def test_every_state_has_its_icon_tooltip_and_menu(
 
 
 def test_badge_and_icon_change_only_when_the_state_does(rig: UiRig) -> None:
-    rig.run(rig.core.poller.stop())
+    rig.run(rig.core._poller.stop())
     store = rig.core.store
     before = rig.app.tray.icon_changes
     key = rig.app.tray.icon.icon().cacheKey()
@@ -163,7 +163,7 @@ def test_badge_and_icon_change_only_when_the_state_does(rig: UiRig) -> None:
 
 
 def test_error_icon_clears_once_the_user_has_seen_it(rig: UiRig) -> None:
-    rig.run(rig.core.poller.stop())
+    rig.run(rig.core._poller.stop())
     rig.core.store.update(
         play=PlayProgress(PlayPhase.FAILED),
         last_error=PawpadoError("The start failed.", title="Your gaming PC could not start"),
@@ -203,7 +203,7 @@ def test_colour_scheme_change_redraws_the_icon(rig: UiRig) -> None:
 
 
 def test_menu_is_rebuilt_when_opened_and_live_while_open(rig: UiRig) -> None:
-    rig.run(rig.core.poller.stop())
+    rig.run(rig.core._poller.stop())
     store = rig.core.store
     store.update(credits=replace(store.state.credits, balance=Decimal("42000.00")))
     assert "Balance Rp 42.000 · about 1 h 24 min of play" in dict(rig.menu_items())

@@ -241,7 +241,7 @@ def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
 
 async def test_the_opener_refuses_before_the_browser_is_called(browser: list[str]) -> None:
-    from pawpado_desktop.core.factory import open_in_browser as factory_open
+    from pawpado_desktop.core.wiring import open_in_browser as factory_open
 
     for url in HOSTILE:
         with pytest.raises(UnsafeUrl):

@@ -7,9 +7,6 @@ checked here and saved to settings.json.
 
 from __future__ import annotations
 
-import os
-from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -27,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pawpado_desktop.api.models import Settings
 from pawpado_desktop.config import LocalSettings
+from pawpado_desktop.core.types import Settings
 from pawpado_desktop.ui.i18n import tr
 from pawpado_desktop.ui.windows.common import button, demo_banner, label, prepare
 
@@ -223,30 +220,17 @@ class SettingsDialog(QWidget):
         if path:
             self.moonlight_path.setText(path)
 
-    def local_settings(self) -> LocalSettings | None:
-        """The edited local settings, or None after marking the fields that are wrong."""
-        path = self.moonlight_path.text().strip()
-        app = self.moonlight_app.text().strip()
-        problems = {}
-        if path and not (Path(path).is_file() and os.access(path, os.X_OK)):
-            problems["moonlight_path"] = tr("No program at this path. Leave it empty to search.")
-        if not app:
-            problems["moonlight_app"] = tr("Name the app to stream, for example Desktop.")
-        for name, message in problems.items():
-            self.field_error(name, message)
-        if problems:
-            self.tabs.setCurrentIndex(1)
-            return None
-        return replace(
-            self.local,
-            moonlight_path=path,
-            moonlight_app=app,
-            display_mode=self.display_mode.currentData(),
-            stop_grace_minutes=self.grace.value(),
-            launch_at_login=self.launch_at_login.isChecked(),
-            notification_level=self.notification_level.currentData(),
-            language=self.language.currentData(),
-        )
+    def local_changes(self) -> dict[str, object]:
+        """The edited local settings by key; the core checks them (errors come back per key)."""
+        return {
+            "moonlight_path": self.moonlight_path.text().strip(),
+            "moonlight_app": self.moonlight_app.text().strip(),
+            "display_mode": self.display_mode.currentData(),
+            "stop_grace_minutes": self.grace.value(),
+            "launch_at_login": self.launch_at_login.isChecked(),
+            "notification_level": self.notification_level.currentData(),
+            "language": self.language.currentData(),
+        }
 
     # -- errors ---------------------------------------------------------------
 
@@ -271,3 +255,5 @@ class SettingsDialog(QWidget):
         error.show()
         if name in self.server_fields:
             self.tabs.setCurrentIndex(0)
+        else:
+            self.tabs.setCurrentIndex(1)

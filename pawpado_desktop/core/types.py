@@ -1,0 +1,27 @@
+"""The value types the tray and the CLI render, as the core hands them out.
+
+They are defined with the API models (`AppState` holds them as the server sent
+them); the tray and the CLI import them from here, never from `api` directly.
+"""
+
+from __future__ import annotations
+
+from pawpado_desktop.api.models import (
+    AccountDeletion,
+    Credits,
+    Identity,
+    SessionState,
+    SessionStatus,
+    Settings,
+    TopupCheckout,
+)
+
+__all__ = [
+    "AccountDeletion",
+    "Credits",
+    "Identity",
+    "SessionState",
+    "SessionStatus",
+    "Settings",
+    "TopupCheckout",
+]
