@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import os
 from collections.abc import Awaitable, Callable
@@ -25,6 +26,27 @@ from pawpado_desktop.tailscale.joiner import TailnetJoiner
 
 log = logging.getLogger(__name__)
 
+# What httpcore's first request imports (anyio loads these lazily): done on a worker
+# thread while the core is wired, so the first request does not stall the event loop.
+FIRST_REQUEST_MODULES = (
+    "anyio._backends._asyncio",
+    "anyio._core._sockets",
+    "anyio._core._tasks",
+    "anyio._core._streams",
+    "anyio.lowlevel",
+    "anyio.streams.memory",
+    "anyio.streams.stapled",
+    "anyio.streams.tls",
+)
+
+
+def _warm_imports() -> None:
+    for name in FIRST_REQUEST_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # another anyio layout: the first request imports what it needs
+            log.debug("could not preload %s", name)
+
 
 async def open_in_browser(url: str) -> None:
     """Open `url` through the one gate (safe_url): anything but a web address raises."""
@@ -44,6 +66,7 @@ async def build_core(
     `demo_stream_seconds`: how long the demo's pretend stream lasts (None: until
     its window is closed).
     """
+    warming = asyncio.ensure_future(asyncio.to_thread(_warm_imports))
     closers: list[Callable[[], Awaitable[None]]] = []
     if demo:
         from pawpado_desktop.sim.demo_world import (
@@ -96,4 +119,5 @@ async def build_core(
             core.store.update(warning=event.message)
 
     auth.add_listener(on_auth)
+    await warming  # before the first request, so its imports never run on the loop
     return core

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import logging
 import os
 import signal
@@ -43,6 +44,9 @@ def process_age() -> float | None:
 
 def core_factory(demo: bool):  # type: ignore[no-untyped-def]
     async def build(confirm: Confirm) -> Core:
+        # The HTTP stack, auth and tailscale (~0.1 s of imports) load on a worker
+        # thread after the icon is shown: the menu stays responsive meanwhile.
+        await asyncio.to_thread(importlib.import_module, "pawpado_desktop.core.factory")
         from pawpado_desktop.core.factory import build_core
         from pawpado_desktop.core.ownership import Role
 
