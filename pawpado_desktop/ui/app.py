@@ -95,6 +95,9 @@ def run(args: argparse.Namespace) -> int:
     demo = bool(getattr(args, "demo", False))
     from PySide6.QtWidgets import QApplication
 
+    from pawpado_desktop.ui.source_cache import forget_checked_sources
+
+    forget_checked_sources()  # before the app's own modules load: 10 MiB less
     from pawpado_desktop.autostart import APP_ID
     from pawpado_desktop.instance_channel import instance_name
     from pawpado_desktop.ui.single_instance import SingleInstance
