@@ -17,14 +17,12 @@ wrap it in `asyncio.to_thread`.
 from __future__ import annotations
 
 import os
-import plistlib
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Protocol
-from xml.parsers.expat import ExpatError
 
 from pawpado_desktop.config import atomic_write
 from pawpado_desktop.errors import PawpadoError
@@ -398,12 +396,17 @@ class LaunchAgent:
             "ProcessType": "Interactive",  # a user-facing app: no throttling
             "LimitLoadToSessionType": "Aqua",  # only in a graphical login
         }
+        import plistlib  # macOS only; kept off the tray's path to its icon (~20 ms)
+
         atomic_write(self.path, plistlib.dumps(agent), mode=0o644)
 
     def remove(self) -> None:
         self.path.unlink(missing_ok=True)
 
     def read(self) -> list[str] | None:
+        import plistlib
+        from xml.parsers.expat import ExpatError
+
         try:
             agent = plistlib.loads(self.path.read_bytes())
         except (OSError, plistlib.InvalidFileException, ValueError, ExpatError):
