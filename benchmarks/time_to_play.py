@@ -146,7 +146,7 @@ def figures_for(
             f"ready noticed, worst run, {rtt}",
             "s",
             [s.notice_delay for s in paired + pairing],
-            Target(NOTICE_MAX_S, f"<= {NOTICE_MAX_S} s (max)", on="max"),
+            Target(NOTICE_MAX_S, f"<= {NOTICE_MAX_S} s", on="max"),
         ),
         Figure(
             GROUP,
