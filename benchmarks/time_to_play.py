@@ -13,7 +13,8 @@ Moonlight that is already paired and one that must pair:
 
 Unpaired runs use a fresh world each (new simulator, new Moonlight identity);
 paired runs share one world after a warm-up Play that pairs. The ready delay
-is spread over the 2 s poll interval so the runs meet every poll offset.
+is spread over the core's poll interval while it waits for ready (with some
+slack) so the runs meet every poll offset.
 """
 
 from __future__ import annotations
@@ -25,14 +26,17 @@ from benchmarks import harness
 from benchmarks.harness import Options
 from benchmarks.report import Figure, Target, progress
 from benchmarks.rig import Rig, bench_config, first_ready, open_rig
+from pawpado_desktop.core.polling import SESSION_READYING_S
 from pawpado_desktop.sim.fake_moonlight import read_log
 
 GROUP = "time-to-play (real clock, short phases)"
 LATENCIES_S = (0.0, 0.05, 0.15)
-NOTICE_TARGET_S = 2.5
+NOTICE_MEDIAN_S = 0.6
+NOTICE_MAX_S = 1.2
 PAIRED_SLACK_S = 0.2
 PAIRING_SLACK_S = 1.5
-POLL_S = 2.0  # the core's session poll while waiting for ready (core/polling.py)
+PAIRED_AT_50_MS_S = 1.0  # ready -> spawn, paired, at 50 ms per round trip
+POLL_S = 2 * SESSION_READYING_S  # two poll intervals: every offset, and the phase ramp
 READY_DELAY_MIN_S = 0.5
 
 
@@ -59,7 +63,7 @@ class PlaySample:
 
 
 def ready_delays(runs: int) -> list[float]:
-    """Ready delays spread evenly over one 2 s poll interval.
+    """Ready delays spread evenly over POLL_S.
 
     With fixed phases the poll that sees `ready` would land at the same offset
     every run; spreading the delay samples every offset the user can meet.
@@ -135,21 +139,28 @@ def figures_for(
             f"ready noticed after server set it, {rtt}",
             "s",
             [s.notice_delay for s in paired + pairing],
-            Target(NOTICE_TARGET_S, "<= 2.5 s", on="max"),
+            Target(NOTICE_MEDIAN_S, f"<= {NOTICE_MEDIAN_S} s"),
+        ),
+        Figure(
+            GROUP,
+            f"ready noticed, worst run, {rtt}",
+            "s",
+            [s.notice_delay for s in paired + pairing],
+            Target(NOTICE_MAX_S, f"<= {NOTICE_MAX_S} s", on="max"),
         ),
         Figure(
             GROUP,
             f"ready -> stream spawn, paired, {rtt}",
             "s",
             [s.ready_to_spawn for s in paired],
-            Target(paired_limit, f"<= {paired_limit:.2f} s (3 RTT + 0.2 s)"),
+            Target(PAIRED_AT_50_MS_S, f"<= {PAIRED_AT_50_MS_S} s") if latency == 0.05 else None,
         ),
         Figure(
             GROUP,
             f"  of which after noticing, paired, {rtt}",
             "s",
             [s.noticed_to_spawn for s in paired],
-            Target(paired_limit, f"<= {paired_limit:.2f} s"),
+            Target(paired_limit, f"<= {paired_limit:.2f} s (3 RTT + 0.2 s)"),
         ),
         Figure(
             GROUP,
@@ -162,14 +173,13 @@ def figures_for(
             f"ready -> stream spawn, pairing, {rtt}",
             "s",
             [s.ready_to_spawn for s in pairing],
-            Target(pairing_limit, f"<= {pairing_limit:.2f} s (3 RTT + 1.5 s)"),
         ),
         Figure(
             GROUP,
             f"  of which after noticing, pairing, {rtt}",
             "s",
             [s.noticed_to_spawn for s in pairing],
-            Target(pairing_limit, f"<= {pairing_limit:.2f} s"),
+            Target(pairing_limit, f"<= {pairing_limit:.2f} s (3 RTT + 1.5 s)"),
         ),
         Figure(
             GROUP,

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import plistlib
 from collections.abc import Sequence
 from pathlib import Path
-from xml.parsers.expat import ExpatError
 
 from pawpado_desktop.autostart.common import APP_ID
 from pawpado_desktop.config import atomic_write
@@ -27,12 +25,17 @@ class LaunchAgent:
             "ProcessType": "Interactive",  # a user-facing app: no throttling
             "LimitLoadToSessionType": "Aqua",  # only in a graphical login
         }
+        import plistlib  # macOS only; kept off the tray's path to its icon (~20 ms)
+
         atomic_write(self.path, plistlib.dumps(agent), mode=0o644)
 
     def remove(self) -> None:
         self.path.unlink(missing_ok=True)
 
     def read(self) -> list[str] | None:
+        import plistlib
+        from xml.parsers.expat import ExpatError
+
         try:
             agent = plistlib.loads(self.path.read_bytes())
         except (OSError, plistlib.InvalidFileException, ValueError, ExpatError):

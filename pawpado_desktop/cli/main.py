@@ -29,7 +29,8 @@ COMMAND_MODULES = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def top_level_parser() -> argparse.ArgumentParser:
+    """The options that start the tray, without the subcommands (imports no command module)."""
     parser = argparse.ArgumentParser(
         prog="pawpado-desktop",
         description="Play on your Pawpado cloud gaming PC. Without a command, starts the tray app.",
@@ -46,6 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="start quietly in the tray, opening no window (used by launch at login)",
     )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    parser.set_defaults(command=None)
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = top_level_parser()
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
@@ -176,9 +183,19 @@ def run_handler(handler: Handler, args: argparse.Namespace) -> int:
         return int(ExitCode.ERROR)
 
 
+def names_a_command(argv: Sequence[str]) -> bool:
+    """Whether `argv` may name a subcommand or ask for help (which lists the commands).
+
+    Every top-level option is a flag, so any word that is not an option is a command.
+    """
+    return any(arg in ("-h", "--help") or not arg.startswith("-") for arg in argv)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    # The tray's path to its icon: no command module (httpx, auth, wiring) is imported.
+    parser = build_parser() if names_a_command(words) else top_level_parser()
+    args = parser.parse_args(words)
     configure_logging(args.verbose)
     handler: Any = getattr(args, "handler", None)
     if handler is None:

@@ -5,6 +5,8 @@ Everything it needs comes in a `Wiring` (core/wiring.py); it reads no environmen
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import logging
 
 import httpx
@@ -29,9 +31,31 @@ from pawpado_desktop.tailscale.joiner import TailnetJoiner
 
 log = logging.getLogger(__name__)
 
+# What httpcore's first request imports (anyio loads these lazily): done on a worker
+# thread while the core is wired, so the first request does not stall the event loop.
+FIRST_REQUEST_MODULES = (
+    "anyio._backends._asyncio",
+    "anyio._core._sockets",
+    "anyio._core._tasks",
+    "anyio._core._streams",
+    "anyio.lowlevel",
+    "anyio.streams.memory",
+    "anyio.streams.stapled",
+    "anyio.streams.tls",
+)
+
+
+def _warm_imports() -> None:
+    for name in FIRST_REQUEST_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # another anyio layout: the first request imports what it needs
+            log.debug("could not preload %s", name)
+
 
 async def build_core(wiring: Wiring, *, confirm: Confirm | None = None) -> Core:
     """A Core on the services `wiring` names; `Core.aclose` releases them all."""
+    warming = asyncio.ensure_future(asyncio.to_thread(_warm_imports))
     closers = list(wiring.on_close)  # released last: e.g. the demo world the rest talk to
     folder = wiring.config_dir
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -82,6 +106,7 @@ async def build_core(wiring: Wiring, *, confirm: Confirm | None = None) -> Core:
             core.store.update(warning=event.message)
 
     auth.add_listener(on_auth)
+    await warming  # before the first request, so its imports never run on the loop
     return core
 
 

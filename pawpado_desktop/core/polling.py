@@ -1,8 +1,14 @@
 """Adaptive polling: as often as the situation needs, never more.
 
-While a start is under way the session is polled every 2 s (the poll bucket
-allows 30/min); while streaming every 3 s (a server-side stop ends the stream
-within 5 s); while running otherwise every 20 s; idle every 60 s. Credits every
+A start spends the poll bucket (30/min) where `ready` can arrive: a phase that
+cannot end soon is polled sparsely, the last one densely. Each boot phase is
+polled every second when it is first seen, then every half of the time it has
+lasted so far, up to 6 s while provisioning (production: 20-90 s) and 4 s while
+the OS starts (30-120 s); once the session runs but is not ready (ready follows
+in 5-30 s) every second. Whatever the plan, at most SESSION_POLL_BUDGET session
+polls go out in any window of the contract's (see docs/PERFORMANCE.md, "Notice
+ready"). While streaming every 3 s (a server-side stop ends the stream within
+5 s); while running otherwise every 20 s; idle every 60 s. Credits every
 60 s during a session, every 5 minutes otherwise, every 5 s while a top-up is
 awaited. Nothing while signed out. `poke()` polls at once (after every action),
 and a wall-clock jump larger than the monotonic one (the machine slept) does too.
@@ -17,17 +23,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from pawpado_desktop.api.models import SessionState
+from pawpado_desktop.api.ratelimit import MARGIN_SECONDS, WINDOW_SECONDS
 from pawpado_desktop.clock import Clock
 from pawpado_desktop.core.state import AppState, PlayPhase
 from pawpado_desktop.errors import PawpadoError
 
 log = logging.getLogger(__name__)
 
-SESSION_STARTING_S = 2.0
+SESSION_STARTING_S = 2.0  # a Play waiting with no booting session seen yet
+SESSION_PROVISIONING_S = 6.0  # at most, once provisioning has lasted 12 s
+SESSION_BOOTING_S = 4.0  # at most, once the OS start has lasted 8 s
+SESSION_READYING_S = 1.0  # running, not ready: `ready` can come any second
+PHASE_FIRST_S = 1.0  # a boot phase just seen is polled this often ...
+PHASE_RAMP = 0.5  # ... then every this share of the time it has lasted
+# The poll class allows 30 a minute (api/ratelimit); two stay free for a
+# `pawpado-desktop status` or a second device on the same account.
+SESSION_POLL_BUDGET = 28
+SESSION_BUDGET_WINDOW_S = WINDOW_SECONDS + MARGIN_SECONDS
 SESSION_STREAMING_S = 3.0  # 20 polls a minute: the start's 2 s pace leaves no room
 SESSION_RUNNING_S = 20.0
 SESSION_STOPPING_S = 5.0
@@ -51,6 +68,10 @@ _WAITING_PHASES = (PlayPhase.STARTING, PlayPhase.BOOTING, PlayPhase.WAITING_READ
 class PollPlan:
     session_every: float | None
     credits_every: float | None
+    # A boot phase that ramps: polled every PHASE_FIRST_S when first seen, then
+    # every PHASE_RAMP of its age so far, up to `session_every`. Named so the
+    # poller sees when the phase changes.
+    ramp_phase: str | None = None
 
 
 def poll_plan(state: AppState, *, watching_topup: bool = False) -> PollPlan:
@@ -59,7 +80,14 @@ def poll_plan(state: AppState, *, watching_topup: bool = False) -> PollPlan:
     session = state.session
     current = session.state if session else SessionState.STOPPED
     not_ready = current is SessionState.RUNNING and session is not None and not session.ready
-    if current.is_booting or not_ready or state.play.phase in _WAITING_PHASES:
+    ramp: str | None = None
+    if not_ready:
+        session_every = SESSION_READYING_S
+    elif current is SessionState.PROVISIONING:
+        session_every, ramp = SESSION_PROVISIONING_S, current.value
+    elif current is SessionState.STARTING:
+        session_every, ramp = SESSION_BOOTING_S, current.value
+    elif state.play.phase in _WAITING_PHASES:
         session_every = SESSION_STARTING_S
     elif state.play.phase is PlayPhase.STREAMING:
         session_every = SESSION_STREAMING_S
@@ -75,7 +103,7 @@ def poll_plan(state: AppState, *, watching_topup: bool = False) -> PollPlan:
         credits_every = CREDITS_SESSION_S
     else:
         credits_every = CREDITS_IDLE_S
-    return PollPlan(session_every, credits_every)
+    return PollPlan(session_every, credits_every, ramp)
 
 
 Fetch = Callable[[], Awaitable[object]]
@@ -111,6 +139,8 @@ class Poller:
         self._stopping = False
         self.polls = {"session": 0, "credits": 0}
         self.restarts = 0
+        self._session_sent: deque[float] = deque()  # for the budget window
+        self._phase: tuple[str | None, float] = (None, 0.0)  # a ramping phase and since when
 
     @property
     def alive(self) -> bool:
@@ -167,9 +197,29 @@ class Poller:
         """The state changed: look at the plan again without forcing a poll."""
         self._wake.set()
 
+    def _session_interval(self, plan: PollPlan, now: float) -> float | None:
+        every = plan.session_every
+        if plan.ramp_phase != self._phase[0]:
+            self._phase = (plan.ramp_phase, now)
+        if every is None or plan.ramp_phase is None:
+            return every
+        return min(every, max(PHASE_FIRST_S, (now - self._phase[1]) * PHASE_RAMP))
+
+    def _budget_wait(self, now: float) -> float:
+        """How long until one more session poll keeps every window within the budget."""
+        sent = self._session_sent
+        while sent and now - sent[0] >= SESSION_BUDGET_WINDOW_S:
+            sent.popleft()
+        if len(sent) < SESSION_POLL_BUDGET:
+            return 0.0
+        return sent[-SESSION_POLL_BUDGET] + SESSION_BUDGET_WINDOW_S - now
+
     def _due_in(self, now: float) -> dict[str, float | None]:
         plan = self._plan()
-        every = {"session": plan.session_every, "credits": plan.credits_every}
+        every = {
+            "session": self._session_interval(plan, now),
+            "credits": plan.credits_every,
+        }
         due: dict[str, float | None] = {}
         for name, interval in every.items():
             last = self._last[name]
@@ -178,12 +228,16 @@ class Poller:
             else:
                 wait = max(interval, failure_backoff(self._failures[name]))
                 due[name] = 0.0 if last is None else last + wait - now
+        if due["session"] is not None:
+            due["session"] = max(due["session"], self._budget_wait(now))
         return due
 
     async def _poll(self, name: str) -> None:
         """One fetch; any failure is counted, logged and reported, never raised."""
-        self._last[name] = self._clock.monotonic()
+        self._last[name] = sent = self._clock.monotonic()
         self.polls[name] += 1
+        if name == "session":
+            self._session_sent.append(sent)
         try:
             await self._fetch[name]()
         except Exception as error:

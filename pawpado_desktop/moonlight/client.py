@@ -55,9 +55,21 @@ _HOST_RE = re.compile(r"^[A-Za-z0-9._-]+$")
 class MoonlightTimeouts:
     version: float = 15.0  # `--version`, real seconds
     list: float = 45.0  # `list` itself looks for the host for up to 30 s
-    save_grace: float = 1.0  # after pairing is confirmed, before we close the dialog
+    # After `list` confirmed the pairing, before we close the dialog. `list` is a
+    # separate process reading the saved host list, so the save it waits for is
+    # done; this only spares a trailing background write (trap 6).
+    save_grace: float = 0.2
     close: float = 5.0  # from SIGTERM to SIGKILL
     pair_poll: float = 1.0  # Clock seconds between `list` checks while pairing
+    # ... but this often for the first PAIR_FINE_FOR_S after the pair process starts
+    # or says something (its success dialog comes a moment before the save).
+    pair_poll_fine: float = 0.1
+
+
+PAIR_FINE_FOR_S = 1.0
+# A `list` that just said "not paired" is trusted this long by `pair()`, which
+# then skips its own check (the Play pipeline has just asked).
+UNPAIRED_FRESH_S = 5.0
 
 
 def host_address(ip: str, port: int) -> str:
@@ -116,6 +128,7 @@ class Moonlight:
         self._version: MoonlightVersion | None = None
         self._children: set[WatchedProcess] = set()
         self._registry = children or ChildRegistry()
+        self._unpaired_seen: tuple[str, float] | None = None  # address, monotonic time
 
     async def executable(self) -> MoonlightExecutable:
         """The installation to run; raises `MoonlightNotInstalled`."""
@@ -152,11 +165,13 @@ class Moonlight:
 
         Raises `HostUnreachable` when Moonlight cannot reach the host at all.
         """
+        self._unpaired_seen = None
         done = await self._list(address)
         if done.returncode == 0:
             return True
         found = last_outcome((done.stderr + "\n" + done.stdout).splitlines())
         if found is not None and found[0] is Outcome.NOT_PAIRED:
+            self._unpaired_seen = (address, self._clock.monotonic())
             return False
         if found is not None and found[0] is Outcome.UNREACHABLE:
             raise _unreachable(address)
@@ -190,7 +205,7 @@ class Moonlight:
         if not _PIN_RE.match(pin):
             raise PairingFailed("The pairing PIN is not four digits. Start pairing again.")
         await self.check_ready()
-        if await self.is_paired(address):
+        if not self._just_seen_unpaired(address) and await self.is_paired(address):
             log.info("already paired with %s", address)
             return
         await self._warn_about_other_instances()
@@ -214,6 +229,16 @@ class Moonlight:
                 "Moonlight paired but forgot the pairing when it closed. Close every "
                 "other Moonlight window and try again."
             )
+
+    def _just_seen_unpaired(self, address: str) -> bool:
+        """`list` said "not paired" for `address` a moment ago (a repeat would cost a
+        Moonlight start; if it paired since, the pair dialog says so and `list` confirms)."""
+        seen, self._unpaired_seen = self._unpaired_seen, None
+        return (
+            seen is not None
+            and seen[0] == address
+            and self._clock.monotonic() - seen[1] < UNPAIRED_FRESH_S
+        )
 
     async def stream(self, address: str, app: str, options: StreamOptions) -> StreamProcess:
         """Start streaming `app`; the returned handle's `wait()` says how it ended."""
@@ -277,6 +302,7 @@ class Moonlight:
         expires_at: datetime,
         lines_changed: asyncio.Event,
     ) -> None:
+        fine_until = self._clock.monotonic() + PAIR_FINE_FOR_S
         while True:
             _raise_for_pair_failure(watched, address, pin)
             remaining = (expires_at - self._clock.now()).total_seconds()
@@ -296,12 +322,19 @@ class Moonlight:
             )
             if index == 0 and paired:
                 return
-            if index == 0:  # not yet: wait a little, or less if Moonlight says something
-                await first_of(
-                    self._clock.sleep(min(self._timeouts.pair_poll, remaining)),
-                    lines_changed.wait(),
-                    watched.wait(),
-                )
+            if index != 0:  # Moonlight said something: its result is near
+                fine_until = self._clock.monotonic() + PAIR_FINE_FOR_S
+                continue
+            # not yet: wait a little (less while the result is near), or until it speaks
+            fine = self._clock.monotonic() < fine_until
+            poll = self._timeouts.pair_poll_fine if fine else self._timeouts.pair_poll
+            await first_of(
+                self._clock.sleep(min(poll, remaining)),
+                lines_changed.wait(),
+                watched.wait(),
+            )
+            if lines_changed.is_set():
+                fine_until = self._clock.monotonic() + PAIR_FINE_FOR_S
 
     async def _paired_now(self, address: str) -> bool:
         done = await self._list(address)

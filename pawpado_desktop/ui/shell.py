@@ -23,7 +23,6 @@ from PySide6.QtWidgets import QApplication, QDialog, QMenu, QMessageBox, QSystem
 from pawpado_desktop.clock import SYSTEM_CLOCK
 from pawpado_desktop.config import LocalSettings, config_dir, log_dir
 from pawpado_desktop.core.notices import Notice, NoticeKind
-from pawpado_desktop.core.play import Confirm, PlayOptions
 from pawpado_desktop.core.state import AppState, PlayPhase
 from pawpado_desktop.core.types import SessionState
 from pawpado_desktop.errors import CancelledByUser, PawpadoError, SaveFailed
@@ -58,6 +57,7 @@ from pawpado_desktop.ui.windows.common import finished, plain_text, window_title
 
 if TYPE_CHECKING:
     from pawpado_desktop.core.history import History
+    from pawpado_desktop.core.play import Confirm
     from pawpado_desktop.core.service import Core
     from pawpado_desktop.ui.windows.history import HistoryWindow
     from pawpado_desktop.ui.windows.progress import ProgressWindow
@@ -67,7 +67,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CoreFactory = Callable[[Confirm], Awaitable["Core"]]
+CoreFactory = Callable[["Confirm"], Awaitable["Core"]]
 QUIT_STOP_DEADLINE_S = 5 * 60.0
 # SIGTERM, Qt's quit, the end of the desktop session: systemd kills 90 s after SIGTERM.
 EXIT_DEADLINE_S = 60.0
@@ -668,6 +668,8 @@ class TrayApp(QObject):
             self.show_progress()
             return
         self.show_progress()
+        from pawpado_desktop.core.play import PlayOptions  # off the path to the icon
+
         task = asyncio.ensure_future(core.play(PlayOptions()))
         self._play_task = task
         self._render_soon()

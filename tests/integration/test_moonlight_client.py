@@ -71,6 +71,19 @@ async def test_ready_reports_the_version(fake: FakeMoonlightInstall):
     assert await client(fake).check_ready() == MoonlightVersion(6, 1, 0)
 
 
+async def test_pairing_right_after_a_not_paired_check_starts_moonlight_once_per_step(
+    fake: FakeMoonlightInstall, sunshine_standin: SunshineStandIn
+):
+    moonlight = client(fake)
+    assert not await moonlight.is_paired(STANDIN_ADDRESS)
+    await pair_now(moonlight, sunshine_standin)
+    actions = [argv[0] for argv in fake.invocations() if argv != ["--version"]]
+    # The check the caller just made is not repeated: `pair` comes straight after it.
+    assert actions[:2] == ["list", "pair"]
+    assert actions.count("pair") == 1
+    assert await moonlight.is_paired(STANDIN_ADDRESS)
+
+
 async def test_too_old_moonlight_is_refused_before_pairing(
     install_moonlight: Install, sunshine_standin: SunshineStandIn
 ):

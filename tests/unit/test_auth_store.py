@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+import sys
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 
 from pawpado_desktop.auth import keyring_store
 from pawpado_desktop.auth.errors import CredentialStoreError
-from pawpado_desktop.auth.keyring_backend import choose_backend
+from pawpado_desktop.auth.keyring_backend import choose_backend, platform_backends
 from pawpado_desktop.auth.store import (
     FileStore,
     KeyringStore,
@@ -196,6 +197,28 @@ def test_auto_selection_never_picks_plaintext_or_alt_backends(
     secret_service = _fake_backend("keyring.backends.SecretService", 5)
     kwallet = _fake_backend("keyring.backends.kwallet", 4.9)
     assert choose_backend(lambda: [cryptfile, kwallet, secret_service, alt]) is secret_service
+
+
+@pytest.mark.parametrize("platform", ["linux", "darwin", "win32", "freebsd14"])
+def test_only_the_platforms_os_keyrings_are_candidates(platform: str) -> None:
+    candidates = platform_backends(platform)
+    assert candidates, "every platform has an OS keyring to try"
+    modules = {type(backend).__module__ for backend in candidates}
+    expected = {
+        "darwin": {"keyring.backends.macOS"},
+        "win32": {"keyring.backends.Windows"},
+    }.get(platform, {"keyring.backends.SecretService", "keyring.backends.kwallet"})
+    assert modules == expected
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the Secret Service is Linux's keyring")
+def test_without_a_reachable_os_keyring_no_fallback_is_chosen(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND")
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+    with pytest.raises(CredentialStoreError, match="No system keyring"):
+        choose_backend()
 
 
 def test_the_users_explicit_backend_choice_is_obeyed_even_if_plaintext(

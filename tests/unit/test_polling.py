@@ -1,9 +1,16 @@
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from pawpado_desktop.api.models import SessionState, SessionStatus
 from pawpado_desktop.clock import ScaledClock
-from pawpado_desktop.core.polling import Poller, PollPlan, failure_backoff, poll_plan
+from pawpado_desktop.core.polling import (
+    SESSION_POLL_BUDGET,
+    Poller,
+    PollPlan,
+    failure_backoff,
+    poll_plan,
+)
 from pawpado_desktop.core.state import AppState, PlayPhase, PlayProgress
 from pawpado_desktop.errors import PawpadoError
 
@@ -20,9 +27,13 @@ def test_nothing_is_polled_while_signed_out() -> None:
 
 
 def test_plan_follows_the_session() -> None:
-    assert poll_plan(state(SessionState.PROVISIONING)).session_every == 2
-    assert poll_plan(state(SessionState.STARTING)).session_every == 2
-    assert poll_plan(state(SessionState.RUNNING, ready=False)).session_every == 2
+    provisioning = poll_plan(state(SessionState.PROVISIONING))
+    booting = poll_plan(state(SessionState.STARTING))
+    readying = poll_plan(state(SessionState.RUNNING, ready=False))
+    # Sparse where ready cannot come yet, densest where it can come any second.
+    assert provisioning.session_every == 6 and booting.session_every == 4
+    assert provisioning.ramp_phase != booting.ramp_phase
+    assert readying.session_every == 1 and readying.ramp_phase is None
     running = poll_plan(state(SessionState.RUNNING, ready=True))
     assert 15 <= (running.session_every or 0) <= 30
     assert running.credits_every == 60
@@ -41,8 +52,61 @@ def test_every_plan_stays_inside_the_rate_limits() -> None:
         for ready in (False, True):
             for topup in (False, True):
                 plan = poll_plan(state(current, ready=ready), watching_topup=topup)
-                assert plan.session_every is not None and 60 / plan.session_every <= 30
+                assert plan.session_every is not None and plan.session_every >= 1
                 assert plan.credits_every is not None and 60 / plan.credits_every <= 60
+
+
+def most_in_a_minute(times: list[float]) -> int:
+    return max(sum(1 for t in times if start <= t < start + 60) for start in times)
+
+
+async def run_poller(plan: Callable[[float], PollPlan], seconds: float) -> list[float]:
+    """Session poll times (simulated seconds) over `seconds` of a plan that may change."""
+    clock = ScaledClock(50.0)
+    started = clock.monotonic()
+    polled: list[float] = []
+
+    async def fetch_session() -> None:
+        polled.append(clock.monotonic() - started)
+
+    async def nothing() -> None:
+        pass
+
+    poller = Poller(clock, lambda: plan(clock.monotonic() - started), fetch_session, nothing)
+    poller.start()
+    try:
+        await clock.sleep(seconds)
+    finally:
+        await poller.stop()
+    return polled
+
+
+async def test_waiting_for_ready_never_spends_more_than_the_poll_budget() -> None:
+    readying = poll_plan(state(SessionState.RUNNING, ready=False))
+    polled = await run_poller(lambda _: readying, 150)
+    assert most_in_a_minute(polled) <= SESSION_POLL_BUDGET < 30
+    assert polled[:5] == sorted(polled[:5]) and polled[4] - polled[0] < 6  # fast at first
+
+
+async def test_a_boot_spends_its_polls_where_ready_can_come() -> None:
+    """Production's slow end: provisioning 90 s, OS start 120 s, ready 30 s after running."""
+    phases = [
+        (90, state(SessionState.PROVISIONING)),
+        (210, state(SessionState.STARTING)),
+        (240, state(SessionState.RUNNING, ready=False)),
+    ]
+
+    def plan(at: float) -> PollPlan:
+        return next((poll_plan(s) for until, s in phases if at < until), poll_plan(phases[-1][1]))
+
+    polled = await run_poller(plan, 240)
+    assert most_in_a_minute(polled) <= SESSION_POLL_BUDGET
+    provisioning = [t for t in polled if t < 90]
+    booting = [t for t in polled if 90 <= t < 210]
+    readying = [t for t in polled if t >= 210]
+    # sparse where ready cannot come, dense where it can (the old plan: 2 s throughout)
+    assert len(provisioning) / 90 < 1 / 3 and len(booting) / 120 < 1 / 3
+    assert len(readying) / 30 > 1 / 2
 
 
 async def test_poke_polls_at_once_and_the_schedule_resumes() -> None:
