@@ -21,6 +21,7 @@ from pawpado_desktop.api.models import Credits, SessionStatus, TopupCheckout
 from pawpado_desktop.clock import Clock
 from pawpado_desktop.config import LocalSettings
 from pawpado_desktop.core.budget import BudgetGuard, attention, format_money, runs_out_at
+from pawpado_desktop.core.connection import ConnectionWatcher
 from pawpado_desktop.core.history import HistoryRecorder
 from pawpado_desktop.core.notices import NoticeBoard, NoticeKind
 from pawpado_desktop.core.ownership import PlayClaim, Role
@@ -116,6 +117,11 @@ class Core:
         self._topup_task: asyncio.Task[None] | None = None
         self._topup_baseline: Decimal | None = None
         self._play_claim = PlayClaim(services.role)
+        # The path to the cloud PC, read while a Play streams (core/connection.py).
+        self.connection = ConnectionWatcher(
+            self.store, self.notices, self.clock, services.tailnet.connection_path
+        )
+        self.connection.attach()
 
     # -- lifecycle --------------------------------------------------------------
 
@@ -153,6 +159,7 @@ class Core:
         return self.store.state
 
     async def aclose(self) -> None:
+        await self.connection.aclose()
         await self.stopper.aclose()
         await self.poller.stop()
         for task in (self._topup_task, self._pending_stop_task):
