@@ -22,7 +22,7 @@ from pawpado_desktop.core.ownership import play_owner
 from pawpado_desktop.core.ports import Tailnet
 from pawpado_desktop.core.state import AppState, PlayPhase, StateStore
 from pawpado_desktop.tailscale.models import ConnectionPath, PathKind
-from pawpado_desktop.tailscale.path import UNKNOWN_PATH, relay_region
+from pawpado_desktop.tailscale.path import UNKNOWN_PATH, region_name
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ RELAY_TITLE = "Relayed connection"
 
 
 def relay_warning(path: ConnectionPath) -> str:
-    where = f" in {relay_region(path)}" if path.relay_code else ""
+    where = f" in {region_name(path.relay_code)}" if path.relay_code else ""
     return (
         f"Your stream goes through a Tailscale relay server{where}, which adds delay and "
         "lowers quality. A direct path needs UDP: allow outgoing UDP (Tailscale uses port "

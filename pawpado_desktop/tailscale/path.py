@@ -47,20 +47,20 @@ _CODE = re.compile(r"[A-Za-z0-9._-]{1,32}")  # daemon text: shown only when it l
 _ENDPOINT = re.compile(r"[0-9A-Fa-f.:\[\]]{3,60}")
 
 
-def relay_region(path: ConnectionPath) -> str:
-    """The relay's region name ("Singapore"); the code for a region not in the list."""
-    return DERP_REGIONS.get(path.relay_code.lower(), path.relay_code)
+def region_name(code: str) -> str:
+    """A DERP region's name ("Singapore" for "sin"); the code for a region not in the list."""
+    return DERP_REGIONS.get(code.lower(), code)
 
 
 def describe(path: ConnectionPath) -> str:
-    """`Direct · 18 ms`, `Relayed via Singapore · 95 ms`, `Path unknown` (the CLI's words;
-    the tray words it through its catalogue)."""
+    """`Direct · 18 ms`, `Relayed via Singapore · 95 ms`, `Connection path unknown`: the
+    CLI's words (the tray words it through its catalogue)."""
     if path.kind is PathKind.DIRECT:
         text = "Direct"
     elif path.kind is PathKind.RELAYED:
-        text = f"Relayed via {relay_region(path)}" if path.relay_code else "Relayed"
+        text = f"Relayed via {region_name(path.relay_code)}" if path.relay_code else "Relayed"
     else:
-        return "Path unknown"
+        return "Connection path unknown"
     return text if path.rtt_ms is None else f"{text} · {round(path.rtt_ms)} ms"
 
 
