@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pawpado_desktop.cli.history_command import path_text
 from pawpado_desktop.clock import ScaledClock
 from pawpado_desktop.core.connection import RELAY_TITLE
+from pawpado_desktop.core.history import HistoryRecorder
+from pawpado_desktop.core.history_db import HistoryDb
 from pawpado_desktop.core.play import PlayOptions
 from pawpado_desktop.core.state import AppState, PlayPhase
 from pawpado_desktop.sim.config import SimConfig
@@ -130,3 +135,27 @@ async def test_tailscaled_failing_to_ping_never_ends_the_play(rig: PlayRig) -> N
     shown = [p for p in paths.seen if p is not None]
     assert shown and all(p.kind is PathKind.DIRECT and p.rtt_ms is None for p in shown)
     assert describe(shown[-1]) == "Direct"
+
+
+async def test_the_session_history_records_the_path(rig: PlayRig, tmp_path: Path) -> None:
+    history = HistoryRecorder(HistoryDb(tmp_path / "history.sqlite3"), rig.sim.base_url, rig.clock)
+    unsubscribe = history.attach(rig.core.store)
+    try:
+        rig.sim.control.set_relay_path(True, region="sin", latency_ms=90)
+        paths = Paths(rig)
+        play = asyncio.create_task(rig.core.play(PlayOptions(grace_minutes=0)))
+        await paths.until(lambda p: p.kind is PathKind.RELAYED)
+        rig.sim.control.set_relay_path(False, latency_ms=20)
+        await paths.until(lambda p: p.kind is PathKind.DIRECT)
+        assert await play is PlayPhase.DONE
+        await history.drain()
+        since = rig.clock.now() - timedelta(days=1)
+        [record] = await history.run(history.db.sessions, history.server, since)
+    finally:
+        unsubscribe()
+        await history.aclose()
+    summary = record.connection
+    assert summary is not None and summary.kind == "mixed" and summary.relay_code == "sin"
+    assert summary.last_rtt_ms == 20
+    assert summary.readings == len([p for p in paths.seen if p is not None])
+    assert path_text(summary).startswith("direct and relayed via Singapore · ")
