@@ -48,11 +48,13 @@ class ConnectionWatcher:
         notices: NoticeBoard,
         clock: Clock,
         read: Callable[[str], Awaitable[ConnectionPath]],
+        playing: Callable[[], bool],
     ) -> None:
         self.store = store
         self.notices = notices
         self.clock = clock
         self.read = read
+        self.playing = playing  # this process's Play runs (the phase alone may be another's)
         self._task: asyncio.Task[None] | None = None
         self._warned = False  # the relay warning of this Play was given
         self._failing = False  # the last reading failed (logged once per run of failures)
@@ -71,7 +73,7 @@ class ConnectionWatcher:
         phase = new.play.phase
         if phase is PlayPhase.PREFLIGHT and old.play.phase is not PlayPhase.PREFLIGHT:
             self._warned = False  # a new Play
-        if phase is PlayPhase.STREAMING:
+        if phase is PlayPhase.STREAMING and self.playing():
             if self._task is None:
                 loop = asyncio.get_running_loop()
                 self._task = loop.create_task(self._watch(), name="connection")
@@ -95,8 +97,8 @@ class ConnectionWatcher:
                     relayed_since = None  # an unknown reading neither breaks nor makes a run
                 await self.clock.sleep(PATH_INTERVAL_S)
         finally:
-            if self._task is None or self._task is asyncio.current_task():
-                self.store.update(connection=None)  # not if a new watch took over already
+            if self._task is None:  # not when a new watch took over already
+                self.store.update(connection=None)
 
     async def _read(self) -> ConnectionPath:
         session = self.store.state.session

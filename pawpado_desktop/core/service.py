@@ -119,7 +119,11 @@ class Core:
         self._play_claim = PlayClaim(services.role)
         # The path to the cloud PC, read while a Play streams (core/connection.py).
         self.connection = ConnectionWatcher(
-            self.store, self.notices, self.clock, services.tailnet.connection_path
+            self.store,
+            self.notices,
+            self.clock,
+            services.tailnet.connection_path,
+            playing=lambda: self.playing,
         )
         self.connection.attach()
 
