@@ -18,7 +18,8 @@ from typing import Any
 from pawpado_desktop.config import Endpoints, config_dir
 from pawpado_desktop.core.budget import format_minutes, format_money
 from pawpado_desktop.core.history import Ending, History, SessionLine, history_path, report
-from pawpado_desktop.core.history_db import HistoryDb
+from pawpado_desktop.core.history_db import HistoryDb, PathSummary
+from pawpado_desktop.core.types import region_name
 from pawpado_desktop.errors import ExitCode
 
 MAX_DAYS = 366
@@ -103,7 +104,40 @@ def session_json(line: SessionLine) -> dict[str, Any]:
         "balanceAfter": _money(record.balance_after),
         "endedHow": how_it_ended(line),
         "startedHere": record.started_here,
+        "connection": connection_json(record.connection),
     }
+
+
+def connection_json(summary: PathSummary | None) -> dict[str, Any] | None:
+    """How the session was reached while it streamed here; null when it never did."""
+    if summary is None:
+        return None
+    code = summary.relay_code
+    return {
+        "path": summary.kind,
+        "relayCode": code,
+        "relayRegion": region_name(code) if code else None,
+        "medianRttMs": _ms(summary.median_rtt_ms),
+        "lastRttMs": _ms(summary.last_rtt_ms),
+        "readings": summary.readings,
+    }
+
+
+def _ms(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def path_text(summary: PathSummary) -> str:
+    """`direct · 18 ms`, `relayed via Singapore · 95 ms`, `direct and relayed · 40 ms`
+    (the median round trip)."""
+    region = f" via {region_name(summary.relay_code)}" if summary.relay_code else ""
+    text = {
+        "direct": "direct",
+        "relayed": f"relayed{region}",
+        "mixed": f"direct and relayed{region}",
+    }.get(summary.kind, "path unknown")
+    rtt = summary.median_rtt_ms
+    return text if rtt is None else f"{text} · {round(rtt)} ms"
 
 
 def as_json(history: History, days: int) -> dict[str, Any]:
@@ -146,6 +180,8 @@ CSV_FIELDS = (
     "balanceAfter",
     "endedHow",
     "startedHere",
+    "path",
+    "medianRttMs",
 )
 
 
@@ -153,7 +189,10 @@ def write_csv(history: History, out: Any) -> None:
     writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
     for line in history.sessions:
-        writer.writerow({k: "" if v is None else v for k, v in session_json(line).items()})
+        row = session_json(line)
+        connection = row.pop("connection") or {}
+        row.update(path=connection.get("path"), medianRttMs=connection.get("medianRttMs"))
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})
 
 
 def how_it_ended(line: SessionLine) -> str:
@@ -185,7 +224,8 @@ def print_history(history: History, days: int) -> None:
             if line.cost is not None and record.currency
             else "cost unknown"
         )
-        print(f"  {when}  {length:>13}  {cost:>14}  {how_it_ended(line)}")
+        path = f"  ({path_text(record.connection)})" if record.connection else ""
+        print(f"  {when}  {length:>13}  {cost:>14}  {how_it_ended(line)}{path}")
     currency = history.currency
     if currency:
         unknown = sum(1 for ln in history.sessions if ln.cost is None and ln.record.end_state)

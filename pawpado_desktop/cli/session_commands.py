@@ -17,7 +17,7 @@ from pawpado_desktop.cli.wiring import open_core
 from pawpado_desktop.core.budget import format_minutes, format_money
 from pawpado_desktop.core.play import PlayOptions
 from pawpado_desktop.core.state import AppState
-from pawpado_desktop.core.types import SessionState
+from pawpado_desktop.core.types import ConnectionPath, SessionState, describe, region_name
 from pawpado_desktop.errors import CancelledByUser, ExitCode, NotSignedIn, PawpadoError
 from pawpado_desktop.safe_url import browser_url
 
@@ -82,7 +82,22 @@ def _amount(raw: str) -> Decimal:
 UNREACHABLE = "Pawpado could not be reached; your gaming PC may still be running."
 
 
-def status_json(state: AppState, now: Any) -> dict[str, Any]:
+def connection_json(path: ConnectionPath | None) -> dict[str, Any] | None:
+    """`status --json`'s `connection`: the path while a Play streams here, else null."""
+    if path is None:
+        return None
+    return {
+        "path": path.kind.value,
+        "endpoint": path.endpoint or None,
+        "relayCode": path.relay_code or None,
+        "relayRegion": region_name(path.relay_code) if path.relay_code else None,
+        "rttMs": None if path.rtt_ms is None else round(path.rtt_ms, 1),
+    }
+
+
+def status_json(
+    state: AppState, now: Any, connection: ConnectionPath | None = None
+) -> dict[str, Any]:
     """The `status --json` object; its keys are documented in the README.
 
     Only what was observed: signed out, nothing was read (`reachable` and `session`
@@ -117,11 +132,12 @@ def status_json(state: AppState, now: Any) -> dict[str, Any]:
         "minutesLeft": state.minutes_left,
         "costSoFar": format(cost, "f") if cost is not None else None,
         "attention": state.attention.value if credits is not None else None,
+        "connection": connection_json(connection if session is not None else None),
         "demo": state.demo,
     }
 
 
-def print_status(state: AppState, now: Any) -> None:
+def print_status(state: AppState, now: Any, connection: ConnectionPath | None = None) -> None:
     if not state.signed_in:
         print("Not signed in. Run `pawpado-desktop login`.")
         return
@@ -138,6 +154,8 @@ def print_status(state: AppState, now: Any) -> None:
         print(f"Session: unknown. {UNREACHABLE}")
     else:
         _print_session(state, now)
+        if connection is not None:
+            print(f"Connection: {describe(connection)}")
     for note in (state.offline, state.warning):
         if note:
             print(f"Note: {plain(note)}", file=sys.stderr)
@@ -163,10 +181,11 @@ def _print_session(state: AppState, now: Any) -> None:
 async def status_command(args: argparse.Namespace) -> int:
     async with open_core(args, poll=False, read_only=True) as core:
         state = core.store.state
+        connection = await core.connection_for_status()
         if args.json:
-            print(json.dumps(status_json(state, core.clock.now()), indent=2))
+            print(json.dumps(status_json(state, core.clock.now(), connection), indent=2))
         else:
-            print_status(state, core.clock.now())
+            print_status(state, core.clock.now(), connection)
         if not state.signed_in:
             return int(ExitCode.NOT_SIGNED_IN)
         return int(ExitCode.NETWORK if state.offline else ExitCode.OK)

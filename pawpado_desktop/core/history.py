@@ -3,7 +3,9 @@
 `HistoryRecorder` listens to the `StateStore`: a session seen starting opens a
 row, every poll that sees it on fills in what was not known yet, the poll that
 sees it stopped closes it, and the first balance read after that gives its cost.
-A balance that rises is a top-up. Only what was observed is written: a session
+A balance that rises is a top-up. Each reading of the path to the cloud PC while
+streaming (`AppState.connection`) is kept with the session's row, for its path kind
+and round trips. Only what was observed is written: a session
 first seen already running has no "balance before", so its cost stays unknown.
 The database work runs on one worker thread, never on the event loop.
 """
@@ -25,6 +27,7 @@ from pawpado_desktop.api.models import SessionState, SessionStatus
 from pawpado_desktop.clock import Clock
 from pawpado_desktop.core.history_db import HistoryDb, SessionRecord, TopupRecord
 from pawpado_desktop.core.state import AppState, StateStore
+from pawpado_desktop.tailscale.models import ConnectionPath
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +92,8 @@ class HistoryRecorder:
             self._credits_changed(old, new, now)
         if new.session is not None and new.session is not old.session:
             self._session_changed(old, new, now)
+        if new.connection is not None and new.connection is not old.connection:
+            self._submit(self._path, now, new.connection)
 
     def _session_changed(self, old: AppState, new: AppState, now: datetime) -> None:
         session = new.session
@@ -160,6 +165,16 @@ class HistoryRecorder:
         self.db.end(row, ended_at=now, state=state, message=message)
         self._row = None
         self._awaiting_cost = row
+
+    def _path(self, now: datetime, path: ConnectionPath) -> None:
+        if self._row is not None:  # the streaming session's row
+            self.db.path_sample(
+                self._row,
+                seen=now,
+                kind=path.kind.value,
+                relay_code=path.relay_code,
+                rtt_ms=path.rtt_ms,
+            )
 
     def _maybe_cost(self, balance: Decimal) -> None:
         if self._awaiting_cost is not None:

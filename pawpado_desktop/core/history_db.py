@@ -14,9 +14,10 @@ thread, never on the event loop.
 from __future__ import annotations
 
 import sqlite3
+import statistics
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -59,7 +60,29 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX topups_by_time ON topups (server, seen_at);
     """,
+    # The path to the cloud PC, one reading every few seconds while streaming.
+    """
+    CREATE TABLE path_samples (
+        session INTEGER NOT NULL,
+        seen_at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        relay_code TEXT,
+        rtt_ms REAL
+    );
+    CREATE INDEX path_samples_by_session ON path_samples (session, seen_at);
+    """,
 )
+
+
+@dataclass(frozen=True)
+class PathSummary:
+    """How a session was reached, from the readings taken while it streamed here."""
+
+    kind: str  # "direct", "relayed", "mixed" (both seen) or "unknown" (never told)
+    relay_code: str | None  # the last DERP region code seen, when relayed at all
+    median_rtt_ms: float | None  # None: no reading had a round trip
+    last_rtt_ms: float | None
+    readings: int
 
 
 @dataclass(frozen=True)
@@ -77,6 +100,7 @@ class SessionRecord:
     rate_per_minute: Decimal | None
     balance_before: Decimal | None
     balance_after: Decimal | None
+    connection: PathSummary | None = None  # None: it never streamed while the app watched
 
     @property
     def cost(self) -> Decimal | None:
@@ -259,12 +283,24 @@ class HistoryDb:
                 (server, _iso(seen), currency, _text(amount), _text(balance)),
             )
 
+    def path_sample(
+        self, row: int, *, seen: datetime, kind: str, relay_code: str | None, rtt_ms: float | None
+    ) -> None:
+        """One reading of the path to the cloud PC while the session streamed."""
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO path_samples (session, seen_at, kind, relay_code, rtt_ms) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (row, _iso(seen), kind, relay_code or None, rtt_ms),
+            )
+
     def prune(self, now: datetime) -> None:
         """Forget what is older than a year."""
         cutoff = _iso(now - timedelta(days=KEEP_DAYS))
         with self._write() as db:
             db.execute("DELETE FROM sessions WHERE first_seen < ?", (cutoff,))
             db.execute("DELETE FROM topups WHERE seen_at < ?", (cutoff,))
+            db.execute("DELETE FROM path_samples WHERE session NOT IN (SELECT id FROM sessions)")
 
     # -- reads ------------------------------------------------------------------
 
@@ -298,7 +334,27 @@ class HistoryDb:
             rows = db.execute(sql, args).fetchall()
         finally:
             db.row_factory = None
-        return [record for row in rows if (record := _session(row)) is not None]
+        records = [record for row in rows if (record := _session(row)) is not None]
+        return [replace(r, connection=self._path_summary(db, r.id)) for r in records]
+
+    @staticmethod
+    def _path_summary(db: sqlite3.Connection, row: int) -> PathSummary | None:
+        samples = db.execute(
+            "SELECT kind, relay_code, rtt_ms FROM path_samples WHERE session = ? ORDER BY seen_at",
+            (row,),
+        ).fetchall()
+        if not samples:
+            return None
+        kinds = {kind for kind, _, _ in samples if kind in ("direct", "relayed")}
+        relays = [code for kind, code, _ in samples if kind == "relayed" and code]
+        rtts = [float(rtt) for _, _, rtt in samples if isinstance(rtt, int | float)]
+        return PathSummary(
+            kind="mixed" if len(kinds) > 1 else kinds.pop() if kinds else "unknown",
+            relay_code=relays[-1] if relays else None,
+            median_rtt_ms=statistics.median(rtts) if rtts else None,
+            last_rtt_ms=rtts[-1] if rtts else None,
+            readings=len(samples),
+        )
 
 
 def _session(row: sqlite3.Row) -> SessionRecord | None:

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from pawpado_desktop.errors import PawpadoError
+from pawpado_desktop.tailscale.models import ConnectionPath
 
 
 class Tailnet(Protocol):
@@ -35,6 +36,11 @@ class Tailnet(Protocol):
     async def verify_stream_host(self, address: str, instance_ip: str | None) -> str:
         """The checked `host:port` to give Moonlight: a peer of the joined tailnet (the
         cloud PC at `instance_ip`, when given). Raises a PawpadoError for any other host."""
+        ...
+
+    async def connection_path(self, instance_ip: str) -> ConnectionPath:
+        """How this computer reaches the cloud PC now: direct, relayed, or unknown, with the
+        round trip; read-only and bounded (a ping of at most a couple of seconds)."""
         ...
 
 

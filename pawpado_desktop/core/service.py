@@ -34,6 +34,7 @@ from pawpado_desktop.clock import SYSTEM_CLOCK, Clock
 from pawpado_desktop.concurrency import within
 from pawpado_desktop.config import LocalSettings
 from pawpado_desktop.core.budget import BudgetGuard, attention, format_money, runs_out_at
+from pawpado_desktop.core.connection import ConnectionWatcher, path_for_status
 from pawpado_desktop.core.history import History, HistoryRecorder
 from pawpado_desktop.core.notices import NoticeBoard, NoticeKind
 from pawpado_desktop.core.ownership import PlayClaim, Role
@@ -53,6 +54,7 @@ from pawpado_desktop.core.settings import (
 from pawpado_desktop.core.state import AppState, PlayPhase, StateStore
 from pawpado_desktop.core.stopper import PendingStop, StopMarker, Stopper
 from pawpado_desktop.errors import ExitCode, NotSignedIn, PawpadoError
+from pawpado_desktop.tailscale.models import ConnectionPath
 
 log = logging.getLogger(__name__)
 
@@ -168,6 +170,15 @@ class Core:
         self._topup_baseline: Decimal | None = None
         self._play_claim = PlayClaim(services.role, services.config_dir)
         self._sign_in_flow: SignInFlow | None = None
+        # The path to the cloud PC, read while a Play streams (core/connection.py).
+        self.connection = ConnectionWatcher(
+            self.store,
+            self.notices,
+            self.clock,
+            services.tailnet.connection_path,
+            playing=lambda: self.playing,
+        )
+        self.connection.attach()
 
     # -- lifecycle --------------------------------------------------------------
 
@@ -204,7 +215,13 @@ class Core:
             self._poller.start()
         return self.store.state
 
+    async def connection_for_status(self) -> ConnectionPath | None:
+        """The path to the running cloud PC for `status`: this process's reading, or
+        one taken now while another process's Play owns the session."""
+        return await path_for_status(self.store.state, self._services.tailnet)
+
     async def aclose(self) -> None:
+        await self.connection.aclose()
         await self.stopper.aclose()
         await self._poller.stop()
         for task in (self._topup_task, self._pending_stop_task):

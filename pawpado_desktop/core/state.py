@@ -16,6 +16,7 @@ from typing import TypedDict, Unpack
 
 from pawpado_desktop.api.models import Credits, Identity, SessionState, SessionStatus
 from pawpado_desktop.errors import PawpadoError
+from pawpado_desktop.tailscale.models import ConnectionPath
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,7 @@ class AppState:
     last_error: PawpadoError | None = None
     warning: str = ""  # a lasting caveat of this run (e.g. no keyring: sign-in kept in memory)
     offline: str = ""  # why the last refresh failed (network, server); cleared by the next success
+    connection: ConnectionPath | None = None  # the path to the cloud PC, only while streaming
     demo: bool = False
 
     @property
@@ -138,6 +140,7 @@ class StateChanges(TypedDict, total=False):
     warning: str
     offline: str
     demo: bool
+    connection: ConnectionPath | None
 
 
 Listener = Callable[[AppState, AppState], None]

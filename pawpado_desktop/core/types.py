@@ -15,13 +15,19 @@ from pawpado_desktop.api.models import (
     Settings,
     TopupCheckout,
 )
+from pawpado_desktop.tailscale.models import ConnectionPath, PathKind
+from pawpado_desktop.tailscale.path import describe, region_name
 
 __all__ = [
     "AccountDeletion",
+    "ConnectionPath",
     "Credits",
     "Identity",
+    "PathKind",
     "SessionState",
     "SessionStatus",
     "Settings",
     "TopupCheckout",
+    "describe",
+    "region_name",
 ]

@@ -163,18 +163,28 @@ class MemoryKeyVerifier:
         return key
 
     def set_instance(
-        self, ip: str, *, online: bool = True, direct: bool = True, relay: str = "sin"
+        self,
+        ip: str,
+        *,
+        online: bool = True,
+        direct: bool = True,
+        relay: str = "sin",
+        latency_ms: float | None = None,
     ) -> None:
+        """The cloud PC; `latency_ms` is what pings report (None: the fake's 18 / 95 ms)."""
+        instance: dict[str, Any] = {
+            "id": "n-instance",
+            "hostName": "pawpado-instance",
+            "dnsName": f"pawpado-instance.{self.tailnet_name}.",
+            "tailscaleIPs": [ip],
+            "online": online,
+            "curAddr": "13.250.1.10:41641" if direct else "",
+            "relay": relay,
+        }
+        if latency_ms is not None:
+            instance["pingLatencyMs"] = latency_ms
         with self._lock:
-            self._instance = {
-                "id": "n-instance",
-                "hostName": "pawpado-instance",
-                "dnsName": f"pawpado-instance.{self.tailnet_name}.",
-                "tailscaleIPs": [ip],
-                "online": online,
-                "curAddr": "13.250.1.10:41641" if direct else "",
-                "relay": relay,
-            }
+            self._instance = instance
 
     async def redeem(self, auth_key: str, node_id: str, hostname: str) -> Redemption:
         with self._lock:

@@ -353,11 +353,18 @@ class FakeBackend:
             "NodeName": peer.get("dnsName", ""),
             "PeerAPIPort": 0,
         }
+        if peer.get("pingError"):  # an engine error: 500 with a lowercase "error" key
+            raise LocalApiError(500, str(peer["pingError"]), json_key="error")
+        latency = peer.get("pingLatencyMs")
         if peer.get("curAddr"):
-            result.update(Endpoint=peer["curAddr"], LatencySeconds=0.012)
+            ms = latency if isinstance(latency, int | float) else 18.0
+            result.update(Endpoint=peer["curAddr"], LatencySeconds=ms / 1000)
         else:
+            ms = latency if isinstance(latency, int | float) else 95.0
             result.update(
-                DERPRegionID=900, DERPRegionCode=peer.get("relay") or "sin", LatencySeconds=0.085
+                DERPRegionID=900,
+                DERPRegionCode=peer.get("relay") or "sin",
+                LatencySeconds=ms / 1000,
             )
         return result
 

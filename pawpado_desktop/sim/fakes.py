@@ -13,7 +13,6 @@ from typing import Any
 from pawpado_desktop.sim.errors import SimError
 from pawpado_desktop.sim.world import World
 
-DERP_REGION = "sin"
 WIREGUARD_PORT = 41641
 
 
@@ -37,17 +36,21 @@ def instance_peers(world: World) -> list[dict[str, Any]]:
     if s.state != "running" or s.tailnet_ip is None:
         return []
     relayed = world.relay_path
-    return [
-        {
-            "id": "n" + _digest(s.instance_id or "")[:12],
-            "hostName": instance_hostname(world),
-            "dnsName": instance_dns_name(world) + ".",
-            "tailscaleIPs": [s.tailnet_ip],
-            "online": s.ready,
-            "curAddr": "" if relayed else f"{s.public_ip}:{WIREGUARD_PORT}",
-            "relay": DERP_REGION,
-        }
-    ]
+    peer: dict[str, Any] = {
+        "id": "n" + _digest(s.instance_id or "")[:12],
+        "hostName": instance_hostname(world),
+        "dnsName": instance_dns_name(world) + ".",
+        "tailscaleIPs": [s.tailnet_ip],
+        "online": s.ready,
+        "curAddr": "" if relayed else f"{s.public_ip}:{WIREGUARD_PORT}",
+        "relay": world.relay_region,
+    }
+    # Not PeerStatus fields: how the fake tailscaled answers a ping to this peer.
+    if world.path_latency_ms is not None:
+        peer["pingLatencyMs"] = world.path_latency_ms
+    if world.ping_error:
+        peer["pingError"] = world.ping_error
+    return [peer]
 
 
 def _text(body: dict[str, Any], name: str) -> str:

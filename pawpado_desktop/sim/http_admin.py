@@ -184,7 +184,16 @@ ADMIN: list[tuple[str, str, Action]] = [
     ("POST", "/_sim/huudis/sign-in", _sign_in),
     ("POST", "/_sim/huudis/revoke-all", lambda c, b: {"revoked": c.revoke_all_tokens()}),
     ("POST", "/_sim/pin", lambda c, b: c.force_next_pin(_Field(b).get("pin", str))),
-    ("POST", "/_sim/relay", lambda c, b: c.set_relay_path(_Field(b).get("relay", bool))),
+    (
+        "POST",
+        "/_sim/relay",
+        lambda c, b: c.set_relay_path(
+            _Field(b).get("relay", bool),
+            region=_Field(b).get("region", str, None),
+            latency_ms=_Field(b).get("latencyMs", (int, float), None),
+            ping_error=_Field(b).get("pingError", str, None),
+        ),
+    ),
     ("POST", "/_sim/ratelimits/reset", lambda c, b: c.reset_rate_limits()),
     (
         "POST",

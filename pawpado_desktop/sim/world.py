@@ -60,6 +60,9 @@ class World:
             {"read": config.read_limit, "write": config.write_limit, "poll": config.poll_limit}
         )
         self.relay_path = config.relay_path
+        self.relay_region = "sin"  # the DERP region code of a relayed path
+        self.path_latency_ms: float | None = None  # None: the fake's usual 18 / 95 ms
+        self.ping_error = ""  # set: tailscaled answers pings with this engine error
         self.deletion_at: float | None = None
 
     @property

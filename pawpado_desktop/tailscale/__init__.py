@@ -5,7 +5,9 @@ Typical use, all awaited: `client = await connect_default()` and
 `joiner.restore_after_crash()`; before Play `joiner.check_ready()`; then
 `joiner.join(auth_key, control_url, instance_ip, deadline_s)` (a `JoinResult`),
 `joiner.wait_for_instance(ip, timeout_s)` until the cloud PC is online,
-`joiner.verify_stream_host(address, ip)` before Moonlight connects, and at the
+`joiner.verify_stream_host(address, ip)` before Moonlight connects,
+`joiner.connection_path(ip)` (direct, relayed via a DERP region, or unknown, with the
+round trip) while streaming, and at the
 end `joiner.leave()` and `client.aclose()`. One process at a time owns the join
 (`TailnetBusy` for the others); the game profile is fenced (`fence`).
 """
@@ -29,9 +31,11 @@ from pawpado_desktop.tailscale.errors import (
 from pawpado_desktop.tailscale.joiner import TailnetJoiner
 from pawpado_desktop.tailscale.models import (
     BackendState,
+    ConnectionPath,
     JoinResult,
     LoginProfile,
     Notify,
+    PathKind,
     PeerInfo,
     PingResult,
     Status,
@@ -39,11 +43,13 @@ from pawpado_desktop.tailscale.models import (
 
 __all__ = [
     "BackendState",
+    "ConnectionPath",
     "IpnBus",
     "JoinResult",
     "LocalClient",
     "LoginProfile",
     "Notify",
+    "PathKind",
     "PeerInfo",
     "PingResult",
     "Status",

@@ -32,7 +32,7 @@ from collections.abc import Callable
 from pawpado_desktop.clock import SYSTEM_CLOCK, Clock
 from pawpado_desktop.concurrency import within
 from pawpado_desktop.owner import OwnerLock, ProcessIdentity
-from pawpado_desktop.tailscale.client import IpnBus, LocalClient, connect_default
+from pawpado_desktop.tailscale.client import PING_TIMEOUT_S, IpnBus, LocalClient, connect_default
 from pawpado_desktop.tailscale.endpoint import platform_family
 from pawpado_desktop.tailscale.errors import (
     StreamHostRefused,
@@ -54,12 +54,14 @@ from pawpado_desktop.tailscale.join_state import JoinRecord, JoinStateStore
 from pawpado_desktop.tailscale.models import (
     DEFAULT_CONTROL_URL,
     BackendState,
+    ConnectionPath,
     JoinResult,
     LoginProfile,
     Notify,
     PeerInfo,
     Prefs,
 )
+from pawpado_desktop.tailscale.path import UNKNOWN_PATH, path_from
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,7 @@ SETTLE_TIMEOUT_S = 15.0
 SETTLE_POLL_S = 0.1
 RESTORE_WAIT_S = 15.0  # a join waits this long for another process's crash restore
 RESTORE_WAIT_POLL_S = 0.2
+PATH_PING_TIMEOUT_S = 2.0  # a reading while streaming: a pong takes well under a second
 
 
 def game_hostname(machine: str | None = None) -> str:
@@ -222,32 +225,30 @@ class TailnetJoiner:
         status = await self.client.status()
         return resolve_stream_host(status, address, instance_ip)
 
-    async def locate_instance(self, instance_ip: str) -> PeerInfo | None:
-        """The cloud PC among the peers, with whether the path to it is direct or relayed."""
+    async def locate_instance(
+        self, instance_ip: str, *, ping_timeout_s: float = PING_TIMEOUT_S
+    ) -> PeerInfo | None:
+        """The cloud PC among the peers, with the path to it (`path.path_from`)."""
         status = await self.client.status()
         peer = status.peer_with_ip(instance_ip)
         if peer is None:
             return None
-        direct: bool | None = None
-        endpoint, relay, latency = peer.cur_addr, "", None
+        ping = None
         if peer.online:
-            ping = await self.client.ping(instance_ip)
-            if ping.direct is not None:
-                direct, latency = ping.direct, ping.latency_s
-                endpoint, relay = ping.endpoint, ping.derp_region_code
-            else:  # no pong: fall back to what the engine last saw
-                direct = True if peer.cur_addr else (False if peer.relay else None)
-                relay = "" if peer.cur_addr else peer.relay
+            ping = await self.client.ping(instance_ip, timeout_s=ping_timeout_s)
         return PeerInfo(
             ip=instance_ip,
             host_name=peer.host_name,
             dns_name=peer.dns_name,
             online=peer.online,
-            direct=direct,
-            endpoint=endpoint if direct else "",
-            relay=relay if direct is False else "",
-            latency_s=latency,
+            path=path_from(peer, ping),
         )
+
+    async def connection_path(self, instance_ip: str) -> ConnectionPath:
+        """The path to the cloud PC right now, read within `PATH_PING_TIMEOUT_S` of a ping
+        (read-only calls: any process may ask, beside the one that joined)."""
+        peer = await self.locate_instance(instance_ip, ping_timeout_s=PATH_PING_TIMEOUT_S)
+        return peer.path if peer is not None else UNKNOWN_PATH
 
     async def wait_for_instance(
         self, instance_ip: str, timeout_s: float, *, interval_s: float = 2.0

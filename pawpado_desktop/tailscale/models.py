@@ -8,7 +8,7 @@ be sent back whole. Prefs stay a plain dict for that reason.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 from typing import Any
 
 Prefs = dict[str, Any]
@@ -218,6 +218,22 @@ class PingResult:
         return False if self.derp_region_code else None
 
 
+class PathKind(StrEnum):
+    DIRECT = "direct"
+    RELAYED = "relayed"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class ConnectionPath:
+    """How this computer reaches the cloud PC (`TailnetJoiner.connection_path`)."""
+
+    kind: PathKind
+    endpoint: str = ""  # "ip:port" of the cloud PC, when direct
+    relay_code: str = ""  # the DERP region code ("sin"), when relayed
+    rtt_ms: float | None = None  # the last ping's round trip; None without a pong
+
+
 @dataclass(frozen=True)
 class PeerInfo:
     """The cloud PC as this computer sees it on the tailnet."""
@@ -226,10 +242,14 @@ class PeerInfo:
     host_name: str
     dns_name: str
     online: bool
-    direct: bool | None  # None: unknown (offline, or the ping got no answer)
-    endpoint: str  # direct address, when direct
-    relay: str  # DERP region code, when relayed
-    latency_s: float | None
+    path: ConnectionPath
+
+    @property
+    def direct(self) -> bool | None:
+        """None: unknown (offline, or neither a pong nor the engine tells)."""
+        if self.path.kind is PathKind.UNKNOWN:
+            return None
+        return self.path.kind is PathKind.DIRECT
 
 
 @dataclass(frozen=True)

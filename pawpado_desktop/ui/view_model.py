@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from pawpado_desktop.core.budget import topup_suggestions
 from pawpado_desktop.core.state import PHASE_LABELS, AppState, Attention, PlayPhase
-from pawpado_desktop.core.types import SessionState
+from pawpado_desktop.core.types import PathKind, SessionState, region_name
 from pawpado_desktop.ui.i18n import tr
 from pawpado_desktop.ui.money import MoneyFormat
 
@@ -217,6 +217,24 @@ def status_line(state: AppState, now: datetime, mono: float, fmt: MoneyFormat) -
     return None
 
 
+def connection_line(state: AppState) -> str | None:
+    """The path to the cloud PC while streaming: `Direct · 18 ms`."""
+    path = state.connection
+    if path is None:
+        return None
+    if path.kind is PathKind.DIRECT:
+        text = tr("Direct")
+    elif path.kind is PathKind.RELAYED and path.relay_code:
+        text = tr("Relayed via {region}", region=region_name(path.relay_code))
+    elif path.kind is PathKind.RELAYED:
+        text = tr("Relayed")
+    else:
+        return tr("Connection path unknown")
+    if path.rtt_ms is None:
+        return text
+    return tr("{path} · {ms} ms", path=text, ms=round(path.rtt_ms))
+
+
 def cost_line(state: AppState, now: datetime, fmt: MoneyFormat) -> str | None:
     """How long the session has run and what it cost, while it bills."""
     session = state.session
@@ -346,6 +364,7 @@ def info_entries(
     for name, text in (
         ("balance", balance_line(state, fmt)),
         ("status", status_line(state, now, mono, fmt)),
+        ("connection", connection_line(state)),
         ("cost", cost_line(state, now, fmt)),
         ("problem", problem_line(state, error_seen=error_seen)),
     ):

@@ -33,6 +33,7 @@ STATUS_KEYS = {
     "minutesLeft",
     "costSoFar",
     "attention",
+    "connection",
     "demo",
 }
 
@@ -42,6 +43,7 @@ def test_status_json_when_signed_out(cli: Cli) -> None:
     assert done.returncode == ExitCode.NOT_SIGNED_IN
     status = json.loads(done.stdout)
     assert set(status) == STATUS_KEYS and status["signedIn"] is False
+    assert status["connection"] is None
 
 
 def test_status_json_when_signed_in(cli: Cli) -> None:

@@ -28,6 +28,9 @@ def seed(cli: Cli) -> None:
         rate=Decimal("500.00"),
         balance=Decimal("100000.00"),
     )
+    for second, rtt in enumerate((95.0, 99.0, 97.0)):  # streamed relayed through Singapore
+        seen = start + timedelta(seconds=5 * second)
+        db.path_sample(row, seen=seen, kind="relayed", relay_code="sin", rtt_ms=rtt)
     db.end(row, ended_at=start + timedelta(minutes=42), state="stopped", message=None)
     db.balance_after(row, Decimal("79000.00"))
     other = db.begin(
@@ -59,6 +62,23 @@ def test_history_in_text_json_and_csv(cli: Cli) -> None:
     assert [r["cost"] for r in rows] == [s["cost"] or "" for s in as_json["sessions"]]
     assert [r["minutes"] for r in rows] == ["42", ""]
     assert rows[1]["endedHow"] == "stopped by Pawpado: Idle too long"
+
+
+def test_history_tells_how_each_session_was_reached(cli: Cli) -> None:
+    seed(cli)
+    assert "stopped  (relayed via Singapore · 97 ms)" in cli.run("history").stdout
+    first, other = json.loads(cli.run("history", "--json").stdout)["sessions"]
+    assert first["connection"] == {
+        "path": "relayed",
+        "relayCode": "sin",
+        "relayRegion": "Singapore",
+        "medianRttMs": 97.0,
+        "lastRttMs": 97.0,
+        "readings": 3,
+    }
+    assert other["connection"] is None  # never streamed while the app watched
+    rows = list(csv.DictReader(io.StringIO(cli.run("history", "--csv").stdout)))
+    assert [(r["path"], r["medianRttMs"]) for r in rows] == [("relayed", "97.0"), ("", "")]
 
 
 def test_history_with_nothing_recorded_and_bad_days(cli: Cli) -> None:

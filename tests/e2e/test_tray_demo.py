@@ -173,6 +173,13 @@ def test_demo_sign_in_play_stream_stop_and_top_up(desktop: Desktop, tmp_path: Pa
         time.sleep(1)
         desktop.screenshot("streaming")
         assert demo.session()["state"] == "running"
+        # The path to the cloud PC while streaming: a line in the menu and in the progress
+        # window (the demo's path is direct).
+        demo.click_tray(3)
+        time.sleep(0.8)
+        desktop.screenshot("menu-connection")
+        desktop.run("xdotool", "key", "Escape")
+        desktop.screenshot("streaming-progress", progress)
 
         # The user closes the stream; the grace countdown begins.
         demo.press(stream, "Return")
@@ -200,6 +207,12 @@ def test_demo_sign_in_play_stream_stop_and_top_up(desktop: Desktop, tmp_path: Pa
         wait("the credited notification", lambda: demo.shown("Top-up credited"), 60)
         time.sleep(0.5)
         desktop.screenshot("topped-up")
+
+        # The History window: the session just played, its cost and how it was reached.
+        demo.menu("o")
+        history = desktop.wait_window("History · Pawpado")
+        time.sleep(1.5)
+        desktop.screenshot("history-window", history)
 
         # Quit from the menu: nothing bills, so no question; the process ends cleanly.
         demo.menu("q")

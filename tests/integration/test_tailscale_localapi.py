@@ -21,6 +21,8 @@ from pawpado_desktop.tailscale import (
     TailscaleNotRunning,
 )
 from pawpado_desktop.tailscale.endpoint import LocalEndpoint
+from pawpado_desktop.tailscale.models import ConnectionPath, PathKind
+from pawpado_desktop.tailscale.path import UNKNOWN_PATH, describe
 from pawpado_desktop.tailscale.stream_transport import OpenerTransport
 
 INSTANCE_IP = "100.64.7.9"
@@ -162,11 +164,33 @@ async def test_locate_instance_direct_or_relayed(
     assert peer is not None and peer.online
     assert peer.direct is direct and result.direct is direct
     if direct:
-        assert peer.endpoint.endswith(":41641") and peer.relay == ""
+        assert peer.path.endpoint.endswith(":41641") and peer.path.relay_code == ""
     else:
-        assert peer.endpoint == "" and peer.relay == "sin"
-    assert peer.latency_s is not None
+        assert peer.path.endpoint == "" and peer.path.relay_code == "sin"
+    assert peer.path.rtt_ms is not None
     assert await ts_joiner.locate_instance("100.64.250.250") is None
+    await ts_joiner.leave()
+
+
+async def test_connection_path_follows_the_network(
+    ts_joiner: TailnetJoiner, ts_keys: MemoryKeyVerifier
+) -> None:
+    ts_keys.set_instance(INSTANCE_IP)
+    await ts_joiner.join(ts_keys.mint_key(), None, None, 10)
+    direct = await ts_joiner.connection_path(INSTANCE_IP)
+    assert direct == ConnectionPath(PathKind.DIRECT, endpoint="13.250.1.10:41641", rtt_ms=18)
+    assert describe(direct) == "Direct · 18 ms"
+
+    ts_keys.set_instance(INSTANCE_IP, direct=False, relay="sin", latency_ms=95)
+    relayed = await ts_joiner.connection_path(INSTANCE_IP)
+    assert describe(relayed) == "Relayed via Singapore · 95 ms"
+
+    ts_keys.set_instance(INSTANCE_IP, direct=False, relay="my-derp", latency_ms=40.4)
+    assert describe(await ts_joiner.connection_path(INSTANCE_IP)) == "Relayed via my-derp · 40 ms"
+
+    ts_keys.set_instance(INSTANCE_IP, online=False)
+    assert await ts_joiner.connection_path(INSTANCE_IP) == UNKNOWN_PATH
+    assert await ts_joiner.connection_path("100.64.250.250") == UNKNOWN_PATH  # not a peer
     await ts_joiner.leave()
 
 

@@ -19,6 +19,8 @@ from pawpado_desktop.sim.fake_tailscaled import FakeTailscaled
 from pawpado_desktop.sim.fake_tailscaled_keys import HttpKeyVerifier, Redemption
 from pawpado_desktop.tailscale import LocalClient, TailnetJoiner, TailscaleKeyRejected
 from pawpado_desktop.tailscale.endpoint import LocalEndpoint
+from pawpado_desktop.tailscale.models import ConnectionPath, PathKind
+from pawpado_desktop.tailscale.path import describe
 
 
 @pytest.fixture
@@ -80,7 +82,7 @@ async def join_and_find_instance(joiner: TailnetJoiner, api: httpx.AsyncClient) 
 
     assert peer is not None and peer.online and result.node_ip != ip
     assert (await poll(api))["ready"] is True  # online exactly when the session is ready
-    assert peer.direct is True and peer.endpoint.endswith(":41641")
+    assert peer.direct is True and peer.path.endpoint.endswith(":41641")
 
 
 async def test_simulator_key_joins_and_the_instance_appears_when_ready(
@@ -101,13 +103,15 @@ async def test_simulator_key_joins_and_the_instance_appears_when_ready(
 async def test_simulator_relayed_path_is_reported(
     sim: Any, fake_tailscaled_sim: FakeTailscaled, sim_client: LocalClient, api: httpx.AsyncClient
 ) -> None:
-    sim.control.set_relay_path(True)
+    sim.control.set_relay_path(True, region="fra", latency_ms=120)
     await start_session(api)
     key = await tailscale_key(api)
     joiner = TailnetJoiner(sim_client)
     await joiner.join(key["authKey"], key.get("controlUrl"), None, 20)
     peer = await joiner.wait_for_instance(await instance_ip(api), timeout_s=20, interval_s=0.1)
-    assert peer is not None and peer.direct is False and peer.relay == "sin"
+    assert peer is not None and peer.direct is False
+    assert peer.path == ConnectionPath(PathKind.RELAYED, relay_code="fra", rtt_ms=120)
+    assert describe(peer.path) == "Relayed via Frankfurt · 120 ms"
     await joiner.leave()
     await joiner.aclose()
 

@@ -17,6 +17,8 @@ from tests.support.ui import UiRig
 
 # (days ago, minutes played at Rp 500 a minute); the rig's balance is Rp 100.000.
 PLAYED = [(3, 60), (2, 20), (0, 40)]
+# Path readings while streaming (days ago -> kind and round trip of each).
+PATHS = {0: [("relayed", 95.0), ("relayed", 97.0), ("relayed", 90.0)], 2: [("direct", 18.0)]}
 
 
 def seed(rig: UiRig) -> None:
@@ -36,6 +38,9 @@ def seed(rig: UiRig) -> None:
             balance=balance,
         )
         balance -= 500 * minutes
+        for second, (kind, rtt) in enumerate(PATHS.get(days_ago, [])):
+            seen = start + timedelta(seconds=5 * second)
+            db.path_sample(row, seen=seen, kind=kind, relay_code="sin", rtt_ms=rtt)
         db.end(row, ended_at=start + timedelta(minutes=minutes), state="stopped", message=None)
         db.balance_after(row, balance)
     db.close()
@@ -73,6 +78,7 @@ def test_history_window_draws_the_days_it_was_given(rig: UiRig) -> None:
     assert [row[2] for row in texts] == ["Rp 20.000", "Rp 10.000", "Rp 30.000"]  # newest first
     assert [row[1] for row in texts] == ["40 min", "20 min", "1 h"]
     assert all(row[3] == "stopped" for row in texts)
+    assert [row[4] for row in texts] == ["Relayed via Singapore · 95 ms", "Direct · 18 ms", "–"]
     month = sum(
         500 * m
         for d, m in PLAYED

@@ -13,6 +13,7 @@ from PySide6.QtGui import QColor
 from pawpado_desktop.api.models import SessionState, SessionStatus
 from pawpado_desktop.core.state import Attention, PhaseStep, PlayPhase, PlayProgress
 from pawpado_desktop.errors import PawpadoError
+from pawpado_desktop.tailscale.models import ConnectionPath, PathKind
 from pawpado_desktop.ui.icons import IconForm, TrayIcons, form_for
 from pawpado_desktop.ui.view_model import Badge, TrayStatus
 from tests.support.ui import UiRig
@@ -64,10 +65,22 @@ def test_every_state_has_its_icon_tooltip_and_menu(
                 "session": running,
                 "play": PlayProgress(PlayPhase.STREAMING, steps),
                 "runs_out_at": now + timedelta(hours=3),
+                "connection": ConnectionPath(PathKind.DIRECT, "13.250.1.10:41641", rtt_ms=18.2),
             },
             TrayStatus.READY,
             ["Streaming", "Running for 12 min · Rp 6.500 so far · runs out at"],
-            {"Stop session": True},
+            {"Stop session": True, "Direct · 18 ms": False},
+        ),
+        (
+            "streaming relayed",
+            {
+                "session": running,
+                "play": PlayProgress(PlayPhase.STREAMING, steps),
+                "connection": ConnectionPath(PathKind.RELAYED, relay_code="sin", rtt_ms=95),
+            },
+            TrayStatus.READY,
+            ["Streaming"],
+            {"Relayed via Singapore · 95 ms": False},
         ),
         (
             "grace",

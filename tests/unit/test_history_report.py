@@ -38,7 +38,39 @@ def test_a_new_file_is_migrated_once_and_kept_private(tmp_path: Path) -> None:
     assert path.stat().st_mode & 0o077 == 0
     HistoryDb(path).open().close()  # opening again runs no migration twice
     tables = sqlite3.connect(path).execute("SELECT name FROM sqlite_master WHERE type='table'")
-    assert {name for (name,) in tables} == {"sessions", "topups"}
+    assert {name for (name,) in tables} == {"sessions", "topups", "path_samples"}
+
+
+def test_a_first_version_file_gains_the_connection_and_keeps_its_sessions(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "history.sqlite3"
+    old = sqlite3.connect(path)
+    with old:
+        old.executescript(MIGRATIONS[0])
+        old.execute("PRAGMA user_version = 1")
+    old.close()
+    db = HistoryDb(path)
+    row = played(db, T0, 30, "100000", "85000")  # written by the first schema's columns
+    assert db.schema_version == len(MIGRATIONS)
+    [before] = db.sessions(SERVER, T0 - timedelta(days=1))
+    assert before.id == row and before.connection is None  # never streamed while watched
+
+    for second, (kind, code, rtt) in enumerate(
+        [("direct", "", 20.0), ("unknown", "", None), ("relayed", "sin", 90.0), ("direct", "", 30.0)]
+    ):
+        seen = T0 + timedelta(seconds=5 * second)
+        db.path_sample(row, seen=seen, kind=kind, relay_code=code, rtt_ms=rtt)
+    [record] = db.sessions(SERVER, T0 - timedelta(days=1))
+    summary = record.connection
+    assert summary is not None
+    assert (summary.kind, summary.relay_code, summary.readings) == ("mixed", "sin", 4)
+    assert (summary.median_rtt_ms, summary.last_rtt_ms) == (30.0, 30.0)
+
+    db.prune(T0 + timedelta(days=400))  # the session goes, and its readings with it
+    assert db.sessions(SERVER, T0 - timedelta(days=1)) == []
+    assert sqlite3.connect(path).execute("SELECT COUNT(*) FROM path_samples").fetchone() == (0,)
+    db.close()
 
 
 def test_costs_per_day_with_a_top_up_during_a_session(tmp_path: Path) -> None:

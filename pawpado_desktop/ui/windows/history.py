@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
 )
 
 from pawpado_desktop.core.history import Ending, History, SessionLine
+from pawpado_desktop.core.history_db import PathSummary
+from pawpado_desktop.core.types import region_name
 from pawpado_desktop.ui.i18n import tr
 from pawpado_desktop.ui.money import MoneyFormat
 from pawpado_desktop.ui.spend_chart import SpendChart
@@ -41,7 +43,7 @@ class HistoryWindow(QWidget):
         layout.addWidget(
             label(tr("Bars: spent per day · line: balance · green marks: top-ups"), "muted")
         )
-        columns = [tr("When"), tr("Length"), tr("Cost"), tr("How it ended")]
+        columns = [tr("When"), tr("Length"), tr("Cost"), tr("How it ended"), tr("Connection")]
         self.table = QTableWidget(0, len(columns))
         self.table.setHorizontalHeaderLabels(columns)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -65,7 +67,7 @@ class HistoryWindow(QWidget):
         self.table.resizeColumnsToContents()
 
 
-def _cells(line: SessionLine, fmt: MoneyFormat) -> tuple[str, str, str, str]:
+def _cells(line: SessionLine, fmt: MoneyFormat) -> tuple[str, str, str, str, str]:
     record = line.record
     local = record.start.astimezone()
     day = fmt.locale.toString(
@@ -85,7 +87,24 @@ def _cells(line: SessionLine, fmt: MoneyFormat) -> tuple[str, str, str, str]:
         if line.cost is not None and record.currency
         else tr("unknown")
     )
-    return when, length, cost, _ended(line)
+    return when, length, cost, _ended(line), _connection(record.connection)
+
+
+def _connection(summary: PathSummary | None) -> str:
+    """The path while it streamed here, with the median round trip; a dash if it never did."""
+    if summary is None:
+        return "–"
+    region = region_name(summary.relay_code) if summary.relay_code else ""
+    if summary.kind == "direct":
+        text = tr("Direct")
+    elif summary.kind == "relayed":
+        text = tr("Relayed via {region}", region=region) if region else tr("Relayed")
+    elif summary.kind == "mixed":
+        text = tr("Direct and relayed")
+    else:
+        return tr("Connection path unknown")
+    rtt = summary.median_rtt_ms
+    return text if rtt is None else tr("{path} · {ms} ms", path=text, ms=round(rtt))
 
 
 def _ended(line: SessionLine) -> str:

@@ -15,6 +15,7 @@ from pawpado_desktop.ui.view_model import (
     Act,
     Entry,
     balance_line,
+    connection_line,
     cost_line,
     phase_label,
     primary_actions,
@@ -33,6 +34,8 @@ class ProgressWindow(QWidget):
         prepare(self, tr("Play"), demo=demo)
         self.setMinimumWidth(440)
         self.heading = label("", "heading")
+        self.connection = label("", "muted")
+        self.connection.setObjectName("connection")
         self.detail = label("", "muted")
         self.steps = QGridLayout()
         self.steps.setHorizontalSpacing(12)
@@ -46,6 +49,7 @@ class ProgressWindow(QWidget):
         if demo:
             layout.addWidget(demo_banner())
         layout.addWidget(self.heading)
+        layout.addWidget(self.connection)
         layout.addLayout(self.steps)
         layout.addWidget(self.detail)
         layout.addWidget(self.money)
@@ -56,6 +60,9 @@ class ProgressWindow(QWidget):
     ) -> None:
         play = state.play
         self.heading.setText(status_line(state, now, mono, fmt) or phase_label(play.phase))
+        connection = connection_line(state) or ""
+        self.connection.setText(connection)
+        self.connection.setVisible(bool(connection))
         self._render_steps(state, mono, fmt)
         detail = play.detail
         if play.phase is PlayPhase.FAILED and state.last_error is not None:

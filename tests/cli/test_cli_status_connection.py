@@ -1,0 +1,51 @@
+"""`status` and `status --json` tell the path to the cloud PC while a Play streams on
+this computer, and `null` otherwise."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+
+from pawpado_desktop.errors import ExitCode
+from tests.cli.conftest import Cli
+from tests.cli.test_cli_play_owner import wait_for
+
+
+async def test_status_tells_the_path_of_a_streaming_play(cli: Cli) -> None:
+    await cli.sign_in()
+    idle = cli.run("status", "--json")
+    assert idle.returncode == ExitCode.OK, idle.stderr
+    assert json.loads(idle.stdout)["connection"] is None  # nothing streams
+
+    cli.sim.control.set_relay_path(True, region="sin")
+    cli.env["PAWPADO_FAKE_STREAM_SECONDS"] = "60"
+    play = cli.start("play", "--grace", "0")
+    assert play.stdout is not None
+    out = play.stdout
+    threading.Thread(target=lambda: list(out), daemon=True).start()
+    try:
+        wait_for(lambda: cli.sim.control.session()["activeStreams"] == 1, play, "the stream")
+
+        report = cli.run("status", "--json")
+        assert report.returncode == ExitCode.OK, report.stderr
+        connection = json.loads(report.stdout)["connection"]
+        assert connection == {
+            "path": "relayed",
+            "endpoint": None,
+            "relayCode": "sin",
+            "relayRegion": "Singapore",
+            "rttMs": 95.0,
+        }
+
+        cli.sim.control.set_relay_path(False, latency_ms=18)
+        text = cli.run("status")
+        assert text.returncode == ExitCode.OK, text.stderr
+        assert "Connection: Direct · 18 ms" in text.stdout
+    finally:
+        play.send_signal(signal.SIGINT)
+        play.wait(60)
+
+    after = cli.run("status", "--json")
+    assert json.loads(after.stdout)["connection"] is None
+    assert "Connection:" not in cli.run("status").stdout
