@@ -24,6 +24,7 @@ from pawpado_desktop.api.models import Identity
 from pawpado_desktop.auth.device_flow import DeviceFlow
 from pawpado_desktop.auth.errors import CredentialStoreError
 from pawpado_desktop.auth.manager import AuthEvent, AuthManager
+from pawpado_desktop.cli.notes import show_once
 from pawpado_desktop.cli.prompt import can_ask, read_answer
 from pawpado_desktop.cli.terminal import plain
 from pawpado_desktop.cli.wiring import open_core
@@ -38,12 +39,26 @@ SPINNER = "|/-\\"
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    login_parser = subparsers.add_parser("login", help="sign in with your Huudis account")
+    login_parser = subparsers.add_parser(
+        "login",
+        help="sign in with your Huudis account",
+        description="Sign in with Huudis: shows a code and a link (and, on a terminal, a QR "
+        "code for your phone), names the sign-in page's host, then opens it in your browser. "
+        "The sign-in is kept in the OS keyring.",
+    )
     login_parser.add_argument(
-        "--no-browser", action="store_true", help="print the sign-in link instead of opening it"
+        "--no-browser",
+        action="store_true",
+        help="print the sign-in link (and the QR code on a terminal) without opening a browser",
     )
     login_parser.set_defaults(handler=login)
-    logout_parser = subparsers.add_parser("logout", help="sign out and forget the sign-in")
+    logout_parser = subparsers.add_parser(
+        "logout",
+        help="sign out and forget the sign-in",
+        description="Revoke the sign-in and forget it. With a gaming PC running (or when "
+        "Pawpado cannot be reached to check) it asks on a terminal; without one it refuses "
+        "(exit 11) unless --stop or --keep-running says what to do.",
+    )
     running = logout_parser.add_mutually_exclusive_group()
     running.add_argument(
         "--stop", action="store_true", help="stop a running gaming PC first (billing ends)"
@@ -54,7 +69,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="sign out and leave a running gaming PC running (and billing)",
     )
     logout_parser.set_defaults(handler=logout)
-    whoami_parser = subparsers.add_parser("whoami", help="show who is signed in")
+    whoami_parser = subparsers.add_parser(
+        "whoami",
+        help="show who is signed in",
+        description="Show the signed-in account, its Huudis user ID and until when the "
+        "sign-in is valid (it renews itself while you use the app).",
+    )
     whoami_parser.set_defaults(handler=whoami)
 
 
@@ -84,7 +104,7 @@ async def open_auth_session(
         manager.add_listener(_print_warning)
         try:
             if manager.store_warning:
-                print(f"Warning: {manager.store_warning}", file=sys.stderr)
+                show_once(manager.store_warning, label="Warning")
             yield AuthSession(manager, PawpadoClient(endpoints.base_url, manager, http=http))
         finally:
             await manager.aclose()
@@ -99,6 +119,8 @@ async def login(args: argparse.Namespace) -> int:
     async with open_auth_session(args) as session:
         manager = session.manager
         if not manager.store.persistent:
+            if manager.store_warning:  # the reason, even if an earlier run said it
+                show_once(manager.store_warning, label="Warning", again=True)
             raise CredentialStoreError(
                 "There is nowhere to keep your sign-in, so `login` would be forgotten as soon "
                 "as it finishes. Fix the keyring (see the warning above), or set "
@@ -215,7 +237,11 @@ def print_identity(identity: Identity, out: TextIO | None = None) -> None:
     out = out or sys.stdout
     print(f"Signed in as {plain(identity.display_name)}", file=out)
     print(f"Huudis user ID: {plain(identity.huudis_user_id)}", file=out)
-    print(f"Session valid until: {_local_time(identity.expires_at)}", file=out)
+    print(
+        f"Sign-in valid until: {_local_time(identity.expires_at)} "
+        "(renewed on its own while you use Pawpado)",
+        file=out,
+    )
 
 
 async def _show_code(flow: DeviceFlow, *, open_browser: bool) -> None:
