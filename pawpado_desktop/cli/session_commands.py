@@ -11,11 +11,13 @@ from typing import Any
 
 from pawpado_desktop.api.models import SessionState
 from pawpado_desktop.cli.handoff import ask_owner_to_stop, hand_play_to_owner
+from pawpado_desktop.cli.main import received_signals
 from pawpado_desktop.cli.notes import show_once
 from pawpado_desktop.cli.progress import ProgressPrinter
 from pawpado_desktop.cli.prompt import ask_yes_no
 from pawpado_desktop.cli.terminal import plain
 from pawpado_desktop.cli.wiring import open_core
+from pawpado_desktop.config import LocalSettings
 from pawpado_desktop.core.budget import (
     MAXIMUM_TOPUP,
     MINIMUM_TOPUP,
@@ -25,7 +27,7 @@ from pawpado_desktop.core.budget import (
 from pawpado_desktop.core.play import PlayOptions
 from pawpado_desktop.core.state import AppState, Attention
 from pawpado_desktop.errors import CancelledByUser, ExitCode, NotSignedIn, PawpadoError
-from pawpado_desktop.safe_url import browser_url
+from pawpado_desktop.safe_url import checkout_url, open_in_browser
 
 UNKNOWN = SessionState.UNKNOWN  # a state this version does not know: it may bill
 STOPPED_WAIT_S = 300.0  # after the confirmed stop, how long to show it going to `stopped`
@@ -284,7 +286,24 @@ async def status_command(args: argparse.Namespace) -> int:
         return int(ExitCode.NETWORK if state.offline else ExitCode.OK)
 
 
+def _unchecked_app_note(app: str | None) -> str | None:
+    """Said before a Play with an app that is neither a default nor the one in Settings:
+    the name can only be checked on the running PC, after the boot has been billed."""
+    if app is None:
+        return None
+    usual = {*KNOWN_APPS, LocalSettings.load().moonlight_app}
+    if app.casefold() in {name.casefold() for name in usual}:
+        return None
+    return (
+        f'Whether your gaming PC has an app named "{app}" can only be checked once it runs. '
+        "If it has none, the Play ends there and a PC this Play started is stopped."
+    )
+
+
 async def play_command(args: argparse.Namespace) -> int:
+    note = _unchecked_app_note(args.app)
+    if note:
+        print(f"Note: {plain(note)}", flush=True)
     if await hand_play_to_owner(args):
         print("Play is running in the tray; showing it there.")
         return int(ExitCode.OK)
@@ -304,6 +323,9 @@ async def play_command(args: argparse.Namespace) -> int:
         printer.start()
         try:
             await core.play(options)
+        except PawpadoError as error:
+            printer.reported(error)  # said once, on stderr, by the exit
+            raise
         except asyncio.CancelledError:
             # Ctrl-C, SIGTERM or SIGHUP: the Play's clean-up has run; say how it ended.
             outcome = core.store.state.play.detail or "Nothing was left running."
@@ -350,19 +372,31 @@ async def stop_command(args: argparse.Namespace) -> int:
         return int(ExitCode.OK)
 
 
+STOPPED_WAITING = (
+    "Stopped waiting for the payment. A payment made meanwhile is still credited "
+    "(`pawpado-desktop status` shows the balance)."
+)
+
+
 async def topup_command(args: argparse.Namespace) -> int:
     async with open_core(args) as core:
         if not core.store.state.signed_in:
             raise NotSignedIn()
         checkout = await core.topup(args.amount, open_browser=False)
-        page = browser_url(checkout.checkout_url, what="checkout page")  # the host to show
+        page = checkout_url(checkout.checkout_url)  # the host to show
         print(f"Pay here: {plain(page.url)}")
         if not args.no_browser:
             print(f"Opening the checkout page on {page.host} in your browser...", flush=True)
-            await core.services.open_url(page.url)
+            if not await open_in_browser(page.url, what="checkout page"):
+                print("Could not open a browser; open the address above yourself.", flush=True)
         print("Waiting for the payment to be credited (up to 10 minutes; Ctrl-C stops waiting)...")
         before = core.store.state.credits
-        credits = await core.wait_for_topup()
+        try:
+            credits = await core.wait_for_topup()
+        except asyncio.CancelledError:  # Ctrl-C, SIGTERM, SIGHUP: 130, saying what it means
+            raise CancelledByUser(STOPPED_WAITING) from None
+        if received_signals():  # the watch ended under a stop signal: cancelled, not timed out
+            raise CancelledByUser(STOPPED_WAITING)
         if credits and before and credits.balance > before.balance:
             print(f"Credited. Your balance is {format_money(credits.balance, credits.currency)}.")
             return int(ExitCode.OK)
