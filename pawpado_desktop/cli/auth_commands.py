@@ -251,12 +251,24 @@ async def _show_code(flow: DeviceFlow, *, open_browser: bool) -> None:
     if flow.verification_uri_complete:
         print(f"(or open {plain(flow.verification_uri_complete)} , which has the code filled in)")
     print(f"The code expires at {_local_time(flow.expires_at)}.")
+    page = browser_url(flow.browser_uri, what="sign-in page")  # checked before any use
+    if sys.stdout.isatty():  # never into a pipe or a log: it is only for eyes and cameras
+        print_qr(page.url, sys.stdout)
     if open_browser:
-        page = browser_url(flow.browser_uri, what="sign-in page")
         print(f"Opening the sign-in page on {page.host} in your browser...", flush=True)
         if not await open_in_browser(page.url, what="sign-in page"):
             print("Could not open a browser; open the address above yourself.")
     sys.stdout.flush()
+
+
+def print_qr(url: str, out: TextIO) -> None:
+    """`url` as a QR code for a phone's camera: dark on light whatever the terminal's
+    colors (segno's ANSI output sets both), with a narrow quiet zone to save lines."""
+    import segno  # deferred: only a sign-in on a terminal needs it
+
+    print("Or scan this with your phone:", file=out)
+    segno.make(url, error="l").terminal(out=out, border=2)
+    out.flush()
 
 
 async def _wait_with_progress(flow: DeviceFlow, clock: Clock, out: TextIO) -> None:
