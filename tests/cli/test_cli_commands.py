@@ -28,6 +28,8 @@ STATUS_KEYS = {
     "currency",
     "ratePerMinute",
     "minutesLeft",
+    "minimumStartBalance",
+    "balanceWarning",
     "costSoFar",
     "attention",
     "demo",
