@@ -15,6 +15,7 @@ from collections.abc import Awaitable
 from datetime import datetime
 from typing import TextIO, TypeVar
 
+from pawpado_desktop.cli.notes import show_once
 from pawpado_desktop.cli.prompt import can_ask, read_answer
 from pawpado_desktop.cli.terminal import plain
 from pawpado_desktop.cli.wiring import open_core
@@ -30,12 +31,26 @@ SPINNER = "|/-\\"
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    login_parser = subparsers.add_parser("login", help="sign in with your Huudis account")
+    login_parser = subparsers.add_parser(
+        "login",
+        help="sign in with your Huudis account",
+        description="Sign in with Huudis: shows a code and a link (and, on a terminal, a QR "
+        "code for your phone), names the sign-in page's host, then opens it in your browser. "
+        "The sign-in is kept in the OS keyring.",
+    )
     login_parser.add_argument(
-        "--no-browser", action="store_true", help="print the sign-in link instead of opening it"
+        "--no-browser",
+        action="store_true",
+        help="print the sign-in link (and the QR code on a terminal) without opening a browser",
     )
     login_parser.set_defaults(handler=login)
-    logout_parser = subparsers.add_parser("logout", help="sign out and forget the sign-in")
+    logout_parser = subparsers.add_parser(
+        "logout",
+        help="sign out and forget the sign-in",
+        description="Revoke the sign-in and forget it. With a gaming PC running (or when "
+        "Pawpado cannot be reached to check) it asks on a terminal; without one it refuses "
+        "(exit 11) unless --stop or --keep-running says what to do.",
+    )
     running = logout_parser.add_mutually_exclusive_group()
     running.add_argument(
         "--stop", action="store_true", help="stop a running gaming PC first (billing ends)"
@@ -46,7 +61,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="sign out and leave a running gaming PC running (and billing)",
     )
     logout_parser.set_defaults(handler=logout)
-    whoami_parser = subparsers.add_parser("whoami", help="show who is signed in")
+    whoami_parser = subparsers.add_parser(
+        "whoami",
+        help="show who is signed in",
+        description="Show the signed-in account, its Huudis user ID and until when the "
+        "sign-in is valid (it renews itself while you use the app).",
+    )
     whoami_parser.set_defaults(handler=whoami)
 
 
@@ -62,8 +82,8 @@ def _refuse_demo(args: argparse.Namespace) -> None:
 
 def _print_warnings(core: Core) -> None:
     """The sign-in store's caveat now, and any warning the sign-in raises later."""
-    if core.store.state.warning:
-        print(f"Warning: {plain(core.store.state.warning)}", file=sys.stderr)
+    if core.store.state.warning:  # true on every run: said once
+        show_once(core.store.state.warning, label="Warning")
 
     def changed(old: AppState, new: AppState) -> None:
         if new.warning and new.warning != old.warning:
@@ -82,6 +102,8 @@ async def login(args: argparse.Namespace) -> int:
             print(f"Already signed in as {plain(identity.display_name)}.")
             print("To switch accounts, run `pawpado-desktop logout` first.")
             return int(ExitCode.OK)
+        if not core.keeps_sign_in and state.warning:  # the reason for the refusal below
+            show_once(state.warning, label="Warning", again=True)
         flow = await core.start_sign_in(must_keep=True)
         await _show_code(flow, open_browser=not args.no_browser)
         found = await _wait_with_progress(core.complete_sign_in(flow), flow, core.clock, sys.stdout)
@@ -182,7 +204,11 @@ def print_identity(identity: Identity, out: TextIO | None = None) -> None:
     out = out or sys.stdout
     print(f"Signed in as {plain(identity.display_name)}", file=out)
     print(f"Huudis user ID: {plain(identity.huudis_user_id)}", file=out)
-    print(f"Session valid until: {_local_time(identity.expires_at)}", file=out)
+    print(
+        f"Sign-in valid until: {_local_time(identity.expires_at)} "
+        "(renewed on its own while you use Pawpado)",
+        file=out,
+    )
 
 
 async def _show_code(flow: SignInFlow, *, open_browser: bool) -> None:
@@ -192,12 +218,24 @@ async def _show_code(flow: SignInFlow, *, open_browser: bool) -> None:
     if flow.verification_uri_complete:
         print(f"(or open {plain(flow.verification_uri_complete)} , which has the code filled in)")
     print(f"The code expires at {_local_time(flow.expires_at)}.")
+    page = browser_url(flow.browser_uri, what="sign-in page")  # checked before any use
+    if sys.stdout.isatty():  # never into a pipe or a log: it is only for eyes and cameras
+        print_qr(page.url, sys.stdout)
     if open_browser:
-        page = browser_url(flow.browser_uri, what="sign-in page")
         print(f"Opening the sign-in page on {page.host} in your browser...", flush=True)
         if not await open_in_browser(page.url, what="sign-in page"):
             print("Could not open a browser; open the address above yourself.")
     sys.stdout.flush()
+
+
+def print_qr(url: str, out: TextIO) -> None:
+    """`url` as a QR code for a phone's camera: dark on light whatever the terminal's
+    colors (segno's ANSI output sets both), with a narrow quiet zone to save lines."""
+    import segno  # deferred: only a sign-in on a terminal needs it
+
+    print("Or scan this with your phone:", file=out)
+    segno.make(url, error="l").terminal(out=out, border=2)
+    out.flush()
 
 
 async def _wait_with_progress(

@@ -41,8 +41,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help=f"how many days back, today included (default: 30, at most {MAX_DAYS})",
     )
     form = parser.add_mutually_exclusive_group()
-    form.add_argument("--json", action="store_true", help="one JSON object (keys in README)")
-    form.add_argument("--csv", action="store_true", help="one CSV row per session")
+    form.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object instead of the table: days, currency, sessions, topups, "
+        "daily, totalSpent, totalToppedUp (amounts as decimal strings)",
+    )
+    form.add_argument(
+        "--csv", action="store_true", help="print one CSV row per session, with a header row"
+    )
     parser.set_defaults(handler=history_command)
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from pawpado_desktop import __version__
+from pawpado_desktop.cli.helptext import polish
 from pawpado_desktop.errors import ExitCode, PawpadoError
 
 Handler = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
@@ -46,7 +47,14 @@ def top_level_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="start quietly in the tray, opening no window (used by launch at login)",
     )
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="more output on the terminal: -v progress details, -vv debugging "
+        "(default: errors only; the log file always has the details)",
+    )
     parser.set_defaults(command=None)
     return parser
 
@@ -62,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue  # that group is not built yet
         module.register(sub)
+    polish(parser)  # every command: a description and each option's default
     return parser
 
 

@@ -9,8 +9,9 @@ from typing import TextIO
 
 from pawpado_desktop.cli.terminal import plain
 from pawpado_desktop.clock import Clock
-from pawpado_desktop.core.notices import Notice
+from pawpado_desktop.core.notices import Notice, NoticeKind
 from pawpado_desktop.core.state import PHASE_LABELS, AppState, PlayPhase
+from pawpado_desktop.errors import PawpadoError
 
 SPINNER = "|/-\\"
 
@@ -28,6 +29,7 @@ class ProgressPrinter:
         self._play_started = clock.monotonic()
         self._spin_task: asyncio.Task[None] | None = None
         self._line_open = False
+        self._held: list[Notice] = []  # a Play's failure, said once by the command's exit
 
     def on_state(self, old: AppState, new: AppState) -> None:
         play = new.play
@@ -44,8 +46,20 @@ class ProgressPrinter:
             self._print_phase()
 
     def on_notice(self, notice: Notice) -> None:
+        if notice.kind is NoticeKind.ERROR and not self._phase.is_running:
+            # The Play ended with this error: the command reports it (on stderr, with
+            # its exit code), so it is held here rather than printed twice.
+            self._held.append(notice)
+            return
+        self._say(notice)
+
+    def _say(self, notice: Notice) -> None:
         self._close_line()
         print(plain(f"  * {notice.title}: {notice.message}"), file=self.out, flush=True)
+
+    def reported(self, error: PawpadoError) -> None:
+        """`error` ends the command and is reported by it: not printed here as well."""
+        self._held = [n for n in self._held if (n.title, n.message) != (error.title, error.message)]
 
     def _print_phase(self) -> None:
         total = self.clock.monotonic() - self._play_started
@@ -75,6 +89,9 @@ class ProgressPrinter:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._spin_task
         self._close_line()
+        held, self._held = self._held, []
+        for notice in held:  # held for a failure that was not reported after all
+            self._say(notice)
 
     async def _spin(self) -> None:
         i = 0

@@ -10,37 +10,73 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pawpado_desktop.cli.handoff import ask_owner_to_stop, hand_play_to_owner
+from pawpado_desktop.cli.main import received_signals
+from pawpado_desktop.cli.notes import show_once
 from pawpado_desktop.cli.progress import ProgressPrinter
 from pawpado_desktop.cli.prompt import ask_yes_no
 from pawpado_desktop.cli.terminal import plain
 from pawpado_desktop.cli.wiring import open_core
-from pawpado_desktop.core.budget import format_minutes, format_money
+from pawpado_desktop.config import LocalSettings
+from pawpado_desktop.core.budget import (
+    MAXIMUM_TOPUP,
+    MINIMUM_TOPUP,
+    format_minutes,
+    format_money,
+)
 from pawpado_desktop.core.play import PlayOptions
-from pawpado_desktop.core.state import AppState
+from pawpado_desktop.core.state import AppState, Attention
 from pawpado_desktop.core.types import ConnectionPath, SessionState, describe, region_name
 from pawpado_desktop.errors import CancelledByUser, ExitCode, NotSignedIn, PawpadoError
-from pawpado_desktop.safe_url import browser_url
+from pawpado_desktop.safe_url import checkout_url
 
 UNKNOWN = SessionState.UNKNOWN  # a state this version does not know: it may bill
 STOPPED_WAIT_S = 300.0  # after the confirmed stop, how long to show it going to `stopped`
 
 
 def register(sub: Any) -> None:
-    status = sub.add_parser("status", help="who is signed in, the balance and the session")
-    status.add_argument("--json", action="store_true", help="one JSON object (keys in README)")
+    status = sub.add_parser(
+        "status",
+        help="who is signed in, the balance and the session",
+        description="Show who is signed in, the balance and the play time it buys, the "
+        "minimum balance a start needs, a low-balance warning, and the session's state and "
+        "cost so far. Exits 8 when Pawpado could not be read (the session is then unknown).",
+    )
+    status.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object instead of text: signedIn, reachable, problem, identity, "
+        "session, ready, balance, currency, ratePerMinute, minutesLeft, minimumStartBalance, "
+        "balanceWarning, costSoFar, attention, demo",
+    )
     status.set_defaults(handler=status_command)
 
-    play = sub.add_parser("play", help="start (or attach to) your gaming PC and stream")
-    play.add_argument("--app", help="the Moonlight app to launch (default: the local setting)")
+    play = sub.add_parser(
+        "play",
+        help="start (or attach to) your gaming PC and stream",
+        description="Start your gaming PC (or attach to the one already running), join its "
+        "tailnet, pair Moonlight if needed and stream. When the stream ends, a PC this "
+        "command started is stopped after the grace period unless --keep-running.",
+    )
+    play.add_argument(
+        "--app",
+        type=app_name,
+        metavar="NAME",
+        help="the app to stream, as your gaming PC names it (e.g. Desktop, Steam Big Picture). "
+        "Its form is checked at once; whether the PC has it can only be checked once the PC "
+        "runs (default: the app in Settings, Desktop unless changed)",
+    )
     play.add_argument(
         "--grace",
         type=_minutes,
         metavar="MINUTES",
-        help="after the stream ends, stop the session after this many minutes (0: at once)",
+        help="after the stream ends, stop the gaming PC after this many minutes, 0 to 240 "
+        "(0: at once) (default: the grace period in Settings, 5 unless changed)",
     )
     after = play.add_mutually_exclusive_group()
     after.add_argument(
-        "--keep-running", action="store_true", help="leave the session running after the stream"
+        "--keep-running",
+        action="store_true",
+        help="leave the gaming PC running (and billing) after the stream",
     )
     after.add_argument(
         "--stop-after",
@@ -50,13 +86,54 @@ def register(sub: Any) -> None:
     )
     play.set_defaults(handler=play_command)
 
-    stop = sub.add_parser("stop", help="stop your gaming PC (billing ends when it is stopped)")
+    stop = sub.add_parser(
+        "stop",
+        help="stop your gaming PC (billing ends when it is stopped)",
+        description="Stop your gaming PC, wherever it was started. The stop is resent on a "
+        "passing problem for up to 10 minutes; exits 0 once Pawpado confirmed it, 8 if it "
+        "could not be confirmed (the PC may still be billing).",
+    )
     stop.set_defaults(handler=stop_command)
 
-    topup = sub.add_parser("topup", help="add credit: opens the checkout, waits for the payment")
-    topup.add_argument("amount", type=_amount, metavar="AMOUNT", help="in your wallet currency")
-    topup.add_argument("--no-browser", action="store_true", help="print the checkout link only")
+    topup = sub.add_parser(
+        "topup",
+        help="add credit: opens the checkout, waits for the payment",
+        description="Open a checkout for AMOUNT (after naming its host) and wait up to 10 "
+        "minutes for the payment to be credited. Ctrl-C stops waiting (exit 130); a payment "
+        "made meanwhile is still credited.",
+    )
+    topup.add_argument(
+        "amount",
+        type=_amount,
+        metavar="AMOUNT",
+        help=f"how much to add, in your wallet currency (IDR): {_range()}",
+    )
+    topup.add_argument(
+        "--no-browser",
+        action="store_true",
+        help="print the checkout link only, without opening a browser",
+    )
     topup.set_defaults(handler=topup_command)
+
+
+MAX_APP_NAME = 200  # far longer than any Sunshine app name; a paste gone wrong is not one
+KNOWN_APPS = ("Desktop", "Steam Big Picture")  # Sunshine's defaults on every platform
+
+
+def app_name(raw: str) -> str:
+    """An app name Moonlight can be given. The cloud PC's app list is not known before
+    it runs (only Moonlight, on the running PC, can list it), so only the form is checked
+    here, before anything starts or bills."""
+    name = raw.strip()
+    if not name:
+        raise argparse.ArgumentTypeError("name the app to stream, for example Desktop")
+    if name.startswith("-"):
+        raise argparse.ArgumentTypeError(f"{plain(name)!r} is not an app name (it starts with -)")
+    if len(name) > MAX_APP_NAME or plain(name) != name:
+        raise argparse.ArgumentTypeError(
+            f"not an app name: at most {MAX_APP_NAME} characters, no control characters"
+        )
+    return name
 
 
 def _minutes(raw: str) -> float:
@@ -69,13 +146,19 @@ def _minutes(raw: str) -> float:
     return value
 
 
+def _range() -> str:
+    return f"from {MINIMUM_TOPUP:,} to {MAXIMUM_TOPUP:,}"
+
+
 def _amount(raw: str) -> Decimal:
     try:
         value = Decimal(raw.replace(",", ""))
     except InvalidOperation:
         raise argparse.ArgumentTypeError(f"{raw!r} is not an amount") from None
-    if not value.is_finite() or value <= 0:
-        raise argparse.ArgumentTypeError("the amount must be a positive number")
+    if not value.is_finite() or not MINIMUM_TOPUP <= value <= MAXIMUM_TOPUP:
+        raise argparse.ArgumentTypeError(
+            f"the amount must be {_range()} (in your wallet currency, IDR)"
+        )
     return value
 
 
@@ -130,11 +213,36 @@ def status_json(
         "currency": credits.currency if credits else None,
         "ratePerMinute": format(credits.rate_per_minute, "f") if credits else None,
         "minutesLeft": state.minutes_left,
+        "minimumStartBalance": format(credits.minimum_start_balance, "f") if credits else None,
+        "balanceWarning": balance_warning(state) if credits else None,
         "costSoFar": format(cost, "f") if cost is not None else None,
         "attention": state.attention.value if credits is not None else None,
         "connection": connection_json(connection if session is not None else None),
         "demo": state.demo,
     }
+
+
+TOPUP_HINT = "Top up with `pawpado-desktop topup AMOUNT` (or from the tray)."
+
+
+def balance_warning(state: AppState) -> str | None:
+    """What the tray's amber or red dot says about the balance, or None when it is fine."""
+    credits = state.credits
+    if credits is None or state.attention is Attention.OK:
+        return None
+    session = state.session
+    running = session is not None and session.state.is_active
+    if state.attention is Attention.EMPTY:
+        return f"Your balance has run out. {TOPUP_HINT}"
+    if credits.shortfall_to_start > 0 and not running:
+        needed = format_money(credits.minimum_start_balance, credits.currency)
+        missing = format_money(credits.shortfall_to_start, credits.currency)
+        return (
+            f"Your balance is too low to start: a start needs {needed} ({missing} missing). "
+            + TOPUP_HINT
+        )
+    left = format_minutes(state.minutes_left)
+    return f"Your balance is low: about {left} of play left. {TOPUP_HINT}"
 
 
 def print_status(state: AppState, now: Any, connection: ConnectionPath | None = None) -> None:
@@ -150,15 +258,21 @@ def print_status(state: AppState, now: Any, connection: ConnectionPath | None = 
             f"({format_minutes(credits.minutes_left)} of play at "
             f"{format_money(credits.rate_per_minute, credits.currency)}/min)"
         )
+        minimum = format_money(credits.minimum_start_balance, credits.currency)
+        print(f"Minimum balance to start: {minimum}")
+        warning = balance_warning(state)
+        if warning:
+            print(f"Warning: {warning}")
     if state.offline:
         print(f"Session: unknown. {UNREACHABLE}")
     else:
         _print_session(state, now)
         if connection is not None:
             print(f"Connection: {describe(connection)}")
-    for note in (state.offline, state.warning):
-        if note:
-            print(f"Note: {plain(note)}", file=sys.stderr)
+    if state.offline:  # true now: said each time
+        print(f"Note: {plain(state.offline)}", file=sys.stderr)
+    if state.warning:  # true on every run: said once
+        show_once(state.warning)
 
 
 def _print_session(state: AppState, now: Any) -> None:
@@ -191,7 +305,24 @@ async def status_command(args: argparse.Namespace) -> int:
         return int(ExitCode.NETWORK if state.offline else ExitCode.OK)
 
 
+def _unchecked_app_note(app: str | None) -> str | None:
+    """Said before a Play with an app that is neither a default nor the one in Settings:
+    the name can only be checked on the running PC, after the boot has been billed."""
+    if app is None:
+        return None
+    usual = {*KNOWN_APPS, LocalSettings.load().moonlight_app}
+    if app.casefold() in {name.casefold() for name in usual}:
+        return None
+    return (
+        f'Whether your gaming PC has an app named "{app}" can only be checked once it runs. '
+        "If it has none, the Play ends there and a PC this Play started is stopped."
+    )
+
+
 async def play_command(args: argparse.Namespace) -> int:
+    note = _unchecked_app_note(args.app)
+    if note:
+        print(f"Note: {plain(note)}", flush=True)
     if await hand_play_to_owner(args):
         print("Play is running in the tray; showing it there.")
         return int(ExitCode.OK)
@@ -211,6 +342,9 @@ async def play_command(args: argparse.Namespace) -> int:
         printer.start()
         try:
             await core.play(options)
+        except PawpadoError as error:
+            printer.reported(error)  # said once, on stderr, by the exit
+            raise
         except asyncio.CancelledError:
             # Ctrl-C, SIGTERM or SIGHUP: the Play's clean-up has run; say how it ended.
             outcome = core.store.state.play.detail or "Nothing was left running."
@@ -257,19 +391,31 @@ async def stop_command(args: argparse.Namespace) -> int:
         return int(ExitCode.OK)
 
 
+STOPPED_WAITING = (
+    "Stopped waiting for the payment. A payment made meanwhile is still credited "
+    "(`pawpado-desktop status` shows the balance)."
+)
+
+
 async def topup_command(args: argparse.Namespace) -> int:
     async with open_core(args) as core:
         if not core.store.state.signed_in:
             raise NotSignedIn()
         checkout = await core.topup(args.amount, open_browser=False)
-        page = browser_url(checkout.checkout_url, what="checkout page")  # the host to show
+        page = checkout_url(checkout.checkout_url)  # the host to show
         print(f"Pay here: {plain(page.url)}")
         if not args.no_browser:
             print(f"Opening the checkout page on {page.host} in your browser...", flush=True)
-            await core.open_in_browser(page.url)
+            if not await core.open_in_browser(page.url):
+                print("Could not open a browser; open the address above yourself.", flush=True)
         print("Waiting for the payment to be credited (up to 10 minutes; Ctrl-C stops waiting)...")
         before = core.store.state.credits
-        credits = await core.wait_for_topup()
+        try:
+            credits = await core.wait_for_topup()
+        except asyncio.CancelledError:  # Ctrl-C, SIGTERM, SIGHUP: 130, saying what it means
+            raise CancelledByUser(STOPPED_WAITING) from None
+        if received_signals():  # the watch ended under a stop signal: cancelled, not timed out
+            raise CancelledByUser(STOPPED_WAITING)
         if credits and before and credits.balance > before.balance:
             print(f"Credited. Your balance is {format_money(credits.balance, credits.currency)}.")
             return int(ExitCode.OK)

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from pawpado_desktop.clock import Clock, ScaledClock, SystemClock
 from pawpado_desktop.config import is_loopback_host
 from pawpado_desktop.errors import ConfigError
+from pawpado_desktop.sim.config import SimConfig
 
 DEFAULT_PORT = 8765
 
@@ -41,28 +42,37 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Serve a simulated Pawpado API and Huudis identity provider for one "
         "demo account. Point the app at it with PAWPADO_BASE_URL and PAWPADO_AUTH_URL.",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any)"
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on; anything but loopback lets others sign in as the demo",
     )
     parser.add_argument(
-        "--auto-approve", action="store_true", help="approve device sign-ins at the first poll"
+        "--port", type=int, default=DEFAULT_PORT, help="port to listen on (0: any free port)"
+    )
+    parser.add_argument(
+        "--auto-approve",
+        action="store_true",
+        help="approve device sign-ins at the first poll, without the verification page",
     )
     parser.add_argument(
         "--speed",
         type=_positive_float,
         default=None,
-        help="run simulated time this many times faster (phases, billing, expiry)",
+        help="run simulated time this many times faster (phases, billing, expiry) "
+        "(default: 1, real time)",
     )
     parser.add_argument(
-        "--balance", type=_amount, default=None, help="starting wallet balance (IDR)"
+        "--balance",
+        type=_amount,
+        default=None,
+        help=f"starting wallet balance in IDR (default: {SimConfig().balance})",
     )
     parser.set_defaults(handler=run_sim)
 
 
 async def run_sim(args: argparse.Namespace) -> int:
-    from pawpado_desktop.sim.config import SimConfig  # deferred: uvicorn is slow to import
-    from pawpado_desktop.sim.server import SimulatorServer
+    from pawpado_desktop.sim.server import SimulatorServer  # deferred: uvicorn is slow to import
 
     config = SimConfig(auto_approve=args.auto_approve)
     if args.balance is not None:

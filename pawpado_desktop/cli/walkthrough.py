@@ -18,7 +18,7 @@ from pawpado_desktop.cli.terminal import plain
 from pawpado_desktop.cli.wiring import open_core
 from pawpado_desktop.core.budget import format_money
 from pawpado_desktop.core.play import PlayOptions
-from pawpado_desktop.errors import ExitCode
+from pawpado_desktop.errors import ExitCode, PawpadoError
 
 
 async def press(page_url: str, **fields: str) -> None:
@@ -53,6 +53,9 @@ async def walkthrough(args: argparse.Namespace) -> int:
         printer.start()
         try:
             await core.play(PlayOptions(grace_minutes=0))
+        except PawpadoError as error:
+            printer.reported(error)  # said once, on stderr, by the exit
+            raise
         finally:
             await printer.stop()
         print_status(core.store.state, core.clock.now())

@@ -15,6 +15,7 @@ from pawpado_desktop.core.state import Attention
 
 EXTRA_ALERT_MINUTES = (10, 5)  # always warn again at these, whatever the account says
 MINIMUM_TOPUP = Decimal(10000)  # the contract's minimum, in IDR
+MAXIMUM_TOPUP = Decimal(10_000_000)  # ours: a typo (an extra zero) must not reach a checkout
 TOPUP_HOURS = (1, 3, 10)
 NEVER_MINUTES = Decimal(100 * 365 * 24 * 60)  # a balance that lasts a century
 

@@ -27,6 +27,7 @@ from typing import cast
 
 from pawpado_desktop.api.client import PawpadoClient
 from pawpado_desktop.api.errors import (
+    ApiError,
     AwsCapacity,
     InsufficientCredits,
     NetworkError,
@@ -45,6 +46,7 @@ from pawpado_desktop.core.polling import MAX_NAP_S
 from pawpado_desktop.core.ports import Streamer, StreamHandle, StreamOutcome, Tailnet
 from pawpado_desktop.core.state import PhaseStep, PlayPhase, PlayProgress, StateStore
 from pawpado_desktop.core.stopper import Stopper
+from pawpado_desktop.core.wording import clause, duration, sentence
 from pawpado_desktop.errors import CancelledByUser, NotSignedIn, PawpadoError
 from pawpado_desktop.moonlight.options import StreamOptions
 
@@ -230,11 +232,13 @@ class PlayPipeline:
                 credits = await self.client.credits()
                 self.store.update(credits=credits)
                 raise _insufficient(credits) from None
-            except _ANSWER_LOST:
+            except _ANSWER_LOST as error:
                 started = await self._look_after_lost_answer()
                 self._start_pending = False
                 if not started.state.is_active:
-                    self._start_unconfirmed = True  # a slow server may still carry it out
+                    # A server error with its own explanation refused the start; without
+                    # one (a timeout, a cut, a bare 502) a slow server may still carry it out.
+                    self._start_unconfirmed = not _explained(error)
                     raise
                 self._detail("Start accepted")  # it went through; only its answer was lost
                 return started
@@ -273,7 +277,9 @@ class PlayPipeline:
         return current
 
     async def _boot_and_connect(self, session: SessionStatus, options: PlayOptions) -> str:
-        self._enter(PlayPhase.BOOTING)
+        # An already-running PC (attached to) is not booting: it is waited on to be ready.
+        running = session.state is SessionState.RUNNING
+        self._enter(PlayPhase.WAITING_READY if running else PlayPhase.BOOTING)
         join: asyncio.Task[None] | None = None
         if options.pipelined:
             join = asyncio.get_running_loop().create_task(self._join_tailnet(), name="join")
@@ -335,11 +341,11 @@ class PlayPipeline:
         if status.state is SessionState.ERROR:
             self._started_by_us = False  # the server stopped billing it
             raise StartFailed(
-                f"{status.message or 'The start failed.'} Nothing more is charged. "
+                f"{sentence(status.message or 'The start failed')} Nothing more is charged. "
                 "Try Play again; if it keeps failing, contact Pawpado support."
             )
         raise SessionEnded(
-            f"Your session stopped while starting ({status.message or status.raw_state}). "
+            f"Your session stopped while starting ({clause(status.message or status.raw_state)}). "
             "Try Play again."
         )
 
@@ -391,7 +397,9 @@ class PlayPipeline:
     def _session_gone(self, session: SessionStatus) -> SessionEnded:
         self._started_by_us = session.state.is_active  # stopped server-side: nothing to stop
         reason = session.message or f"it is {session.raw_state} now"
-        return SessionEnded(f"Your session was stopped by Pawpado: {reason}. The stream closed.")
+        return SessionEnded(
+            f"Your session was stopped by Pawpado: {sentence(reason)} The stream closed."
+        )
 
     async def _grace(self, options: PlayOptions) -> bool:
         """After the stream: True to stream again (Reconnect), False to go on."""
@@ -403,12 +411,12 @@ class PlayPipeline:
         if minutes <= 0:
             return False
         deadline = self.clock.now() + timedelta(minutes=minutes)
-        self._enter(PlayPhase.GRACE, f"Stopping in {minutes:g} min unless you keep it running")
+        self._enter(PlayPhase.GRACE, f"Stopping in {duration(minutes)} unless you keep it running")
         self.store.update(play=replace(self.store.state.play, grace_deadline=deadline))
         self.notices.post(
             NoticeKind.STREAM_ENDED,
             "Stream ended",
-            f"Your gaming PC stops in {minutes:g} minutes unless you keep it running.",
+            f"Your gaming PC stops in {duration(minutes)} unless you keep it running.",
         )
         c = self.controls  # a choice made while streaming (e.g. Stop now) counts here too
         await first_of(c.keep.wait(), c.stop_now.wait(), c.reconnect.wait(), self._until(deadline))
@@ -653,6 +661,11 @@ class WindDown:
     summary: str = ""
     problems: list[str] = field(default_factory=list)
     stop_error: PawpadoError | None = None
+
+
+def _explained(error: PawpadoError) -> bool:
+    """The server answered with a proper error body (a code and its message)."""
+    return isinstance(error, ApiError) and bool(error.server_message)
 
 
 def _insufficient(credits: Credits) -> InsufficientCredits:

@@ -130,7 +130,7 @@ class Services:
     streamer: Streamer
     clock: Clock
     local: LocalSettings
-    open_url: Callable[[str], Awaitable[None]]
+    open_url: Callable[[str], Awaitable[bool | None]]  # False: no browser could be opened
     config_dir: Path  # settings, state files, the history
     demo: bool = False
     role: Role = Role.CLI  # which process this is, named to a second Play it refuses
@@ -674,9 +674,10 @@ class Core:
     def api_url(self) -> str:
         return self._client.base_url
 
-    async def open_in_browser(self, url: str) -> None:
-        """Open a checked address (a checkout, the sign-in page) in the browser."""
-        await self._services.open_url(url)
+    async def open_in_browser(self, url: str) -> bool:
+        """Open a checked address (a checkout, the sign-in page) in the browser; False
+        when no browser could be opened (the caller shows the address instead)."""
+        return await self._services.open_url(url) is not False
 
     def refresh_soon(self) -> None:
         """Read the session and the balance now (after a wake-up from sleep)."""

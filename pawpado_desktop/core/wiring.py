@@ -20,16 +20,17 @@ from pawpado_desktop.core.ownership import Role
 from pawpado_desktop.moonlight.client import MoonlightTimeouts
 from pawpado_desktop.tailscale.endpoint import LocalEndpoint
 
-UrlOpener = Callable[[str], Awaitable[None]]
+UrlOpener = Callable[[str], Awaitable[bool | None]]  # False: no browser could be opened
 Closer = Callable[[], Awaitable[None]]
 # Where the sign-in is kept: the OS keyring (default), an opt-in 0600 file, memory for
 # this run only, or a store object of the caller's (tests, embedders).
 CredentialStoreChoice = Literal["keyring", "file", "memory"] | CredentialStore
 
 
-async def open_in_browser(url: str) -> None:
-    """Open `url` through the one gate (safe_url): anything but a web address raises."""
-    await safe_url.open_in_browser(url)
+async def open_in_browser(url: str) -> bool:
+    """Open `url` through the one gate (safe_url): anything but a web address raises;
+    False when no browser could be opened."""
+    return await safe_url.open_in_browser(url)
 
 
 def tailscaled_at(address: str) -> LocalEndpoint:

@@ -31,6 +31,8 @@ STATUS_KEYS = {
     "currency",
     "ratePerMinute",
     "minutesLeft",
+    "minimumStartBalance",
+    "balanceWarning",
     "costSoFar",
     "attention",
     "connection",

@@ -12,7 +12,7 @@ from typing import Any
 
 from pawpado_desktop.errors import ExitCode
 from pawpado_desktop.sim.faults import FaultResponse
-from tests.cli.conftest import Cli
+from tests.support.cli import Cli
 
 SETTINGS = "/api/v1/settings"
 

@@ -8,8 +8,8 @@ import signal
 import threading
 
 from pawpado_desktop.errors import ExitCode
-from tests.cli.conftest import Cli
 from tests.cli.test_cli_play_owner import wait_for
+from tests.support.cli import Cli
 
 
 async def test_status_tells_the_path_of_a_streaming_play(cli: Cli) -> None:

@@ -13,35 +13,27 @@ from typing import Any
 import pytest
 
 from pawpado_desktop.cli.history_command import path_text
-from pawpado_desktop.clock import ScaledClock
 from pawpado_desktop.core.connection import RELAY_TITLE
 from pawpado_desktop.core.history import HistoryRecorder
 from pawpado_desktop.core.history_db import HistoryDb
 from pawpado_desktop.core.play import PlayOptions
 from pawpado_desktop.core.state import AppState, PlayPhase
-from pawpado_desktop.sim.config import SimConfig
 from pawpado_desktop.tailscale.models import ConnectionPath, PathKind
 from pawpado_desktop.tailscale.path import describe
-from tests.play.conftest import PlayRig
+from tests.support.play import PlayRig
 
 SPEED = 50.0  # a reading every 5 s is a tenth of a second; 30 s relayed is 0.6 s
 
 
-@pytest.fixture
-def sim_clock() -> ScaledClock:
-    return ScaledClock(SPEED)
-
-
-@pytest.fixture
-def sim_config() -> SimConfig:
-    # The fake Moonlight pairs in real time: the PIN lives long enough at SPEED.
-    return SimConfig.fast(
-        provisioning_seconds=3,
-        starting_seconds=3,
-        ready_delay_seconds=2,
-        stopping_seconds=3,
-        pin_lifetime=1200,
-    )
+# The fake Moonlight pairs in real time: the PIN lives long enough at SPEED.
+pytestmark = pytest.mark.world(
+    speed=SPEED,
+    provisioning_seconds=3,
+    starting_seconds=3,
+    ready_delay_seconds=2,
+    stopping_seconds=3,
+    pin_lifetime=1200,
+)
 
 
 @pytest.fixture
