@@ -42,12 +42,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         + ", ".join(SERVER_KEYS)
         + ".",
     )
-    actions = parser.add_subparsers(dest="settings_action", metavar="ACTION")
+    actions = parser.add_subparsers(
+        dest="settings_action", metavar="ACTION", help="get or set (default: get)"
+    )
     get = actions.add_parser("get", help="print every setting, or one")
     get.add_argument("key", nargs="?", metavar="KEY", help="one setting's name")
     get.add_argument("--json", action="store_true", help="print JSON")
     change = actions.add_parser("set", help="change settings: KEY=VALUE ...")
-    change.add_argument("pairs", nargs="+", metavar="KEY=VALUE")
+    change.add_argument(
+        "pairs", nargs="+", metavar="KEY=VALUE", help="a setting's name and its new value"
+    )
     parser.set_defaults(handler=settings_command, key=None, json=False)
 
 
