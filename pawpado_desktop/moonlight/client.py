@@ -69,7 +69,7 @@ class MoonlightTimeouts:
 PAIR_FINE_FOR_S = 1.0
 # A `list` that just said "not paired" is trusted this long by `pair()`, which
 # then skips its own check (the Play pipeline has just asked).
-UNPAIRED_FRESH_S = 5.0
+UNPAIRED_FRESH_S = 10.0
 
 
 def host_address(ip: str, port: int) -> str:

@@ -75,6 +75,7 @@ async def test_pairing_right_after_a_not_paired_check_starts_moonlight_once_per_
     fake: FakeMoonlightInstall, sunshine_standin: SunshineStandIn
 ):
     moonlight = client(fake)
+    await moonlight.check_ready()  # as the Play pipeline has, before it asks
     assert not await moonlight.is_paired(STANDIN_ADDRESS)
     await pair_now(moonlight, sunshine_standin)
     actions = [argv[0] for argv in fake.invocations() if argv != ["--version"]]
