@@ -211,7 +211,7 @@ def test_keyring_locked_at_start_up_login_says_to_unlock_it(cli: Cli) -> None:
         "login",
         "--no-browser",
         PAWPADO_CREDENTIAL_STORE="keyring",
-        PYTHON_KEYRING_BACKEND="tests.hardening.conftest.LockedKeyring",
+        PYTHON_KEYRING_BACKEND="tests.support.faults.LockedKeyring",
     )
     assert done.returncode == ExitCode.KEYRING, done.stderr
     assert "Traceback" not in done.stderr
