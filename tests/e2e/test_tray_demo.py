@@ -128,7 +128,9 @@ def test_demo_sign_in_play_stream_stop_and_top_up(desktop: Desktop, tmp_path: Pa
     chromium: Chromium | None = None
     try:
         demo.tray_icon()
-        time.sleep(1.5)  # the core starts behind the icon
+        log = desktop.root / "app.log"  # the core starts behind the icon: its menu after
+        wait("the core to start", lambda: "ready (" in log.read_text(errors="replace"), 60)
+        time.sleep(0.5)
         desktop.screenshot("tray-signed-out")
 
         # Sign in: the menu's "Sign in…", the dialog's "Open browser", Approve in Chromium.
