@@ -71,7 +71,7 @@ async def test_sign_in_revoked_mid_stream_lets_the_game_go_on(
 ) -> None:
     """Signed out elsewhere mid-game: the stream is not cut; signing in again lets the
     Play stop the PC as usual when the game ends."""
-    monkeypatch.setenv("PAWPADO_FAKE_STREAM_SECONDS", "3")  # a game long enough to sign in
+    await hrig.with_child_env(PAWPADO_FAKE_STREAM_SECONDS="3")  # a game long enough to sign in
     play = asyncio.ensure_future(hrig.core.play(PlayOptions(grace_minutes=0)))
     await wait_until(lambda: bool(hrig.moonlight.events("streaming")))
     hrig.sim.control.revoke_all_tokens()

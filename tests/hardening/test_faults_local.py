@@ -99,7 +99,7 @@ async def test_a_rejected_key_mid_play(hrig: PlayRig) -> None:
 async def test_moonlight_crashing_mid_stream(
     hrig: PlayRig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("PAWPADO_FAKE_STREAM_CRASH", "1")  # abort() as the stream ends
+    await hrig.with_child_env(PAWPADO_FAKE_STREAM_CRASH="1")  # abort() as the stream ends
     with pytest.raises(StreamFailed) as info:
         await hrig.core.play(PlayOptions(grace_minutes=5))
     assert "quit unexpectedly (signal SIGABRT)" in info.value.message
@@ -170,7 +170,7 @@ async def test_sleeping_through_the_grace_period_stops_at_wake(hrig: PlayRig) ->
 async def test_waking_mid_stream_refreshes_at_once(
     hrig: PlayRig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("PAWPADO_FAKE_STREAM_SECONDS", "3")
+    await hrig.with_child_env(PAWPADO_FAKE_STREAM_SECONDS="3")
     play = asyncio.ensure_future(hrig.core.play(PlayOptions(grace_minutes=0)))
     await wait_until(lambda: bool(hrig.moonlight.events("streaming")))
     credits = hrig.core.store.state.credits

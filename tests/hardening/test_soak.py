@@ -62,7 +62,7 @@ async def sim_wait(rig: PlayRig, seconds: float) -> None:
 async def test_two_hours_streaming_leak_nothing_and_never_hit_a_429(
     hrig: PlayRig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("PAWPADO_FAKE_STREAM_SECONDS", "0")  # streams until closed
+    await hrig.with_child_env(PAWPADO_FAKE_STREAM_SECONDS="0")  # streams until closed
     control = hrig.sim.control
     play = asyncio.ensure_future(hrig.core.play(PlayOptions(grace_minutes=0)))
     await wait_until(lambda: bool(hrig.moonlight.events("streaming")))

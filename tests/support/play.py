@@ -96,6 +96,11 @@ class PlayRig:
         self.wiring = replace(self.wiring, **changes)
         return await self.build()
 
+    async def with_child_env(self, **values: str) -> Core:
+        """Restart with Moonlight's children seeing `values` too (the fake's knobs): they
+        run in the wiring's environment, not in whatever this process sets later."""
+        return await self.rebuild(child_env={**self.wiring.child_env, **values})
+
     def notice_kinds(self) -> list[NoticeKind]:
         return [n.kind for n in self.notices]
 
