@@ -9,7 +9,7 @@ from typing import TextIO
 
 from pawpado_desktop.cli.terminal import plain
 from pawpado_desktop.clock import Clock
-from pawpado_desktop.core.notices import Notice
+from pawpado_desktop.core.notices import Notice, NoticeKind
 from pawpado_desktop.core.state import PHASE_LABELS, AppState, PlayPhase
 
 SPINNER = "|/-\\"
@@ -44,6 +44,8 @@ class ProgressPrinter:
             self._print_phase()
 
     def on_notice(self, notice: Notice) -> None:
+        if notice.kind is NoticeKind.NEEDS_CREDIT:
+            return  # the same text ends the command, with how to top up and play
         self._close_line()
         print(plain(f"  * {notice.title}: {notice.message}"), file=self.out, flush=True)
 
