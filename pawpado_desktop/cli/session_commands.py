@@ -10,16 +10,17 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pawpado_desktop.api.models import SessionState
+from pawpado_desktop.cli import checkout as topup_cli
 from pawpado_desktop.cli.handoff import ask_owner_to_stop, hand_play_to_owner
 from pawpado_desktop.cli.progress import ProgressPrinter
 from pawpado_desktop.cli.prompt import ask_yes_no
 from pawpado_desktop.cli.terminal import plain
 from pawpado_desktop.cli.wiring import open_core
 from pawpado_desktop.core.budget import format_minutes, format_money
-from pawpado_desktop.core.play import PlayOptions
+from pawpado_desktop.core.health import SERVICE_TEXT, ServiceHealth
+from pawpado_desktop.core.play import PlayOptions, SessionEnded
 from pawpado_desktop.core.state import AppState
 from pawpado_desktop.errors import CancelledByUser, ExitCode, NotSignedIn, PawpadoError
-from pawpado_desktop.safe_url import browser_url
 
 UNKNOWN = SessionState.UNKNOWN  # a state this version does not know: it may bill
 STOPPED_WAIT_S = 300.0  # after the confirmed stop, how long to show it going to `stopped`
@@ -32,6 +33,12 @@ def register(sub: Any) -> None:
 
     play = sub.add_parser("play", help="start (or attach to) your gaming PC and stream")
     play.add_argument("--app", help="the Moonlight app to launch (default: the local setting)")
+    play.add_argument(
+        "--topup",
+        type=_amount,
+        metavar="AMOUNT",
+        help="top up first (opens the checkout) and start once the payment is credited",
+    )
     play.add_argument(
         "--grace",
         type=_minutes,
@@ -117,8 +124,36 @@ def status_json(state: AppState, now: Any) -> dict[str, Any]:
         "minutesLeft": state.minutes_left,
         "costSoFar": format(cost, "f") if cost is not None else None,
         "attention": state.attention.value if credits is not None else None,
+        "service": (state.service or None) if state.offline else ("ok" if reachable else None),
+        "storage": _storage_json(state),
         "demo": state.demo,
     }
+
+
+def _storage_json(state: AppState) -> dict[str, Any] | None:
+    storage = state.storage
+    if storage is None:
+        return None
+    return {
+        "tier": storage.tier,
+        "sizeGb": storage.size_gb,
+        "usedGb": storage.used_gb,
+        "pricePerMonth": format(storage.price_per_month, "f"),
+        "currency": storage.currency,
+        "periodStart": storage.period_start.isoformat(),
+        "periodEnd": storage.period_end.isoformat(),
+    }
+
+
+def _storage_line(state: AppState) -> str | None:
+    storage = state.storage
+    if storage is None:
+        return None
+    return (
+        f"Storage: {plain(storage.tier)} ({storage.used_gb:g} of {storage.size_gb:g} GB used), "
+        f"{format_money(storage.price_per_month, storage.currency)}/month, billing period "
+        f"{storage.period_start.date().isoformat()} to {storage.period_end.date().isoformat()}"
+    )
 
 
 def print_status(state: AppState, now: Any) -> None:
@@ -134,8 +169,12 @@ def print_status(state: AppState, now: Any) -> None:
             f"({format_minutes(credits.minutes_left)} of play at "
             f"{format_money(credits.rate_per_minute, credits.currency)}/min)"
         )
+    if (storage := _storage_line(state)) is not None:
+        print(storage)
     if state.offline:
         print(f"Session: unknown. {UNREACHABLE}")
+        if state.service and state.service != ServiceHealth.UNKNOWN:
+            print(f"Pawpado: {SERVICE_TEXT[ServiceHealth(state.service)]}")
     else:
         _print_session(state, now)
     for note in (state.offline, state.warning):
@@ -162,6 +201,7 @@ def _print_session(state: AppState, now: Any) -> None:
 
 async def status_command(args: argparse.Namespace) -> int:
     async with open_core(args, poll=False, read_only=True) as core:
+        await core.service_health()  # offline: Pawpado down, or this computer offline?
         state = core.store.state
         if args.json:
             print(json.dumps(status_json(state, core.clock.now()), indent=2))
@@ -191,7 +231,15 @@ async def play_command(args: argparse.Namespace) -> int:
         core.notices.subscribe(printer.on_notice)
         printer.start()
         try:
-            await core.play(options)
+            if args.topup is not None:
+                show = topup_cli.presenter(core, browser=True)
+                await core.topup_and_play(args.topup, options, show=show)
+            else:
+                await core.play(options)
+        except SessionEnded:
+            if (hint := topup_cli.topup_and_play_hint(core.store.state.topup_offer)) is not None:
+                print(hint, file=sys.stderr)  # the balance ran out mid-Play
+            raise
         except asyncio.CancelledError:
             # Ctrl-C, SIGTERM or SIGHUP: the Play's clean-up has run; say how it ended.
             outcome = core.store.state.play.detail or "Nothing was left running."
@@ -243,19 +291,6 @@ async def topup_command(args: argparse.Namespace) -> int:
         if not core.store.state.signed_in:
             raise NotSignedIn()
         checkout = await core.topup(args.amount, open_browser=False)
-        page = browser_url(checkout.checkout_url, what="checkout page")  # the host to show
-        print(f"Pay here: {plain(page.url)}")
-        if not args.no_browser:
-            print(f"Opening the checkout page on {page.host} in your browser...", flush=True)
-            await core.services.open_url(page.url)
-        print("Waiting for the payment to be credited (up to 10 minutes; Ctrl-C stops waiting)...")
-        before = core.store.state.credits
-        credits = await core.wait_for_topup()
-        if credits and before and credits.balance > before.balance:
-            print(f"Credited. Your balance is {format_money(credits.balance, credits.currency)}.")
-            return int(ExitCode.OK)
-        print(
-            "No payment arrived yet. If you paid, it will show up in your balance shortly "
-            "(`pawpado-desktop status`)."
-        )
-        return int(ExitCode.ERROR)
+        await topup_cli.presenter(core, browser=not args.no_browser)(checkout)
+        # Ends when credited, cancelled on the checkout page, or past its expiresAt.
+        return topup_cli.report(await core.topup_result())

@@ -33,10 +33,22 @@ SETTLE_WAIT_S = 10 * 60.0
 MAX_WATCH_S = 60 * 60.0
 _REQUEST_TIMEOUT_S = 5.0  # a browser sends its request at once; anything slower is dropped
 _RETURN_STATUSES = ("paid", "settled", "cancelled", "expired")
-_PAGE = (
-    "<!doctype html><meta charset=utf-8><title>Pawpado Desktop</title>"
-    "<p>Back to Pawpado Desktop: you can close this tab.</p>"
-)
+# The page the browser lands on, by what it brought back (a word from the list above).
+_SAID = {
+    "paid": "Payment made: Pawpado Desktop shows it once it is credited.",
+    "settled": "Payment complete: Pawpado Desktop shows your new balance.",
+    "cancelled": "Top-up cancelled: nothing was charged.",
+    "expired": "This checkout expired: start a new top-up from Pawpado Desktop.",
+    "returned": "Pawpado Desktop shows your balance once a payment is credited.",
+}
+
+
+def _page(status: str) -> str:
+    return (
+        "<!doctype html><meta charset=utf-8><title>Pawpado Desktop</title>"
+        f'<p id="result" data-result="{status}">{_SAID[status]}</p>'
+        "<p>Back to Pawpado Desktop: you can close this tab.</p>"
+    )
 
 
 class TopupOutcome(StrEnum):
@@ -101,11 +113,12 @@ class ReturnListener:
                 await _answer(writer, 404, "Not found")
                 return
             said = parse_qs(target.query).get("status", [""])[0]
+            status = said if said in _RETURN_STATUSES else "returned"
             if self.status is None:
-                self.status = said if said in _RETURN_STATUSES else "returned"
-                log.info("the browser came back from the checkout: %s", self.status)
+                self.status = status
+                log.info("the browser came back from the checkout: %s", status)
                 self.on_return()
-            await _answer(writer, 200, _PAGE)
+            await _answer(writer, 200, _page(status))
         except (TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, OSError):
             pass  # not a browser's request: nothing to say to it
         finally:

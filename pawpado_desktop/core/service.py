@@ -291,6 +291,20 @@ class Core:
             self.check_service(), name="service-health"
         )
 
+    async def service_health(self) -> str:
+        """While offline, the health check's answer (the one under way, or a new one);
+        "" when online."""
+        if not self.store.state.offline:
+            return ""
+        task = self._health_task
+        if task is None:
+            self._check_service_soon()
+            task = self._health_task
+        if task is not None:
+            with contextlib.suppress(Exception):
+                await task
+        return self.store.state.service
+
     async def check_service(self) -> ServiceHealth:
         """Tell "Pawpado is down or unreachable" from "you are offline" (core/health.py)."""
         health = await check_service(self.client, self.services.auth.issuer_reachable)

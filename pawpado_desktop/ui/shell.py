@@ -20,9 +20,10 @@ from PySide6.QtCore import QEvent, QEventLoop, QLocale, QObject, Qt, QTimer, QUr
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QSessionManager
 from PySide6.QtWidgets import QApplication, QDialog, QMenu, QMessageBox, QSystemTrayIcon, QWidget
 
-from pawpado_desktop.api.models import SessionState
+from pawpado_desktop.api.models import SessionState, TopupCheckout
 from pawpado_desktop.clock import SYSTEM_CLOCK
 from pawpado_desktop.config import LocalSettings, config_dir, log_dir
+from pawpado_desktop.core.checkout import TopupNotCompleted, amount_to_play
 from pawpado_desktop.core.notices import Notice, NoticeKind
 from pawpado_desktop.core.play import Confirm, PlayOptions
 from pawpado_desktop.core.state import AppState, PlayPhase
@@ -646,6 +647,7 @@ class TrayApp(QObject):
             Act.STOP_SESSION: self.stop_session,
             Act.TOPUP: lambda: self.topup(amount),
             Act.TOPUP_CUSTOM: self.topup_custom,
+            Act.TOPUP_PLAY: self.topup_and_play,
             Act.SETTINGS: self.open_settings,
             Act.SIGN_OUT: self.sign_out,
             Act.HISTORY: self.show_history,
@@ -686,6 +688,10 @@ class TrayApp(QObject):
             return
         core = self._core()
         checkout = await core.topup(amount, open_browser=False)
+        await self._show_checkout(checkout, amount)
+
+    async def _show_checkout(self, checkout: TopupCheckout, amount: Decimal) -> None:
+        core = self._core()
         page = browser_url(checkout.checkout_url, what="checkout page")  # the host to show
         credits = core.store.state.credits
         money = self.fmt.money(amount, credits.currency if credits else "IDR")
@@ -700,6 +706,28 @@ class TrayApp(QObject):
         )
         await core.services.open_url(page.url)
         log.info("checkout %s opened", checkout.checkout_id)
+
+    async def topup_and_play(self) -> None:
+        """Top up the offered amount; the Play starts by itself once it is credited."""
+        core = self._core()
+        credits = self.state.credits
+        amount = self.state.topup_offer or (amount_to_play(credits) if credits else None)
+        if amount is None or core.playing:
+            return
+
+        async def show(checkout: TopupCheckout) -> None:
+            await self._show_checkout(checkout, amount)
+
+        try:
+            await core.topup_and_play(amount, PlayOptions(), show=show)
+        except TopupNotCompleted:
+            pass  # the core's notice said how the checkout ended
+        except PawpadoError as error:
+            if error is not core.store.state.last_error:
+                raise  # the top-up itself failed: _reporting says it
+            # else the Play's failure, which the core already posted
+        finally:
+            self._render_soon()
 
     async def topup_custom(self) -> None:
         from pawpado_desktop.ui.windows.topup import TopupDialog
