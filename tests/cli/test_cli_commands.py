@@ -30,6 +30,8 @@ STATUS_KEYS = {
     "minutesLeft",
     "costSoFar",
     "attention",
+    "service",
+    "storage",
     "demo",
 }
 
