@@ -130,10 +130,9 @@ class ReturnListener:
 async def _answer(writer: asyncio.StreamWriter, status: int, body: str) -> None:
     data = body.encode()
     reason = "OK" if status == 200 else "Not Found"
-    writer.write(
+    head = (
         f"HTTP/1.1 {status} {reason}\r\nContent-Type: text/html; charset=utf-8\r\n"
         f"Content-Length: {len(data)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n"
-        .encode()
-        + data
     )
+    writer.write(head.encode() + data)
     await writer.drain()

@@ -277,6 +277,8 @@ class Core:
         self.store.update(offline=offline, **({} if offline else {"service": ""}))
         if offline:
             self._check_service_soon()
+        else:
+            self._health_checked_at = None  # the next trouble is a new episode: check it
 
     def _check_service_soon(self) -> None:
         """While offline, ask Pawpado's health (at most once a minute, one at a time)."""

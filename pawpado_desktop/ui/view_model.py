@@ -207,7 +207,8 @@ def status_line(state: AppState, now: datetime, mono: float, fmt: MoneyFormat) -
     if play.phase in (PlayPhase.STREAMING, PlayPhase.STOPPING):
         return phase_label(play.phase)
     if offline(state):
-        return tr("Offline · your gaming PC's state is unknown")
+        said = SERVICE_LINES.get(state.service)
+        return tr(said) if said else tr("Offline · your gaming PC's state is unknown")
     session = state.session_state
     if session is SessionState.STOPPING:
         return tr("Stopping your gaming PC")
@@ -243,19 +244,19 @@ def problem_line(state: AppState, *, error_seen: bool) -> str | None:
         if state.session is not None and state.session.message:
             return tr("Last attempt failed: {title}", title=state.session.message)
     if offline(state):
-        said = SERVICE_LINES.get(state.service)
-        return tr(said) if said else tr("Offline: {reason}", reason=state.offline)
+        return tr("Offline: {reason}", reason=state.offline)
     if state.warning and not state.demo:  # the demo keeps its sign-in in memory on purpose
         return state.warning
     return None
 
 
 # While offline, what `core.health` found (see docs/TROUBLESHOOTING.md); until it has
-# answered, or when Pawpado itself is up, the reason of the failed read is shown.
+# answered, or when Pawpado itself is up, just "Offline" (the problem line says why).
 SERVICE_LINES = {
-    "down": "Pawpado is down: it answers but is not working",
-    "unreachable": "Pawpado is unreachable or down · your internet works",
-    "offline": "You are offline · check your internet connection",
+    "down": "Pawpado is down · your gaming PC's state is unknown",
+    "unreachable": "Pawpado is unreachable or down (your internet works) · your gaming PC's "
+    "state is unknown",
+    "offline": "You are offline · your gaming PC's state is unknown",
 }
 
 
