@@ -1,14 +1,13 @@
-"""The tray: "Top up and play" from a Play refused for credit, the storage lines of the
-Account menu, and the offline state telling "Pawpado is down" from "you are offline"."""
+"""The tray: "Top up and play" (the Play starts once the top-up is credited; a cancelled
+checkout is said), the storage lines of the Account menu, and the offline state telling
+"Pawpado is down" from "you are offline"."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 import httpx
-import pytest
 
-from pawpado_desktop.api.errors import InsufficientCredits
 from pawpado_desktop.core.state import PlayPhase
 from pawpado_desktop.sim.faults import FaultResponse
 from pawpado_desktop.ui.view_model import Act
@@ -26,36 +25,35 @@ def _press(rig: UiRig, url: str, button: str) -> httpx.Response:
     return rig.run(press())
 
 
-def test_a_play_refused_for_credit_offers_top_up_and_play(rig: UiRig) -> None:
+def test_top_up_and_play_from_the_menu_starts_the_play_once_credited(rig: UiRig) -> None:
     rig.sim.control.set_balance("2000.00")
-    with pytest.raises(InsufficientCredits):  # the balance fell since the last poll
-        rig.run(rig.core.play())
-    rig.until(lambda: rig.notifyd.find("Not enough credit"), what="the notification")
-    shown = rig.notifyd.find("Not enough credit")
-    assert shown is not None and shown.actions["topup_play"] == "Top up and play"
+    rig.run(rig.core.refresh_credits())
     menu = dict(rig.menu_items())
     assert menu["Play (top up first)"] is False and menu["Top up and play…"] is True
-
-    rig.notifyd.click(shown.nid, "topup_play")
+    rig.choose(Act.TOPUP_PLAY)
     rig.until(lambda: rig.opened_urls, what="the checkout page")
     assert Decimal(rig.sim.control.checkouts()[-1]["amount"]) == Decimal(30000)
     page = _press(rig, rig.opened_urls[-1], "pay")
     assert 'data-result="paid"' in page.text
     rig.until(lambda: "Top-up credited" in rig.notifyd.titles(), timeout=60, what="the credit")
-    rig.until(lambda: rig.state.play.phase is PlayPhase.STREAMING, timeout=90, what="the Play")
-    assert rig.sim.control.session()["state"] == "running"
+    # The Play starts by itself once the credit lands.
+    rig.until(lambda: rig.state.play.phase is PlayPhase.BOOTING, timeout=60, what="the Play")
+    assert rig.sim.control.session()["state"] in ("provisioning", "starting")
+    rig.choose(Act.CANCEL)  # enough: what it started is stopped
+    rig.until(lambda: rig.state.play.phase is PlayPhase.CANCELLED, what="the cancel")
+    rig.until(lambda: rig.sim.control.session()["state"] == "stopped", what="the PC to stop")
 
 
 def test_a_cancelled_checkout_is_said_and_nothing_starts(rig: UiRig) -> None:
     rig.sim.control.set_balance("2000.00")
     rig.run(rig.core.refresh_credits())
-    rig.choose(Act.TOPUP_PLAY)
+    rig.app.perform(Act.TOPUP_PLAY)  # the menu's "Top up and play…"
     rig.until(lambda: rig.opened_urls, what="the checkout page")
     _press(rig, rig.opened_urls[-1], "cancel")
     rig.until(lambda: "Top-up cancelled" in rig.notifyd.titles(), what="the cancel notice")
     rig.settle(0.3)
     assert rig.sim.control.session()["state"] == "stopped"
-    assert "Top up and play…" in dict(rig.menu_items())  # the offer stands
+    assert rig.state.topup_offer == Decimal(30000)  # the offer stands
 
 
 def test_the_account_menu_shows_storage_tier_and_period(rig: UiRig) -> None:
