@@ -169,6 +169,18 @@ class HuudisClient:
             expect_json=False,
         )
 
+    async def reachable(self) -> bool:
+        """Whether Huudis answers at all (any HTTP status): with Pawpado silent, this
+        tells "Pawpado is unreachable or down" from "this computer is offline"."""
+        url = f"{self.issuer_url}/.well-known/openid-configuration"
+        try:
+            await self._exchange(self._http.build_request("GET", url, timeout=self._timeout))
+        except AuthServiceUnavailable:
+            return False
+        except AuthServiceError:
+            return True  # an answer this app cannot read is still an answer
+        return True
+
     # -- plumbing ---------------------------------------------------------------
 
     async def _discover(self) -> ProviderMetadata:

@@ -211,6 +211,10 @@ class AuthManager:
             return await self.access_token()  # someone already replaced it
         return (await self._refreshed(tokens)).access_token
 
+    async def issuer_reachable(self) -> bool:
+        """Whether Huudis answers at all (see HuudisClient.reachable)."""
+        return await self._huudis.reachable()
+
     # -- sign-in and sign-out ---------------------------------------------------
 
     async def start_sign_in(self) -> DeviceFlow:

@@ -46,6 +46,8 @@ class ProgressPrinter:
             self._print_phase()
 
     def on_notice(self, notice: Notice) -> None:
+        if notice.kind is NoticeKind.NEEDS_CREDIT:
+            return  # the same text ends the command, with how to top up and play
         if notice.kind is NoticeKind.ERROR and not self._phase.is_running:
             # The Play ended with this error: the command reports it (on stderr, with
             # its exit code), so it is held here rather than printed twice.

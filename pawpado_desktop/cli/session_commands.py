@@ -9,6 +9,7 @@ import sys
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from pawpado_desktop.cli import checkout as topup_cli
 from pawpado_desktop.cli.handoff import ask_owner_to_stop, hand_play_to_owner
 from pawpado_desktop.cli.main import received_signals
 from pawpado_desktop.cli.notes import show_once
@@ -23,11 +24,11 @@ from pawpado_desktop.core.budget import (
     format_minutes,
     format_money,
 )
-from pawpado_desktop.core.play import PlayOptions
+from pawpado_desktop.core.health import SERVICE_TEXT, ServiceHealth
+from pawpado_desktop.core.play import PlayOptions, SessionEnded
 from pawpado_desktop.core.state import AppState, Attention
 from pawpado_desktop.core.types import ConnectionPath, SessionState, describe, region_name
 from pawpado_desktop.errors import CancelledByUser, ExitCode, NotSignedIn, PawpadoError
-from pawpado_desktop.safe_url import checkout_url
 
 UNKNOWN = SessionState.UNKNOWN  # a state this version does not know: it may bill
 STOPPED_WAIT_S = 300.0  # after the confirmed stop, how long to show it going to `stopped`
@@ -64,6 +65,12 @@ def register(sub: Any) -> None:
         help="the app to stream, as your gaming PC names it (e.g. Desktop, Steam Big Picture). "
         "Its form is checked at once; whether the PC has it can only be checked once the PC "
         "runs (default: the app in Settings, Desktop unless changed)",
+    )
+    play.add_argument(
+        "--topup",
+        type=_amount,
+        metavar="AMOUNT",
+        help="top up first (opens the checkout) and start once the payment is credited",
     )
     play.add_argument(
         "--grace",
@@ -218,6 +225,8 @@ def status_json(
         "costSoFar": format(cost, "f") if cost is not None else None,
         "attention": state.attention.value if credits is not None else None,
         "connection": connection_json(connection if session is not None else None),
+        "service": (state.service or None) if state.offline else ("ok" if reachable else None),
+        "storage": _storage_json(state),
         "demo": state.demo,
     }
 
@@ -245,6 +254,32 @@ def balance_warning(state: AppState) -> str | None:
     return f"Your balance is low: about {left} of play left. {TOPUP_HINT}"
 
 
+def _storage_json(state: AppState) -> dict[str, Any] | None:
+    storage = state.storage
+    if storage is None:
+        return None
+    return {
+        "tier": storage.tier,
+        "sizeGb": storage.size_gb,
+        "usedGb": storage.used_gb,
+        "pricePerMonth": format(storage.price_per_month, "f"),
+        "currency": storage.currency,
+        "periodStart": storage.period_start.isoformat(),
+        "periodEnd": storage.period_end.isoformat(),
+    }
+
+
+def _storage_line(state: AppState) -> str | None:
+    storage = state.storage
+    if storage is None:
+        return None
+    return (
+        f"Storage: {plain(storage.tier)} ({storage.used_gb:g} of {storage.size_gb:g} GB used), "
+        f"{format_money(storage.price_per_month, storage.currency)}/month, billing period "
+        f"{storage.period_start.date().isoformat()} to {storage.period_end.date().isoformat()}"
+    )
+
+
 def print_status(state: AppState, now: Any, connection: ConnectionPath | None = None) -> None:
     if not state.signed_in:
         print("Not signed in. Run `pawpado-desktop login`.")
@@ -263,8 +298,12 @@ def print_status(state: AppState, now: Any, connection: ConnectionPath | None = 
         warning = balance_warning(state)
         if warning:
             print(f"Warning: {warning}")
+    if (storage := _storage_line(state)) is not None:
+        print(storage)
     if state.offline:
         print(f"Session: unknown. {UNREACHABLE}")
+        if state.service and state.service != ServiceHealth.UNKNOWN:
+            print(f"Pawpado: {SERVICE_TEXT[ServiceHealth(state.service)]}")
     else:
         _print_session(state, now)
         if connection is not None:
@@ -294,6 +333,7 @@ def _print_session(state: AppState, now: Any) -> None:
 
 async def status_command(args: argparse.Namespace) -> int:
     async with open_core(args, poll=False, read_only=True) as core:
+        await core.service_health()  # offline: Pawpado down, or this computer offline?
         state = core.store.state
         connection = await core.connection_for_status()
         if args.json:
@@ -341,7 +381,16 @@ async def play_command(args: argparse.Namespace) -> int:
         core.notices.subscribe(printer.on_notice)
         printer.start()
         try:
-            await core.play(options)
+            if args.topup is not None:
+                show = topup_cli.presenter(core, browser=True)
+                await core.topup_and_play(args.topup, options, show=show)
+            else:
+                await core.play(options)
+        except SessionEnded as error:
+            printer.reported(error)  # said once, on stderr, by the exit
+            if (hint := topup_cli.topup_and_play_hint(core.store.state.topup_offer)) is not None:
+                print(hint, file=sys.stderr)  # the balance ran out mid-Play
+            raise
         except PawpadoError as error:
             printer.reported(error)  # said once, on stderr, by the exit
             raise
@@ -402,25 +451,12 @@ async def topup_command(args: argparse.Namespace) -> int:
         if not core.store.state.signed_in:
             raise NotSignedIn()
         checkout = await core.topup(args.amount, open_browser=False)
-        page = checkout_url(checkout.checkout_url)  # the host to show
-        print(f"Pay here: {plain(page.url)}")
-        if not args.no_browser:
-            print(f"Opening the checkout page on {page.host} in your browser...", flush=True)
-            if not await core.open_in_browser(page.url):
-                print("Could not open a browser; open the address above yourself.", flush=True)
-        print("Waiting for the payment to be credited (up to 10 minutes; Ctrl-C stops waiting)...")
-        before = core.store.state.credits
+        await topup_cli.presenter(core, browser=not args.no_browser)(checkout)
+        # Ends when credited, cancelled on the checkout page, or past its expiresAt.
         try:
-            credits = await core.wait_for_topup()
+            result = await core.topup_result()
         except asyncio.CancelledError:  # Ctrl-C, SIGTERM, SIGHUP: 130, saying what it means
             raise CancelledByUser(STOPPED_WAITING) from None
         if received_signals():  # the watch ended under a stop signal: cancelled, not timed out
             raise CancelledByUser(STOPPED_WAITING)
-        if credits and before and credits.balance > before.balance:
-            print(f"Credited. Your balance is {format_money(credits.balance, credits.currency)}.")
-            return int(ExitCode.OK)
-        print(
-            "No payment arrived yet. If you paid, it will show up in your balance shortly "
-            "(`pawpado-desktop status`)."
-        )
-        return int(ExitCode.ERROR)
+        return topup_cli.report(result)

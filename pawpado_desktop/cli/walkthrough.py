@@ -23,7 +23,8 @@ from pawpado_desktop.errors import ExitCode, PawpadoError
 
 async def press(page_url: str, **fields: str) -> None:
     """Submit a simulator page's form as a person clicking its button would."""
-    async with httpx.AsyncClient(timeout=10) as http:
+    # A browser follows the checkout back to the app's return page.
+    async with httpx.AsyncClient(timeout=10, follow_redirects=True) as http:
         response = await http.post(page_url, data=fields)
         response.raise_for_status()
 

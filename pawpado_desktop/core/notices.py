@@ -17,6 +17,7 @@ class NoticeKind(StrEnum):
     LOW_BALANCE = "low_balance"
     TOPUP_CREDITED = "topup_credited"
     SESSION_FOUND = "session_found"  # at start-up: Reconnect / Stop
+    NEEDS_CREDIT = "needs_credit"  # a Play stopped for credit: Top up and play
     WARNING = "warning"
     ERROR = "error"
 
@@ -28,6 +29,7 @@ IMPORTANT = frozenset(
         NoticeKind.LOW_BALANCE,
         NoticeKind.SESSION_FOUND,
         NoticeKind.ERROR,
+        NoticeKind.NEEDS_CREDIT,
         NoticeKind.TOPUP_CREDITED,
     }
 )

@@ -41,6 +41,7 @@ from pawpado_desktop.clock import Clock
 from pawpado_desktop.concurrency import all_or_nothing, failure_of, first_of, never
 from pawpado_desktop.config import LocalSettings
 from pawpado_desktop.core.budget import format_money
+from pawpado_desktop.core.checkout import amount_to_play
 from pawpado_desktop.core.notices import NoticeBoard, NoticeKind
 from pawpado_desktop.core.polling import MAX_NAP_S
 from pawpado_desktop.core.ports import Streamer, StreamHandle, StreamOutcome, Tailnet
@@ -671,10 +672,12 @@ def _explained(error: PawpadoError) -> bool:
 def _insufficient(credits: Credits) -> InsufficientCredits:
     missing = format_money(credits.shortfall_to_start, credits.currency)
     needed = format_money(credits.minimum_start_balance, credits.currency)
+    offer = format(amount_to_play(credits), "f")
     return InsufficientCredits(
         f"Your balance is {format_money(credits.balance, credits.currency)}; starting needs "
         f"at least {needed} (15 minutes of play), so {missing} is missing. "
-        "Top up from the tray or with `pawpado-desktop topup AMOUNT`, then press Play again.",
+        "Choose Top up and play in the tray, or run "
+        f"`pawpado-desktop play --topup {offer}`: the Play starts once the payment is credited.",
     )
 
 

@@ -14,13 +14,19 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Protocol, TypeVar
 
 from pawpado_desktop.api.client import PawpadoClient
-from pawpado_desktop.api.errors import NetworkError, ProtocolError, ServerError, ValidationFailed
+from pawpado_desktop.api.errors import (
+    InsufficientCredits,
+    NetworkError,
+    ProtocolError,
+    ServerError,
+    ValidationFailed,
+)
 from pawpado_desktop.api.models import (
     AccountDeletion,
     Credits,
@@ -34,12 +40,22 @@ from pawpado_desktop.clock import SYSTEM_CLOCK, Clock
 from pawpado_desktop.concurrency import within
 from pawpado_desktop.config import LocalSettings
 from pawpado_desktop.core.budget import BudgetGuard, attention, format_money, runs_out_at
+from pawpado_desktop.core.checkout import (
+    MAX_WATCH_S,
+    SETTLE_WAIT_S,
+    ReturnListener,
+    TopupNotCompleted,
+    TopupOutcome,
+    TopupResult,
+    amount_to_play,
+)
 from pawpado_desktop.core.connection import ConnectionWatcher, path_for_status
+from pawpado_desktop.core.health import HEALTH_EVERY_S, ServiceHealth, check_service
 from pawpado_desktop.core.history import History, HistoryRecorder
 from pawpado_desktop.core.notices import NoticeBoard, NoticeKind
 from pawpado_desktop.core.ownership import PlayClaim, Role
-from pawpado_desktop.core.play import Confirm, PlayOptions, PlayPipeline, Timeout
-from pawpado_desktop.core.polling import Poller, PollPlan, poll_plan
+from pawpado_desktop.core.play import Confirm, PlayOptions, PlayPipeline, SessionEnded, Timeout
+from pawpado_desktop.core.polling import CREDITS_TOPUP_S, Poller, PollPlan, poll_plan
 from pawpado_desktop.core.ports import Streamer, Tailnet
 from pawpado_desktop.core.settings import (
     FieldError,
@@ -60,7 +76,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-TOPUP_WATCH_S = 10 * 60.0
+STORAGE_EVERY_S = 60 * 60.0  # the storage tier and billing period change rarely
 # Sign-out with a PC to stop: how long to wait for it to reach `stopped` (after the
 # stop is accepted it gets there on its own; the wait only makes the answer exact).
 SIGN_OUT_STOP_WAIT_S = 2 * 60.0
@@ -107,6 +123,8 @@ class SignIn(Protocol):
     async def start_sign_in(self) -> SignInFlow: ...
 
     async def sign_out(self) -> None: ...
+
+    async def issuer_reachable(self) -> bool: ...
 
 
 class BusyError(PawpadoError):
@@ -166,8 +184,12 @@ class Core:
         self._trouble: dict[str, str] = {}
         self.pipeline: PlayPipeline | None = None
         self._play_task: asyncio.Task[PlayPhase] | None = None
-        self._topup_task: asyncio.Task[None] | None = None
+        self._topup_task: asyncio.Task[TopupResult] | None = None  # while watching
+        self._last_topup: asyncio.Task[TopupResult] | None = None  # kept for its result
         self._topup_baseline: Decimal | None = None
+        self._storage_read_at: float | None = None
+        self._health_task: asyncio.Task[ServiceHealth] | None = None
+        self._health_checked_at: float | None = None
         self._play_claim = PlayClaim(services.role, services.config_dir)
         self._sign_in_flow: SignInFlow | None = None
         # The path to the cloud PC, read while a Play streams (core/connection.py).
@@ -224,7 +246,7 @@ class Core:
         await self.connection.aclose()
         await self.stopper.aclose()
         await self._poller.stop()
-        for task in (self._topup_task, self._pending_stop_task):
+        for task in (self._topup_task, self._pending_stop_task, self._health_task):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -280,7 +302,17 @@ class Core:
 
     def _signed_out(self) -> None:
         self._trouble.clear()
-        self.store.update(signed_in=False, identity=None, credits=None, session=None, offline="")
+        self._storage_read_at = None
+        self.store.update(
+            signed_in=False,
+            identity=None,
+            credits=None,
+            session=None,
+            offline="",
+            service="",
+            storage=None,
+            topup_offer=None,
+        )
         self._poller.replan()
 
     # -- polling ----------------------------------------------------------------
@@ -310,7 +342,50 @@ class Core:
             self._trouble[what] = why
         else:
             self._trouble.pop(what, None)
-        self.store.update(offline=next(iter(self._trouble.values()), ""))
+        offline = next(iter(self._trouble.values()), "")
+        if offline:
+            self.store.update(offline=offline)
+        else:
+            self.store.update(offline="", service="")
+        if offline:
+            self._check_service_soon()
+        else:
+            self._health_checked_at = None  # the next trouble is a new episode: check it
+
+    def _check_service_soon(self) -> None:
+        """While offline, ask Pawpado's health (at most once a minute, one at a time)."""
+        now = self.clock.monotonic()
+        recent = self._health_checked_at is not None and (
+            now - self._health_checked_at < HEALTH_EVERY_S
+        )
+        if recent or (self._health_task is not None and not self._health_task.done()):
+            return
+        self._health_checked_at = now
+        self._health_task = asyncio.get_running_loop().create_task(
+            self.check_service(), name="service-health"
+        )
+
+    async def service_health(self) -> str:
+        """While offline, the health check's answer (the one under way, or a new one);
+        "" when online."""
+        if not self.store.state.offline:
+            return ""
+        task = self._health_task
+        if task is None:
+            self._check_service_soon()
+            task = self._health_task
+        if task is not None:
+            with contextlib.suppress(Exception):
+                await task
+        return self.store.state.service
+
+    async def check_service(self) -> ServiceHealth:
+        """Tell "Pawpado is down or unreachable" from "you are offline" (core/health.py)."""
+        health = await check_service(self._client, self._services.auth.issuer_reachable)
+        self._health_checked_at = self.clock.monotonic()
+        if self.store.state.offline:  # a read may have succeeded meanwhile
+            self.store.update(service=health.value)
+        return health
 
     def _poll_failed(self, what: str, error: Exception) -> None:
         """The poller's report: a failure that escaped `_fetch` still means offline."""
@@ -343,7 +418,25 @@ class Core:
         credits = await self._fetch("credits", self._client.credits)
         self.store.update(credits=credits)
         self._update_money()
+        await self._refresh_storage_if_due()
         return credits
+
+    async def _refresh_storage_if_due(self) -> None:
+        """The storage tier and period, with the balance once an hour (not every poll).
+
+        A failed read keeps what was shown and is tried again with the next balance
+        read; it is not a reason to show the app offline.
+        """
+        now = self.clock.monotonic()
+        if self._storage_read_at is not None and now - self._storage_read_at < STORAGE_EVERY_S:
+            return
+        try:
+            storage = await self._client.storage_billing()
+        except PawpadoError as error:  # a lost sign-in shows on the next session read
+            log.info("could not read the storage billing: %s", error.message)
+            return
+        self._storage_read_at = now
+        self.store.update(storage=storage)
 
     async def refresh_settings(self) -> None:
         settings = await self._client.settings()
@@ -427,17 +520,39 @@ class Core:
         )
         task = asyncio.get_running_loop().create_task(self.pipeline.run(options or PlayOptions()))
         self._play_task = task
+        self.store.update(topup_offer=None)
         try:
             phase = await task
             await self.refresh_all()  # the balance and the session changed: show them now
             return phase
         except PawpadoError as error:
             self.store.update(last_error=error)
-            self.notices.post(NoticeKind.ERROR, error.title, error.message)
+            offer = await self._topup_offer(error)
+            if offer is None:
+                self.notices.post(NoticeKind.ERROR, error.title, error.message)
+            else:
+                self.store.update(topup_offer=offer)
+                self.notices.post(NoticeKind.NEEDS_CREDIT, error.title, error.message)
             raise
         finally:
             self._play_claim.release()
             self._poller.poke()
+
+    async def _topup_offer(self, error: PawpadoError) -> Decimal | None:
+        """The amount "Top up and play" offers when credit is what stopped the Play: a start
+        refused for credit, or a session the server stopped because the balance ran out."""
+        if not isinstance(error, InsufficientCredits | SessionEnded):
+            return None
+        if isinstance(error, SessionEnded):
+            with contextlib.suppress(*_TRANSIENT):
+                await self.refresh_credits()
+        credits = self.store.state.credits
+        session = self.store.state.session
+        if credits is None or credits.shortfall_to_start <= 0:
+            return None
+        if session is not None and session.state.is_active:
+            return None  # still running: not a question of credit
+        return amount_to_play(credits)
 
     async def refresh_all(self) -> None:
         """Session and balance now, ignoring a passing network problem (shown as a warning)."""
@@ -562,53 +677,151 @@ class Core:
         )
 
     async def topup(self, amount: Decimal, *, open_browser: bool = True) -> TopupCheckout:
-        """Create a checkout, open it, and watch the balance until it rises."""
+        """Create a checkout, open it, and watch the balance until it rises.
+
+        The watch ends when the credit lands, when the browser comes back from a
+        cancelled checkout (its returnUrl, served on loopback), or once the checkout's
+        `expiresAt` has passed; `topup_result()` says which, and a notice says it too.
+        """
         credits = await self.refresh_credits()  # a fresh baseline: a session may be billing
-        checkout = await self._client.topup(amount)
+        listener = ReturnListener()
+        try:
+            checkout = await self._client.topup(amount, return_url=await listener.start())
+        except BaseException:
+            await listener.aclose()
+            raise
         if open_browser:
             await self._services.open_url(checkout.checkout_url)
         self._topup_baseline = credits.balance if credits else None
         if self._topup_task is not None:
             self._topup_task.cancel()
-        self._topup_task = asyncio.get_running_loop().create_task(self._watch_topup())
+        self._topup_task = self._last_topup = asyncio.get_running_loop().create_task(
+            self._watch_topup(checkout, listener), name="topup-watch"
+        )
         self._poller.start()  # the watch relies on the poller's 5 s balance reads
         self._poller.replan()
         return checkout
 
     async def wait_for_topup(self) -> Credits | None:
         """The credited balance, or None when the watch ended without a rise."""
-        if self._topup_task is None:
-            return None
-        # The watch may end cancelled (replaced); a cancel of the caller (Ctrl-C) goes on up.
-        await asyncio.wait({self._topup_task})
-        return self.store.state.credits
+        result = await self.topup_result()
+        return result.credits if result.outcome is TopupOutcome.CREDITED else None
 
-    async def _watch_topup(self) -> None:
-        """Wait for the balance to rise; the poller reads it every 5 s meanwhile."""
+    async def topup_result(self) -> TopupResult:
+        """How the last top-up's watch ended (it may end cancelled: replaced, or closing)."""
+        task = self._last_topup
+        if task is None:
+            return TopupResult(TopupOutcome.STOPPED, None, "No top-up is being watched.")
+        # A cancel of the caller (Ctrl-C) goes on up; the watch's own cancel is an outcome.
+        await asyncio.wait({task})
+        if task.cancelled():
+            return TopupResult(
+                TopupOutcome.STOPPED,
+                self.store.state.credits,
+                "The app stopped watching this top-up; a payment still shows in your balance.",
+            )
+        return task.result()
+
+    async def topup_and_play(
+        self,
+        amount: Decimal,
+        options: PlayOptions | None = None,
+        *,
+        show: Callable[[TopupCheckout], Awaitable[None]] | None = None,
+    ) -> PlayPhase:
+        """Top up, wait for the credit, then Play: "Top up and play".
+
+        `show` presents the checkout (opens the browser, prints the link); without it
+        the browser is opened. A checkout that ends without a credit (cancelled,
+        expired) raises TopupNotCompleted and nothing is started.
+        """
+        if self.playing:
+            raise BusyError("A Play is already under way. Cancel it first, or wait for it.")
+        checkout = await self.topup(amount, open_browser=show is None)
+        if show is not None:
+            await show(checkout)
+        result = await self.topup_result()
+        if result.outcome is not TopupOutcome.CREDITED:
+            self.store.update(topup_offer=amount)  # still short: the offer stands
+            raise TopupNotCompleted(f"{result.message} Nothing was started.")
+        self.store.update(topup_offer=None)
+        return await self.play(options)
+
+    async def _watch_topup(self, checkout: TopupCheckout, listener: ReturnListener) -> TopupResult:
+        """Wait for the balance to rise (the poller reads it every 5 s meanwhile), for the
+        browser to come back from a cancelled checkout, or for the checkout to expire."""
         baseline = self._topup_baseline
         changed = asyncio.Event()
+        listener.on_return = changed.set
         unsubscribe = self.store.subscribe(
             lambda old, new: changed.set() if new.credits is not old.credits else None
         )
-        end = self.clock.monotonic() + TOPUP_WATCH_S
+        # Wall-clock, like expiresAt itself: a computer asleep past it finds it expired.
+        end = min(checkout.expires_at, self.clock.now() + timedelta(seconds=MAX_WATCH_S))
+        settling = False  # the browser said "paid": wait for the settlement past the expiry
         try:
-            while (left := end - self.clock.monotonic()) > 0:
+            while True:
                 credits = self.store.state.credits
                 if credits and baseline is not None and credits.balance > baseline:
                     added = format_money(credits.balance - baseline, credits.currency)
                     total = format_money(credits.balance, credits.currency)
-                    self.notices.post(
-                        NoticeKind.TOPUP_CREDITED,
-                        "Top-up credited",
+                    return self._topup_ended(
+                        TopupOutcome.CREDITED,
+                        credits,
                         f"{added} was added; your balance is now {total}.",
                     )
-                    return
+                said = listener.status
+                if said in ("cancelled", "expired"):
+                    return self._cancelled_or_expired(
+                        TopupOutcome.CANCELLED if said == "cancelled" else TopupOutcome.EXPIRED
+                    )
+                if said is not None and not settling:
+                    settling = True
+                    end = max(end, self.clock.now() + timedelta(seconds=SETTLE_WAIT_S))
+                    self._poller.poke(session=False)
+                left = (end - self.clock.now()).total_seconds()
+                if left <= 0:
+                    if settling:
+                        return self._topup_ended(
+                            TopupOutcome.NOT_CREDITED,
+                            credits,
+                            "Your payment has not been credited yet. It shows in your balance "
+                            "once Plugipay settles it; if it does not, contact Pawpado support.",
+                        )
+                    return self._cancelled_or_expired(TopupOutcome.EXPIRED)
                 changed.clear()
-                await self.clock.wait_for(changed, left)
+                # An unchanged balance changes no state: look again at the poll's pace.
+                await self.clock.wait_for(changed, min(left, CREDITS_TOPUP_S))
         finally:
             unsubscribe()
-            self._topup_task = None
+            await listener.aclose()
+            if self._topup_task is asyncio.current_task():
+                self._topup_task = None
             self._poller.replan()
+
+    def _cancelled_or_expired(self, outcome: TopupOutcome) -> TopupResult:
+        if outcome is TopupOutcome.CANCELLED:
+            message = "The checkout was cancelled; nothing was charged."
+        else:
+            message = (
+                "The checkout expired before a payment was credited; it can no longer be "
+                "paid. If you paid at the last moment, your balance still rises once it "
+                "is settled."
+            )
+        return self._topup_ended(outcome, self.store.state.credits, message)
+
+    def _topup_ended(
+        self, outcome: TopupOutcome, credits: Credits | None, message: str
+    ) -> TopupResult:
+        if outcome is TopupOutcome.CREDITED:
+            self.notices.post(NoticeKind.TOPUP_CREDITED, "Top-up credited", message)
+        else:
+            title = {
+                TopupOutcome.CANCELLED: "Top-up cancelled",
+                TopupOutcome.EXPIRED: "Top-up expired",
+            }.get(outcome, "Top-up not credited yet")
+            self.notices.post(NoticeKind.WARNING, title, message)
+        return TopupResult(outcome, credits, message)
 
     async def start_sign_in(self, *, must_keep: bool = False) -> SignInFlow:
         """Start the device flow: show its code, then `complete_sign_in(flow)`.

@@ -14,7 +14,13 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TypedDict, Unpack
 
-from pawpado_desktop.api.models import Credits, Identity, SessionState, SessionStatus
+from pawpado_desktop.api.models import (
+    Credits,
+    Identity,
+    SessionState,
+    SessionStatus,
+    StorageBilling,
+)
 from pawpado_desktop.errors import PawpadoError
 from pawpado_desktop.tailscale.models import ConnectionPath
 
@@ -100,6 +106,12 @@ class AppState:
     warning: str = ""  # a lasting caveat of this run (e.g. no keyring: sign-in kept in memory)
     offline: str = ""  # why the last refresh failed (network, server); cleared by the next success
     connection: ConnectionPath | None = None  # the path to the cloud PC, only while streaming
+    # While offline: a core.health.ServiceHealth value ("" until checked, and online).
+    service: str = ""
+    storage: StorageBilling | None = None  # the storage tier and billing period, read rarely
+    # After a Play refused for credit (or cut off by an empty balance): the amount
+    # "Top up and play" offers; None otherwise.
+    topup_offer: Decimal | None = None
     demo: bool = False
 
     @property
@@ -141,6 +153,9 @@ class StateChanges(TypedDict, total=False):
     offline: str
     demo: bool
     connection: ConnectionPath | None
+    service: str
+    storage: StorageBilling | None
+    topup_offer: Decimal | None
 
 
 Listener = Callable[[AppState, AppState], None]

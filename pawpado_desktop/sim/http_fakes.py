@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from pawpado_desktop.sim import fakes, pages
@@ -79,6 +80,11 @@ def fake_routes(world: World) -> list[BaseRoute]:
             found = world.wallet.checkouts.get(checkout_id)
             if found is None:
                 return HTMLResponse(pages.not_found("No such checkout."), 404)
+            if request.method == "POST" and found.return_url and found.status != "open":
+                # Like Plugipay: the browser goes back to the shop with how it ended.
+                sep = "&" if "?" in found.return_url else "?"
+                query = urlencode({"checkout": found.id, "status": found.status})
+                return RedirectResponse(f"{found.return_url}{sep}{query}", 303)
             page = pages.checkout_page(
                 action_url, found.id, str(found.amount), config.currency, status=found.status
             )

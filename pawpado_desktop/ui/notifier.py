@@ -28,6 +28,7 @@ NOTICE_ACTIONS: dict[NoticeKind, tuple[tuple[Act, str], ...]] = {
     NoticeKind.STREAM_ENDED: ((Act.KEEP, "Keep running"), (Act.STOP_NOW, "Stop now")),
     NoticeKind.SESSION_FOUND: ((Act.ATTACH, "Reconnect"), (Act.STOP_SESSION, "Stop it")),
     NoticeKind.LOW_BALANCE: ((Act.TOPUP_CUSTOM, "Top up"),),
+    NoticeKind.NEEDS_CREDIT: ((Act.TOPUP_PLAY, "Top up and play"),),
 }
 # What clicking the notice itself opens.
 DEFAULT_ACT: dict[NoticeKind, Act] = {
@@ -36,7 +37,7 @@ DEFAULT_ACT: dict[NoticeKind, Act] = {
     NoticeKind.LOW_BALANCE: Act.TOPUP_CUSTOM,
 }
 STICKY = frozenset({NoticeKind.STREAM_ENDED, NoticeKind.SESSION_FOUND})
-CRITICAL = frozenset({NoticeKind.ERROR, NoticeKind.LOW_BALANCE})
+CRITICAL = frozenset({NoticeKind.ERROR, NoticeKind.LOW_BALANCE, NoticeKind.NEEDS_CREDIT})
 
 
 @dataclass(frozen=True)

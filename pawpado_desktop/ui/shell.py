@@ -22,9 +22,10 @@ from PySide6.QtWidgets import QApplication, QDialog, QMenu, QMessageBox, QSystem
 
 from pawpado_desktop.clock import SYSTEM_CLOCK
 from pawpado_desktop.config import LocalSettings, config_dir, log_dir
+from pawpado_desktop.core.checkout import TopupNotCompleted, amount_to_play
 from pawpado_desktop.core.notices import Notice, NoticeKind
 from pawpado_desktop.core.state import AppState, PlayPhase
-from pawpado_desktop.core.types import SessionState
+from pawpado_desktop.core.types import SessionState, TopupCheckout
 from pawpado_desktop.errors import CancelledByUser, PawpadoError, SaveFailed
 from pawpado_desktop.safe_url import browser_url
 from pawpado_desktop.ui import i18n
@@ -646,6 +647,7 @@ class TrayApp(QObject):
             Act.STOP_SESSION: self.stop_session,
             Act.TOPUP: lambda: self.topup(amount),
             Act.TOPUP_CUSTOM: self.topup_custom,
+            Act.TOPUP_PLAY: self.topup_and_play,
             Act.SETTINGS: self.open_settings,
             Act.SIGN_OUT: self.sign_out,
             Act.HISTORY: self.show_history,
@@ -688,6 +690,10 @@ class TrayApp(QObject):
             return
         core = self._core()
         checkout = await core.topup(amount, open_browser=False)
+        await self._show_checkout(checkout, amount)
+
+    async def _show_checkout(self, checkout: TopupCheckout, amount: Decimal) -> None:
+        core = self._core()
         page = browser_url(checkout.checkout_url, what="checkout page")  # the host to show
         credits = core.store.state.credits
         money = self.fmt.money(amount, credits.currency if credits else "IDR")
@@ -702,6 +708,30 @@ class TrayApp(QObject):
         )
         await core.open_in_browser(page.url)
         log.info("checkout %s opened", checkout.checkout_id)
+
+    async def topup_and_play(self) -> None:
+        """Top up the offered amount; the Play starts by itself once it is credited."""
+        core = self._core()
+        credits = self.state.credits
+        amount = self.state.topup_offer or (amount_to_play(credits) if credits else None)
+        if amount is None or core.playing:
+            return
+
+        async def show(checkout: TopupCheckout) -> None:
+            await self._show_checkout(checkout, amount)
+
+        from pawpado_desktop.core.play import PlayOptions  # off the path to the icon
+
+        try:
+            await core.topup_and_play(amount, PlayOptions(), show=show)
+        except TopupNotCompleted:
+            pass  # the core's notice said how the checkout ended
+        except PawpadoError as error:
+            if error is not core.store.state.last_error:
+                raise  # the top-up itself failed: _reporting says it
+            # else the Play's failure, which the core already posted
+        finally:
+            self._render_soon()
 
     async def topup_custom(self) -> None:
         from pawpado_desktop.ui.windows.topup import TopupDialog

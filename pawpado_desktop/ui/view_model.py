@@ -61,6 +61,7 @@ class Act(StrEnum):
     STOP_NOW = "stop_now"
     TOPUP = "topup"  # the amount travels in Entry.amount
     TOPUP_CUSTOM = "topup_custom"
+    TOPUP_PLAY = "topup_play"  # top up, then Play once the credit lands
     SETTINGS = "settings"
     SIGN_OUT = "sign_out"
     DELETE_ACCOUNT = "delete_account"
@@ -206,7 +207,8 @@ def status_line(state: AppState, now: datetime, mono: float, fmt: MoneyFormat) -
     if play.phase in (PlayPhase.STREAMING, PlayPhase.STOPPING):
         return phase_label(play.phase)
     if offline(state):
-        return tr("Offline · your gaming PC's state is unknown")
+        said = SERVICE_LINES.get(state.service)
+        return tr(said) if said else tr("Offline · your gaming PC's state is unknown")
     session = state.session_state
     if session is SessionState.STOPPING:
         return tr("Stopping your gaming PC")
@@ -264,6 +266,43 @@ def problem_line(state: AppState, *, error_seen: bool) -> str | None:
     if state.warning and not state.demo:  # the demo keeps its sign-in in memory on purpose
         return state.warning
     return None
+
+
+# While offline, what `core.health` found (see docs/TROUBLESHOOTING.md); until it has
+# answered, or when Pawpado itself is up, just "Offline" (the problem line says why).
+SERVICE_LINES = {
+    "down": "Pawpado is down · your gaming PC's state is unknown",
+    "unreachable": "Pawpado is unreachable or down (your internet works) · your gaming PC's "
+    "state is unknown",
+    "offline": "You are offline · your gaming PC's state is unknown",
+}
+
+
+def storage_lines(state: AppState, fmt: MoneyFormat) -> list[Entry]:
+    """The account's storage tier and billing period (the Account submenu)."""
+    storage = state.storage
+    if storage is None:
+        return []
+    return [
+        info(
+            "storage",
+            tr(
+                "Storage {tier} · {used} of {size} GB used",
+                tier=storage.tier,
+                used=f"{storage.used_gb:g}",
+                size=f"{storage.size_gb:g}",
+            ),
+        ),
+        info(
+            "storage_billing",
+            tr(
+                "{price} a month · period {start} – {end}",
+                price=fmt.money(storage.price_per_month, storage.currency),
+                start=fmt.date(storage.period_start),
+                end=fmt.date(storage.period_end),
+            ),
+        ),
+    ]
 
 
 def tooltip(
@@ -335,7 +374,10 @@ def primary_actions(state: AppState, *, playing: bool) -> list[Entry]:
     credits = state.credits
     can_start = credits is None or credits.shortfall_to_start <= 0
     if not can_start:
-        return [action(Act.PLAY, tr("&Play (top up first)"), enabled=False)]
+        return [
+            action(Act.PLAY, tr("&Play (top up first)"), enabled=False),
+            action(Act.TOPUP_PLAY, tr("Top up and p&lay…")),
+        ]
     return [action(Act.PLAY, tr("&Play"))]
 
 
@@ -407,6 +449,8 @@ def menu_entries(
         entries.append(
             submenu(
                 tr("&Account"),
+                *storage_lines(state, fmt),
+                *([SEPARATOR] if state.storage is not None else []),
                 action(Act.SIGN_OUT, tr("Sign &out")),
                 action(Act.DELETE_ACCOUNT, tr("&Delete account…")),
             )

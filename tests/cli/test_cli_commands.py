@@ -36,6 +36,8 @@ STATUS_KEYS = {
     "costSoFar",
     "attention",
     "connection",
+    "service",
+    "storage",
     "demo",
 }
 

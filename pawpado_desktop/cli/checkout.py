@@ -1,0 +1,50 @@
+"""The CLI's side of a top-up: show the checkout, then say how it ended."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+
+from pawpado_desktop.cli.terminal import plain
+from pawpado_desktop.core.budget import format_money
+from pawpado_desktop.core.checkout import TopupOutcome, TopupResult
+from pawpado_desktop.core.service import Core
+from pawpado_desktop.core.types import TopupCheckout
+from pawpado_desktop.errors import ExitCode
+from pawpado_desktop.safe_url import checkout_url
+
+
+def presenter(core: Core, *, browser: bool) -> Callable[[TopupCheckout], Awaitable[None]]:
+    """Print the checkout link (and its expiry), and open it unless told not to."""
+
+    async def show(checkout: TopupCheckout) -> None:
+        page = checkout_url(checkout.checkout_url)  # the host to show
+        print(f"Pay here: {plain(page.url)}")
+        if browser:
+            print(f"Opening the checkout page on {page.host} in your browser...", flush=True)
+            if not await core.open_in_browser(page.url):
+                print("Could not open a browser; open the address above yourself.", flush=True)
+        until = checkout.expires_at.astimezone().strftime("%H:%M")
+        print(
+            f"Waiting for the payment to be credited (the checkout expires at {until}; "
+            "Ctrl-C stops waiting)...",
+            flush=True,
+        )
+
+    return show
+
+
+def report(result: TopupResult) -> int:
+    """Print how the top-up ended; the exit code for `topup`."""
+    credits = result.credits
+    if result.outcome is TopupOutcome.CREDITED and credits is not None:
+        print(f"Credited. Your balance is {format_money(credits.balance, credits.currency)}.")
+        return int(ExitCode.OK)
+    print(plain(result.message))
+    return int(ExitCode.ERROR)
+
+
+def topup_and_play_hint(amount: Decimal | None) -> str | None:
+    if amount is None:
+        return None
+    return f"Top up and play: pawpado-desktop play --topup {format(amount, 'f')}"

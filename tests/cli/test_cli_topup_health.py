@@ -1,0 +1,173 @@
+"""The storage and service-health lines of `status`, and top-ups that end without a
+credit (cancelled on the checkout page, expired), and `play --topup`."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from pawpado_desktop.errors import ExitCode
+from pawpado_desktop.sim.faults import FaultResponse
+from tests.support.cli import Cli
+
+# A short checkout lifetime where a test waits for the expiry (marked there).
+pytestmark = pytest.mark.world(
+    provisioning_seconds=1,
+    starting_seconds=1,
+    ready_delay_seconds=0.5,
+    stopping_seconds=1,
+    checkout_lifetime=1800.0,
+)
+
+
+def _closed_port_url() -> str:
+    """A loopback address where nothing listens: connections are refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def _checkout_link(process: subprocess.Popen[str]) -> str:
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("Pay here: "):
+            return line.removeprefix("Pay here: ").strip()
+    raise AssertionError("no checkout link printed")
+
+
+def _press(url: str, button: str) -> httpx.Response:
+    """Pay or Cancel on the checkout page, following it back to the app, as a browser does."""
+    return httpx.post(url, data={"action": button}, follow_redirects=True, timeout=10)
+
+
+# -- storage and health in status ------------------------------------------------------
+
+
+def test_status_shows_the_storage_tier_and_billing_period(cli: Cli) -> None:
+    cli.login()
+
+    done = cli.run("status")
+    assert done.returncode == 0, done.stderr
+    assert "Storage: standard-100 (37.5 of 100 GB used), Rp 75.000/month" in done.stdout
+    assert "billing period 20" in done.stdout
+
+    status = json.loads(cli.run("status", "--json").stdout)
+    assert status["service"] == "ok"
+    storage = status["storage"]
+    assert storage["tier"] == "standard-100" and storage["pricePerMonth"] == "75000.00"
+    assert storage["usedGb"] == 37.5 and storage["sizeGb"] == 100
+    assert storage["periodStart"] < storage["periodEnd"]
+
+
+def test_status_with_pawpado_down_says_so(cli: Cli) -> None:
+    cli.login()
+    cli.sim.control.replace_responses("/api/v1/*", FaultResponse(503, b"down"), count=1000)
+
+    done = cli.run("status")
+    assert done.returncode == ExitCode.NETWORK
+    assert "Pawpado: Pawpado is down: it answers but is not working" in done.stdout
+    status = json.loads(cli.run("status", "--json").stdout)
+    assert status["reachable"] is False and status["service"] == "down"
+
+
+async def test_status_with_pawpado_unreachable_but_the_network_working(cli: Cli) -> None:
+    cli.env["PAWPADO_BASE_URL"] = _closed_port_url()  # refused; Huudis still answers
+    await cli.sign_in()
+
+    done = cli.run("status")
+    assert done.returncode == ExitCode.NETWORK
+    assert "Pawpado is unreachable or down; your internet connection works" in done.stdout
+    status = json.loads(cli.run("status", "--json").stdout)
+    assert status["reachable"] is False and status["service"] == "unreachable"
+
+
+async def test_status_when_this_computer_is_offline(cli: Cli) -> None:
+    cli.env["PAWPADO_BASE_URL"] = _closed_port_url()
+    cli.env["PAWPADO_AUTH_URL"] = _closed_port_url()  # nothing answers at all
+    await cli.sign_in()
+
+    done = cli.run("status")
+    assert done.returncode == ExitCode.NETWORK
+    assert "You are offline: neither Pawpado nor its sign-in service answers" in done.stdout
+    status = json.loads(cli.run("status", "--json").stdout)
+    assert status["service"] == "offline"
+
+
+# -- top-ups that end without a credit --------------------------------------------------
+
+
+def test_topup_notices_a_cancelled_checkout(cli: Cli) -> None:
+    cli.login()
+    process = cli.start("topup", "30000", "--no-browser")
+    try:
+        page = _press(_checkout_link(process), "cancel")
+        assert 'data-result="cancelled"' in page.text  # the app's own return page
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == ExitCode.ERROR, err
+    assert "The checkout was cancelled; nothing was charged." in out
+    assert cli.sim.control.balance() == Decimal("100000.00")
+
+
+@pytest.mark.world(checkout_lifetime=6.0)
+def test_topup_notices_an_expired_checkout(cli: Cli) -> None:
+    cli.login()
+    done = cli.run("topup", "30000", "--no-browser", timeout=60)
+    assert done.returncode == ExitCode.ERROR, done.stderr
+    assert "The checkout expired before a payment was credited" in done.stdout
+
+
+def test_topup_paid_is_credited(cli: Cli) -> None:
+    cli.login()
+    process = cli.start("topup", "30000", "--no-browser")
+    try:
+        _press(_checkout_link(process), "pay")
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, err
+    assert "Credited. Your balance is Rp 130.000." in out
+
+
+# -- play --topup ------------------------------------------------------------------------
+
+
+def test_play_refused_for_credit_says_how_to_top_up_and_play(cli: Cli) -> None:
+    cli.login()
+    cli.sim.control.set_balance("2000.00")
+
+    done = cli.run("play")
+    assert done.returncode == ExitCode.INSUFFICIENT_CREDITS
+    assert "pawpado-desktop play --topup 30000" in done.stderr
+
+
+def test_play_topup_pays_then_plays(cli: Cli) -> None:
+    cli.login()
+    cli.sim.control.set_balance("2000.00")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pawpado_desktop", "play", "--topup", "30000", "--grace", "0"],
+        env={**cli.env, "BROWSER": "true"},  # a browser that opens nothing
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _press(_checkout_link(process), "pay")
+        out, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, err
+    assert "Top-up credited" in out and "Streaming" in out
+    assert cli.sim.control.session()["state"] in ("stopping", "stopped")
