@@ -70,7 +70,8 @@ def register(sub: Any) -> None:
         "--topup",
         type=_amount,
         metavar="AMOUNT",
-        help="top up first (opens the checkout) and start once the payment is credited",
+        help="top up AMOUNT first (opens the checkout) and start once the payment is credited "
+        "(default: no top-up)",
     )
     play.add_argument(
         "--grace",

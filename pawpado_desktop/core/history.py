@@ -90,6 +90,9 @@ class HistoryRecorder:
         now = self.clock.now()
         if new.credits is not None and new.credits is not old.credits:
             self._credits_changed(old, new, now)
+        elif new.credits is not None and new.credits_read_at != old.credits_read_at:
+            # Read again and unchanged: still the balance after a session that just ended.
+            self._submit(self._maybe_cost, new.credits.balance)
         if new.session is not None and new.session is not old.session:
             self._session_changed(old, new, now)
         if new.connection is not None and new.connection is not old.connection:

@@ -310,7 +310,13 @@ class PlayPipeline:
         if join is None:
             await self._wait_ready()
         else:  # a successful join waits on for the instance; the caller finishes it
-            await first_of(self._wait_ready(), failure_of(join))
+            try:
+                await first_of(self._wait_ready(), failure_of(join))
+            except SessionNotRunning:
+                # The session ended under the join (the start failed, or it was stopped):
+                # its own state says why, which is what the user needs to read.
+                await self._wait_ready()
+                raise
 
     async def _join_tailnet(self) -> None:
         key = await self.client.tailscale_key()

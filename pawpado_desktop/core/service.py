@@ -416,7 +416,7 @@ class Core:
         if not self.store.state.signed_in:
             return None
         credits = await self._fetch("credits", self._client.credits)
-        self.store.update(credits=credits)
+        self.store.update(credits=credits, credits_read_at=self.clock.now())
         self._update_money()
         await self._refresh_storage_if_due()
         return credits

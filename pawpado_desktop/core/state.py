@@ -112,6 +112,9 @@ class AppState:
     # After a Play refused for credit (or cut off by an empty balance): the amount
     # "Top up and play" offers; None otherwise.
     topup_offer: Decimal | None = None
+    # When the balance was last read (a read that finds it unchanged counts: the history
+    # takes a session's balance after from the first read after its end).
+    credits_read_at: datetime | None = None
     demo: bool = False
 
     @property
@@ -156,6 +159,7 @@ class StateChanges(TypedDict, total=False):
     service: str
     storage: StorageBilling | None
     topup_offer: Decimal | None
+    credits_read_at: datetime | None
 
 
 Listener = Callable[[AppState, AppState], None]

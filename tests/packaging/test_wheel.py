@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from tests.ui.dbus_fakes import wait_until
+from tests.support.waiting import wait_until_blocking
 
 ROOT = Path(__file__).resolve().parents[2]
 PROBE = Path(__file__).with_name("tray_probe.py")
@@ -148,7 +148,7 @@ def test_the_installed_wheel_shows_its_tray_icon_and_menu(installed: Path, tmp_p
             # The full menu once the demo's core has started (before: "Starting…", "Quit").
             return seen is not None and len(seen["menu"]) > 2
 
-        wait_until(menu_shown, timeout=120)
+        wait_until_blocking(menu_shown, timeout=120, what="the installed tray to show its menu")
         seen = read(report)
         assert seen is not None
         assert Path(seen["app_file"]).is_relative_to(installed.parent)  # the wheel's copy

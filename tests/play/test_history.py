@@ -16,6 +16,7 @@ from pawpado_desktop.core.history_db import HistoryDb, SessionRecord
 from pawpado_desktop.core.play import PlayOptions
 from pawpado_desktop.core.state import PlayPhase
 from tests.support.play import PlayRig
+from tests.support.waiting import wait_until
 
 
 @pytest.fixture
@@ -41,6 +42,13 @@ async def test_a_play_is_recorded_with_its_observed_cost(
     before = rig.sim.control.balance()
     assert await rig.core.play(PlayOptions(grace_minutes=0)) is PlayPhase.DONE
     after = rig.sim.control.balance()
+    # The balance after is the first balance read after the end (the last minute may
+    # be charged at the stop); the app reads it right after the Play.
+    ended = rig.clock.now()
+    await wait_until(
+        lambda: (rig.core.store.state.credits_read_at or ended) > ended,
+        what="a balance read after the Play",
+    )
 
     [record] = await sessions(recorder, rig.clock)
     assert record.started_here

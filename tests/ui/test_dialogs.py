@@ -65,7 +65,8 @@ class TestSignIn:
         )
         assert approved.status_code == 200
         rig.until(lambda: rig.state.signed_in and rig.state.credits is not None, what="sign-in")
-        assert "Signed in as Demo Gamer" in dialog.status.text()
+        # The dialog says so once the core's sign-in call has returned, a moment later.
+        rig.until(lambda: "Signed in as Demo Gamer" in dialog.status.text(), what="the greeting")
         rig.until(lambda: rig.app.tray.shown[0] is TrayStatus.IDLE, what="the idle icon")
         rig.until(lambda: not dialog.isVisible(), what="the dialog to close itself")
 

@@ -76,10 +76,20 @@ def test_language_follows_the_setting_then_the_system() -> None:
     assert i18n.choose_language("id", "en_US") == "id"
 
 
+def _parse_ui_sources() -> list[ast.Module]:
+    return [ast.parse(path.read_text(encoding="utf-8")) for path in UI.rglob("*.py")]
+
+
+# Parsed while the module is collected, before any test starts a thread: CPython
+# 3.11's ast.parse can fail ("AST constructor recursion depth mismatch") when another
+# thread of the same process is converting an AST at the same moment.
+UI_SOURCES = _parse_ui_sources()
+
+
 def _literals() -> set[str]:
     found: set[str] = set()
-    for path in UI.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for tree in UI_SOURCES:
+        for node in ast.walk(tree):
             if (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Name)

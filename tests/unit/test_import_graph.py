@@ -19,9 +19,19 @@ FORBIDDEN = {
 }
 
 
+def _parse(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+
+# Parsed while the module is collected, before any test starts a thread: CPython
+# 3.11's ast.parse can fail ("AST constructor recursion depth mismatch") when another
+# thread of the same process is converting an AST at the same moment.
+TREES = {path: _parse(path) for path in PACKAGE.rglob("*.py")}
+
+
 def imported_modules(path: Path) -> list[tuple[int, str]]:
     """(line, absolute module name) of every import in `path`."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    tree = TREES.get(path) or _parse(path)
     package = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts[:-1])
     found: list[tuple[int, str]] = []
     for node in ast.walk(tree):
