@@ -158,12 +158,22 @@ class TailnetJoiner:
             owner_pid=me.pid,
             owner_started=me.started,
         )
-        self.store.save(record)  # before anything changes: a crash from here is restorable
+        await self._save(record)  # before anything changes: a crash from here is restorable
         try:
             return await self._join_recorded(record, auth_key, control_url, instance_ip, deadline_s)
         except BaseException as error:
             if not await self._rollback(record) and isinstance(error, TailscaleError):
                 _admit_not_restored(error)
+            raise
+
+    async def _save(self, record: JoinRecord) -> None:
+        """Write the record off the event loop (it is fsynced), and finish the write even
+        when cancelled, so a rollback never runs before it (nor is undone by it)."""
+        saving = asyncio.ensure_future(asyncio.to_thread(self.store.save, record))
+        try:
+            await asyncio.shield(saving)
+        except asyncio.CancelledError:
+            await saving
             raise
 
     async def leave(self) -> None:
@@ -362,7 +372,7 @@ class TailnetJoiner:
         record.node_ip = status.ipv4 or ""
         record.game_profile_id = current.id
         record.phase = "joined"
-        self.store.save(record)
+        await self._save(record)
         log.info("Joined the game tailnet as %s", record.node_ip or "(no IPv4)")
         instance = await self.locate_instance(instance_ip) if instance_ip else None
         return JoinResult(record.node_ip, record.game_profile_name, instance)
