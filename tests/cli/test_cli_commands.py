@@ -17,7 +17,7 @@ from pawpado_desktop.core.factory import build_core
 from pawpado_desktop.core.notices import NoticeKind
 from pawpado_desktop.errors import ExitCode
 from pawpado_desktop.tailscale.join_state import JoinStateStore
-from tests.support.cli import Cli
+from tests.support.cli import PAWPADO_ENV, Cli
 from tests.support.waiting import wait_until_blocking
 
 STATUS_KEYS = {
@@ -188,15 +188,7 @@ async def test_recovery_after_the_app_is_killed_mid_start(
     proc.kill()  # no cleanup at all: the instance bills, our profile is current
     proc.wait(timeout=10)
 
-    for name in (
-        "PAWPADO_BASE_URL",
-        "PAWPADO_AUTH_URL",
-        "PAWPADO_SIM_URL",
-        "PAWPADO_CONFIG_DIR",
-        "PAWPADO_TAILSCALE_SOCKET",
-        "PAWPADO_MOONLIGHT",
-        "PAWPADO_CREDENTIAL_STORE",
-    ):
+    for name in PAWPADO_ENV:
         monkeypatch.setenv(name, cli.env[name])
     core = await build_core(wiring_from_env(os.environ))
     try:

@@ -14,7 +14,7 @@ import pytest
 
 from pawpado_desktop.errors import ExitCode
 from pawpado_desktop.sim.faults import FaultResponse
-from tests.support.cli import Cli
+from tests.support.cli import Cli, checkout_link
 
 # A short checkout lifetime where a test waits for the expiry (marked there).
 pytestmark = pytest.mark.world(
@@ -32,14 +32,6 @@ def _closed_port_url() -> str:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     return f"http://127.0.0.1:{port}"
-
-
-def _checkout_link(process: subprocess.Popen[str]) -> str:
-    assert process.stdout is not None
-    for line in process.stdout:
-        if line.startswith("Pay here: "):
-            return line.removeprefix("Pay here: ").strip()
-    raise AssertionError("no checkout link printed")
 
 
 def _press(url: str, button: str) -> httpx.Response:
@@ -107,7 +99,7 @@ def test_topup_notices_a_cancelled_checkout(cli: Cli) -> None:
     cli.login()
     process = cli.start("topup", "30000", "--no-browser")
     try:
-        page = _press(_checkout_link(process), "cancel")
+        page = _press(checkout_link(process), "cancel")
         assert 'data-result="cancelled"' in page.text  # the app's own return page
         out, err = process.communicate(timeout=60)
     finally:
@@ -130,7 +122,7 @@ def test_topup_paid_is_credited(cli: Cli) -> None:
     cli.login()
     process = cli.start("topup", "30000", "--no-browser")
     try:
-        _press(_checkout_link(process), "pay")
+        _press(checkout_link(process), "pay")
         out, err = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
@@ -163,7 +155,7 @@ def test_play_topup_pays_then_plays(cli: Cli) -> None:
         text=True,
     )
     try:
-        _press(_checkout_link(process), "pay")
+        _press(checkout_link(process), "pay")
         out, err = process.communicate(timeout=120)
     finally:
         if process.poll() is None:

@@ -21,7 +21,7 @@ import pytest
 
 from pawpado_desktop.errors import ExitCode
 from tests.e2e.chromium import Chromium
-from tests.support.cli import Cli
+from tests.support.cli import Cli, checkout_link
 
 pytestmark = pytest.mark.e2e
 
@@ -52,14 +52,6 @@ def _play_topup(cli: Cli, amount: str) -> subprocess.Popen[str]:
     )
 
 
-def _checkout_link(process: subprocess.Popen[str]) -> str:
-    assert process.stdout is not None
-    for line in process.stdout:
-        if line.startswith("Pay here: "):
-            return line.removeprefix("Pay here: ").strip()
-    raise AssertionError("no checkout link printed")
-
-
 def _result(chromium: Chromium, wanted: str) -> None:
     chromium.wait_for(
         f"document.getElementById('result')?.dataset.result === {wanted!r}"
@@ -81,7 +73,7 @@ def test_top_up_and_play_in_chromium(cli: Cli, chromium: Chromium) -> None:
     amount = _refused_offer(cli)
     process = _play_topup(cli, amount)
     try:
-        chromium.open(_checkout_link(process))
+        chromium.open(checkout_link(process))
         chromium.click("pay")
         _result(chromium, "paid")
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -99,7 +91,7 @@ def test_a_checkout_cancelled_in_chromium_is_said(cli: Cli, chromium: Chromium) 
     amount = _refused_offer(cli)
     process = _play_topup(cli, amount)
     try:
-        chromium.open(_checkout_link(process))
+        chromium.open(checkout_link(process))
         chromium.click("cancel")
         _result(chromium, "cancelled")
         _, err = process.communicate(timeout=60)

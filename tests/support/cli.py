@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from subprocess import Popen
 
-import httpx
 import pytest
 
 from pawpado_desktop.auth.store import FileStore, credentials_path
@@ -29,6 +28,7 @@ from pawpado_desktop.sim.fake_tailscaled import FakeTailscaled
 from pawpado_desktop.sim.server import SimulatorServer
 from tests.support.moonlight import FakeMoonlightInstall
 from tests.support.play import token_set
+from tests.support.sim import start_elsewhere
 from tests.support.waiting import wait_until_blocking
 
 
@@ -73,12 +73,7 @@ class Cli:
     def start_elsewhere(self) -> None:
         """A session started from another device (the web portal): it bills whatever
         this computer sees."""
-        token = self.sim.control.sign_in_directly().access_token
-        httpx.post(
-            self.sim.base_url + "/api/v1/sessions/start",
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=5,
-        ).raise_for_status()
+        start_elsewhere(self.sim)
 
     def login(self) -> None:
         self.sim.control.set_auto_approve(True)
@@ -106,6 +101,15 @@ def cli(
         "PYTHONUNBUFFERED": "1",
     }
     yield Cli(sim, env, moon)
+
+
+def checkout_link(process: subprocess.Popen[str]) -> str:
+    """The checkout address a running `topup` or `play --topup` printed."""
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("Pay here: "):
+            return line.removeprefix("Pay here: ").strip()
+    raise AssertionError("no checkout link printed")
 
 
 PAWPADO_ENV = (

@@ -16,7 +16,6 @@ from typing import TypeVar
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any QApplication exists
 
-import httpx
 import qasync
 from PySide6 import QtCore
 from PySide6.QtCore import QPoint
@@ -31,6 +30,7 @@ from pawpado_desktop.ui.shell import TrayApp
 from pawpado_desktop.ui.view_model import Act
 from tests.support.dbus_fakes import FakeNotificationDaemon
 from tests.support.moonlight import FakeMoonlightInstall
+from tests.support.sim import start_elsewhere
 from tests.support.waiting import wait_until
 
 T = TypeVar("T")
@@ -97,12 +97,7 @@ class UiRig:
     def start_elsewhere(self) -> None:
         """A session started from another device (the web portal): it bills whatever
         this computer sees."""
-        token = self.sim.control.sign_in_directly().access_token
-        httpx.post(
-            self.sim.base_url + "/api/v1/sessions/start",
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=5,
-        ).raise_for_status()
+        start_elsewhere(self.sim)
 
     def until(self, predicate: Callable[[], object], timeout: float = 30, what: str = "") -> None:
         self.run(wait_until(predicate, timeout, what=what), timeout + 5)
