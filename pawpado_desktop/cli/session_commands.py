@@ -283,7 +283,14 @@ def _storage_line(state: AppState) -> str | None:
 
 def print_status(state: AppState, now: Any, connection: ConnectionPath | None = None) -> None:
     if not state.signed_in:
-        print("Not signed in. Run `pawpado-desktop login`.")
+        if state.demo:  # `login` refuses --demo: point at what does work
+            print(
+                "Not signed in: each `--demo` command starts a fresh simulated Pawpado. "
+                "Try `pawpado-desktop demo` (a walk-through) or `pawpado-desktop --demo` "
+                "(the tray)."
+            )
+        else:
+            print("Not signed in. Run `pawpado-desktop login`.")
         return
     if state.identity:
         print(f"Signed in as {plain(state.identity.display_name)}")

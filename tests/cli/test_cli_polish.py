@@ -229,3 +229,10 @@ def test_the_grace_countdown_reads_right(cli: Cli) -> None:
     assert "Stopping in 1 second unless you keep it running" in done.stdout
     assert "stops in 1 second unless" in done.stdout
     assert " min unless" not in done.stdout and "0.02" not in done.stdout
+
+
+def test_demo_status_signed_out_points_at_what_works_in_the_demo(cli: Cli) -> None:
+    done = cli.run("--demo", "status")
+    assert done.returncode == int(ExitCode.NOT_SIGNED_IN)
+    assert "pawpado-desktop demo" in done.stdout
+    assert "pawpado-desktop login" not in done.stdout  # login refuses --demo
