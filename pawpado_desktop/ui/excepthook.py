@@ -8,7 +8,7 @@ from collections.abc import Callable
 from types import TracebackType
 
 from pawpado_desktop.errors import PawpadoError
-from pawpado_desktop.ui.i18n import tr
+from pawpado_desktop.present.i18n import tr
 
 log = logging.getLogger("pawpado_desktop.ui")
 

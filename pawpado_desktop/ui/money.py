@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from PySide6.QtCore import QDate, QLocale, QTime
 
-from pawpado_desktop.ui.i18n import tr
+from pawpado_desktop.present.i18n import tr
 
 # Currencies shown without minor units, and the symbols people expect.
 WHOLE_UNITS = frozenset({"IDR", "JPY", "KRW", "VND"})

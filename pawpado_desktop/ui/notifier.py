@@ -16,8 +16,8 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QSystemTrayIcon
 
 from pawpado_desktop.core.notices import Notice, NoticeKind
+from pawpado_desktop.present.i18n import tr
 from pawpado_desktop.ui.dbus import BusUnavailable
-from pawpado_desktop.ui.i18n import tr
 from pawpado_desktop.ui.notifications import DesktopNotifications
 from pawpado_desktop.ui.view_model import Act
 

@@ -27,10 +27,10 @@ from pawpado_desktop.core.notices import Notice, NoticeKind
 from pawpado_desktop.core.state import AppState, PlayPhase
 from pawpado_desktop.core.types import SessionState, TopupCheckout
 from pawpado_desktop.errors import CancelledByUser, PawpadoError, SaveFailed
+from pawpado_desktop.present import i18n
+from pawpado_desktop.present.i18n import tr
 from pawpado_desktop.safe_url import browser_url
-from pawpado_desktop.ui import i18n
 from pawpado_desktop.ui.excepthook import install as install_excepthook
-from pawpado_desktop.ui.i18n import tr
 from pawpado_desktop.ui.icons import TrayIcons, app_icon, current_form
 from pawpado_desktop.ui.inhibitor import DelayInhibitor
 from pawpado_desktop.ui.menu import MenuRenderer

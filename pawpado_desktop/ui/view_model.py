@@ -15,7 +15,7 @@ from enum import StrEnum
 from pawpado_desktop.core.budget import topup_suggestions
 from pawpado_desktop.core.state import PHASE_LABELS, AppState, Attention, PlayPhase
 from pawpado_desktop.core.types import PathKind, SessionState, region_name
-from pawpado_desktop.ui.i18n import tr
+from pawpado_desktop.present.i18n import tr
 from pawpado_desktop.ui.money import MoneyFormat
 
 STARTING_PHASES = frozenset(

@@ -15,7 +15,7 @@ from PySide6.QtCore import QLocale
 
 from pawpado_desktop.api.models import Credits, Identity, SessionState, SessionStatus
 from pawpado_desktop.core.state import PHASE_LABELS, AppState, PlayPhase, PlayProgress
-from pawpado_desktop.ui import i18n
+from pawpado_desktop.present import i18n
 from pawpado_desktop.ui.money import MoneyFormat, locale_for
 from pawpado_desktop.ui.notifier import NOTICE_ACTIONS
 from pawpado_desktop.ui.resources import resource

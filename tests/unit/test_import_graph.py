@@ -16,6 +16,19 @@ FORBIDDEN = {
     "ui": ("api", "auth", "tailscale", "moonlight"),
     "cli": ("api", "auth", "tailscale", "moonlight"),
     "core": ("sim", "ui", "cli", "PySide6", "qasync", "shiboken6"),
+    # the presenter renders the core's value types for both front ends: no Qt, no I/O
+    "present": (
+        "api",
+        "auth",
+        "tailscale",
+        "moonlight",
+        "sim",
+        "ui",
+        "cli",
+        "PySide6",
+        "qasync",
+        "shiboken6",
+    ),
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLineEdit, QVBoxLayout
 
-from pawpado_desktop.ui.i18n import tr
+from pawpado_desktop.present.i18n import tr
 from pawpado_desktop.ui.windows.common import button, demo_banner, label, prepare
 
 

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from pawpado_desktop.core.history import Ending, History, SessionLine
 from pawpado_desktop.core.history_db import PathSummary
 from pawpado_desktop.core.types import region_name
-from pawpado_desktop.ui.i18n import tr
+from pawpado_desktop.present.i18n import tr
 from pawpado_desktop.ui.money import MoneyFormat
 from pawpado_desktop.ui.spend_chart import SpendChart
 from pawpado_desktop.ui.windows.common import demo_banner, label, prepare

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from pawpado_desktop.core.play import timeline
 from pawpado_desktop.core.state import AppState, PlayPhase
-from pawpado_desktop.ui.i18n import tr
+from pawpado_desktop.present.i18n import tr
 from pawpado_desktop.ui.money import MoneyFormat
 from pawpado_desktop.ui.view_model import (
     Act,

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QVBoxLayout
 
-from pawpado_desktop.ui.i18n import tr
+from pawpado_desktop.present.i18n import tr
 from pawpado_desktop.ui.windows.common import button, demo_banner, label, prepare
 
 

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from pawpado_desktop.config import LocalSettings
 from pawpado_desktop.core.types import Settings
-from pawpado_desktop.ui.i18n import tr
+from pawpado_desktop.present.i18n import tr
 from pawpado_desktop.ui.windows.common import button, demo_banner, label, prepare
 
 INSTANCE_TYPES = ("g4dn.xlarge", "g5.xlarge", "g5.2xlarge")

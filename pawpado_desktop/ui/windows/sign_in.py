@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from pawpado_desktop.ui.i18n import tr
+from pawpado_desktop.present.i18n import tr
 from pawpado_desktop.ui.money import MoneyFormat
 from pawpado_desktop.ui.windows.common import button, demo_banner, label, plain_label, prepare
 from pawpado_desktop.ui.windows.qr import qr_pixmap

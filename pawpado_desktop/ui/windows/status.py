@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pawpado_desktop.ui.i18n import tr
+from pawpado_desktop.present.i18n import tr
 from pawpado_desktop.ui.icons import app_icon
 from pawpado_desktop.ui.menu import fill
 from pawpado_desktop.ui.view_model import Act, Entry, Kind

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLineEdit, QVBoxLayout
 
 from pawpado_desktop.core.budget import MINIMUM_TOPUP
 from pawpado_desktop.core.types import Credits
-from pawpado_desktop.ui.i18n import tr
+from pawpado_desktop.present.i18n import tr
 from pawpado_desktop.ui.money import MoneyFormat
 from pawpado_desktop.ui.windows.common import button, demo_banner, label, prepare
 

@@ -1,21 +1,20 @@
 """English and Indonesian text.
 
 English strings in the code are the keys; `resources/translations/id.json` maps
-them to Indonesian. Placeholders are `{name}` fields filled by `tr(text, name=...)`.
-A missing entry falls back to English rather than showing nothing.
+them to Indonesian (one catalogue per language: English is the keys themselves).
+Placeholders are `{name}` fields filled by `tr(text, name=...)`. A missing entry
+falls back to English rather than showing nothing. Qt-free: the CLI uses it too.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-
-from pawpado_desktop.ui.resources import resource
+from importlib.resources import files
 
 log = logging.getLogger(__name__)
 
 SUPPORTED = ("en", "id")
-
 
 
 class _Current:
@@ -35,7 +34,7 @@ def choose_language(setting: str, system_locale: str) -> str:
 def load_catalog(language: str) -> dict[str, str]:
     if language == "en":
         return {}
-    path = resource("translations", f"{language}.json")
+    path = files("pawpado_desktop").joinpath("resources", "translations", f"{language}.json")
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
