@@ -16,9 +16,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QEventLoop, QLocale, QObject, Qt, QTimer, QUrl
+from PySide6.QtCore import QEvent, QEventLoop, QLocale, QObject, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QSessionManager
-from PySide6.QtWidgets import QApplication, QDialog, QMenu, QMessageBox, QSystemTrayIcon, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QMenu, QSystemTrayIcon
 
 from pawpado_desktop.clock import SYSTEM_CLOCK
 from pawpado_desktop.config import LocalSettings, config_dir, log_dir
@@ -54,7 +54,8 @@ from pawpado_desktop.ui.view_model import (
     tray_status,
 )
 from pawpado_desktop.ui.wake import WakeWatcher
-from pawpado_desktop.ui.windows.common import finished, plain_text, window_title
+from pawpado_desktop.ui.window_manager import WindowManager, bring_back, present
+from pawpado_desktop.ui.windows.common import finished
 
 if TYPE_CHECKING:
     from pawpado_desktop.core.history import History
@@ -63,7 +64,6 @@ if TYPE_CHECKING:
     from pawpado_desktop.ui.windows.history import HistoryWindow
     from pawpado_desktop.ui.windows.progress import ProgressWindow
     from pawpado_desktop.ui.windows.settings import SettingsDialog
-    from pawpado_desktop.ui.windows.sign_in import SignInDialog
     from pawpado_desktop.ui.windows.status import StatusWindow
 
 log = logging.getLogger(__name__)
@@ -115,14 +115,10 @@ class TrayApp(QObject):
         self._play_task: asyncio.Task[Any] | None = None
         self._render_pending = False
         self._menu_showed_error = False
-        self._error_box: QMessageBox | None = None
-        self.status_window: StatusWindow | None = None
-        self.progress_window: ProgressWindow | None = None
-        self.history_window: HistoryWindow | None = None
         self.month_spent: str | None = None  # this month's known spending, for the menu
-        self.settings_dialog: SettingsDialog | None = None
-        self.sign_in_dialog: SignInDialog | None = None
-        self.notice_windows: list[QWidget] = []
+        self.windows = WindowManager(
+            demo=self.demo, entries=self.entries, on_entry=self.on_entry, perform=self.perform
+        )
         self.unsubscribe: list[Callable[[], None]] = []
 
         self.set_language(LocalSettings.load().language)
@@ -149,7 +145,7 @@ class TrayApp(QObject):
             level=self._notification_level,
             tray=self.tray.icon,
             desktop=self.desktop,
-            show_window=self._show_notice_window,
+            show_window=self.windows.show_notice,
             icon=app_icon(),
         )
         self.wake = (
@@ -248,14 +244,8 @@ class TrayApp(QObject):
         if self.menu.isVisible():  # an open menu shows a new balance or state at once
             self.menu_renderer.refresh()
         now, mono = self._now()
-        if self.status_window is not None and self.status_window.isVisible():
-            self.status_window.show_entries(self.entries())
-        if self.progress_window is not None and self.progress_window.isVisible():
-            self.progress_window.show_state(state, now, mono, self.fmt, playing=self.playing)
+        windows = self.windows.refresh(state, now, mono, self.fmt, playing=self.playing)
         live = session_active(state) or state.play.phase.is_running
-        windows = any(
-            w is not None and w.isVisible() for w in (self.status_window, self.progress_window)
-        )
         _run_while(self._live, live and windows)
         _run_while(self._slow, live)
 
@@ -319,19 +309,7 @@ class TrayApp(QObject):
         self._live.stop()
         self._slow.stop()
         self._tray_timer.stop()
-        for window in (
-            self.status_window,
-            self.progress_window,
-            self.history_window,
-            self.settings_dialog,
-            self.sign_in_dialog,
-            *self.notice_windows,
-        ):
-            if window is not None:
-                window.hide()
-        for widget in QApplication.topLevelWidgets():
-            if isinstance(widget, QDialog) and widget.isVisible():
-                widget.reject()  # an open question is answered "no": nothing more is stopped
+        self.windows.hide_all()
         if self.core is not None:
             await self._end_play(self.core, self._exit_deadline_s, stop_attached=self.auto_confirm)
         if self.inhibitor is not None:
@@ -460,8 +438,8 @@ class TrayApp(QObject):
         if QSystemTrayIcon.isSystemTrayAvailable():
             self._tray_timer.stop()
             self.tray.icon.show()
-            if self.no_tray and self.status_window is not None:
-                self.status_window.quit_on_close = False
+            if self.no_tray and self.windows.status is not None:
+                self.windows.status.quit_on_close = False
             self.no_tray = False
             return
         if not self._tray_timer.isActive():
@@ -504,15 +482,7 @@ class TrayApp(QObject):
     # -- windows --------------------------------------------------------------
 
     def show_status_window(self) -> StatusWindow:
-        if self.status_window is None:
-            from pawpado_desktop.ui.windows.status import StatusWindow
-
-            self.status_window = StatusWindow(demo=self.demo)
-            self.status_window.chosen.connect(self.on_entry)
-            self.status_window.close_requested.connect(lambda: self.perform(Act.QUIT))
-        window = self.status_window
-        window.show_entries(self.entries())
-        _present(window)
+        window = self.windows.show_status()
         if self.status() is TrayStatus.ERROR:
             self.error_seen = True
         self.render()
@@ -520,15 +490,11 @@ class TrayApp(QObject):
 
     async def show_history(self) -> HistoryWindow:
         """The History window, filled from the local session history."""
-        if self.history_window is None:
-            from pawpado_desktop.ui.windows.history import HistoryWindow
-
-            self.history_window = HistoryWindow(demo=self.demo)
-        window = self.history_window
+        window = self.windows.history_window()
         history = await self._load_history()
         if history is not None:
             window.show_history(history, self.month_spent or "", self.fmt)
-        _present(window)
+        present(window)
         return window
 
     async def _load_history(self) -> History | None:
@@ -550,44 +516,12 @@ class TrayApp(QObject):
         return history
 
     def show_progress(self) -> ProgressWindow:
-        if self.progress_window is None:
-            from pawpado_desktop.ui.windows.progress import ProgressWindow
-
-            self.progress_window = ProgressWindow(demo=self.demo)
-            self.progress_window.act.connect(self.on_entry)
-        _present(self.progress_window)
+        window = self.windows.show_progress()
         self.render()
-        return self.progress_window
-
-    def _show_notice_window(self, notice: Notice, actions: tuple[tuple[Act, str], ...]) -> None:
-        from pawpado_desktop.ui.windows.notice import NoticeWindow
-
-        window = NoticeWindow(
-            demo=self.demo, title=tr(notice.title), body=tr(notice.message), actions=actions
-        )
-        window.act.connect(self.perform)
-        window.destroyed.connect(lambda: self._forget_notice_window(window))
-        self.notice_windows.append(window)
-        _present(window)
-
-    def _forget_notice_window(self, window: QWidget) -> None:
-        with contextlib.suppress(ValueError):
-            self.notice_windows.remove(window)
+        return window
 
     def show_error(self, title: str, message: str) -> None:
-        """A message box that does not block the loop; one at a time."""
-        box = self._error_box
-        if box is None:
-            box = QMessageBox(QMessageBox.Icon.Warning, "", "")
-            box.setObjectName("pawpado-error")
-            box.setWindowModality(Qt.WindowModality.NonModal)
-            self._error_box = box
-        box.setWindowTitle(window_title(title, self.demo))
-        box.setText(title)
-        box.setInformativeText(message)
-        plain_text(box)  # the message may quote a server: never rich text, never a link
-        box.show()
-        box.raise_()
+        self.windows.show_error(title, message)
 
     def say(self, title: str, message: str, kind: NoticeKind = NoticeKind.WARNING) -> None:
         """A notice of the tray's own (not the core's), through the same channels."""
@@ -596,14 +530,7 @@ class TrayApp(QObject):
     async def confirm(self, question: str) -> bool:
         if self.auto_confirm:
             return True
-        box = QMessageBox(
-            QMessageBox.Icon.Question, window_title(tr("Confirm"), self.demo), tr(question)
-        )
-        plain_text(box)
-        yes = box.addButton(tr("Yes, stop it"), QMessageBox.ButtonRole.YesRole)
-        box.addButton(tr("No, keep it running"), QMessageBox.ButtonRole.NoRole)
-        await finished(box)
-        return box.clickedButton() is yes
+        return await self.windows.ask_stop(question)
 
     # -- actions --------------------------------------------------------------
 
@@ -734,21 +661,15 @@ class TrayApp(QObject):
             self._render_soon()
 
     async def topup_custom(self) -> None:
-        from pawpado_desktop.ui.windows.topup import TopupDialog
-
-        dialog = TopupDialog(demo=self.demo, credits=self.state.credits, fmt=self.fmt)
+        dialog = self.windows.topup(self.state.credits, self.fmt)
         if await finished(dialog) == QDialog.DialogCode.Accepted:
             await self.topup(dialog.amount())
 
     async def sign_in(self) -> None:
-        if self.sign_in_dialog is not None and self.sign_in_dialog.isVisible():
-            _present(self.sign_in_dialog)
+        if bring_back(self.windows.sign_in):
             return
-        from pawpado_desktop.ui.windows.sign_in import SignInDialog
-
         core = self._core()
-        dialog = SignInDialog(demo=self.demo, now=core.clock.now)
-        self.sign_in_dialog = dialog
+        dialog = self.windows.new_sign_in(core.clock.now)
         result = asyncio.ensure_future(finished(dialog))
         try:
             flow = await core.start_sign_in()
@@ -780,13 +701,11 @@ class TrayApp(QObject):
         await core.sign_out(stop=True)  # stops it first; keeps the sign-in if it cannot
 
     async def delete_account(self) -> None:
-        from pawpado_desktop.ui.windows.account import DeleteAccountDialog
-
         core = self._core()
         identity = core.store.state.identity
         if identity is None:
             return
-        dialog = DeleteAccountDialog(demo=self.demo, email=identity.email)
+        dialog = self.windows.delete_account(identity.email)
         if await finished(dialog) != QDialog.DialogCode.Accepted:
             return
         deletion = await core.delete_account()  # signed out afterwards, a running PC stopped
@@ -798,16 +717,12 @@ class TrayApp(QObject):
         )
 
     async def open_settings(self) -> None:
-        if self.settings_dialog is not None and self.settings_dialog.isVisible():
-            _present(self.settings_dialog)
+        if bring_back(self.windows.settings):
             return
-        from pawpado_desktop.ui.windows.settings import SettingsDialog
-
         core = self._core()
-        dialog = SettingsDialog(demo=self.demo, local=core.local_settings)
-        self.settings_dialog = dialog
+        dialog = self.windows.new_settings(core.local_settings)
         dialog.save.connect(lambda: self.tasks.spawn(self.save_settings(dialog)))
-        _present(dialog)
+        present(dialog)
         view = await core.settings()
         if view.server is None:
             dialog.server_unavailable(tr(view.server_problem))
@@ -903,7 +818,7 @@ class TrayApp(QObject):
         if core is None or not (core.playing or session_active(core.store.state)):
             self.request_quit()
             return
-        from pawpado_desktop.ui.windows.quit_guard import QuitChoice, QuitGuardDialog
+        from pawpado_desktop.ui.windows.quit_guard import QuitChoice
 
         phase = core.store.state.play.phase
         can_keep = not core.playing or phase is PlayPhase.GRACE
@@ -914,7 +829,7 @@ class TrayApp(QObject):
             if rate
             else tr("It bills until it is stopped.")
         )
-        dialog = QuitGuardDialog(demo=self.demo, detail=detail, can_keep=can_keep)
+        dialog = self.windows.quit_guard(detail, can_keep=can_keep)
         await finished(dialog)
         if dialog.choice is QuitChoice.CANCEL:
             return
@@ -961,12 +876,6 @@ class TrayApp(QObject):
         if self.core is None:
             raise PawpadoError(tr("Pawpado is still starting. Try again in a moment."))
         return self.core
-
-
-def _present(window: QWidget) -> None:
-    window.show()
-    window.raise_()
-    window.activateWindow()
 
 
 def _run_while(timer: QTimer, wanted: bool) -> None:

@@ -168,8 +168,8 @@ def rig(
         app.auto_confirm = True
         app.request_quit()
         ui.run(ui.task, timeout=60)
-        if app.status_window is not None:
-            app.status_window.quit_on_close = False  # closing it below must not quit again
+        if app.windows.status is not None:
+            app.windows.status.quit_on_close = False  # closing it below must not quit again
         for window in qt_app.topLevelWidgets():
             window.close()
             window.deleteLater()
