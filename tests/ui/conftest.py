@@ -159,7 +159,7 @@ def rig(
         ui.until(lambda: not app.loading and app.core is not None, what="the core to start")
         # Offscreen has no tray: wait for the fallback window now. Shown later, it would
         # take the focus from (and close) a tray menu a test has just opened.
-        ui.until(lambda: app.no_tray, what="the no-tray window")
+        ui.until(lambda: app.presenter.no_tray, what="the no-tray window")
         if signed_in:
             ui.sign_in()
             ui.until(lambda: app.state.credits is not None, what="the balance")

@@ -26,7 +26,7 @@ from tests.support.ui import UiRig
 
 def test_without_a_tray_a_window_offers_the_same_actions(rig: UiRig) -> None:
     # The offscreen platform has no system tray, like stock GNOME.
-    rig.until(lambda: rig.app.no_tray, timeout=5, what="the app to give up on the tray")
+    rig.until(lambda: rig.app.presenter.no_tray, timeout=5, what="the app to give up on the tray")
     window = rig.app.windows.status
     assert isinstance(window, StatusWindow) and window.isVisible()
     assert window.buttons["play"].isEnabled()
@@ -78,13 +78,15 @@ def test_a_second_launch_brings_the_first_forward(rig: UiRig) -> None:
 class TestWake:
 
     def test_waking_from_sleep_refreshes_at_once(self, rig: UiRig) -> None:
-        rig.until(lambda: rig.app.wake is not None and rig.app.wake._bus.is_open, what="logind")
+        power = rig.app.power
+        assert power is not None
+        rig.until(lambda: power.wake._bus.is_open, what="logind")
         rig.settle(0.3)
         polls = rig.core._poller.polls["session"]
         assert rig.notifyd is not None
         rig.notifyd.wake_up()
         rig.until(lambda: rig.core._poller.polls["session"] > polls, timeout=10, what="a refresh")
-        assert rig.app.wake.wakes == 1
+        assert power.wake.wakes == 1
 
 
 class TestImportantOnly:

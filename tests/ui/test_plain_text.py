@@ -83,7 +83,7 @@ def test_the_error_box_shows_a_servers_link_as_text(rig: UiRig) -> None:
 
     error = rig.run(fail())
     assert LINK in error.message
-    rig.app.show_error(error.title, error.message)  # as the excepthook and start-up do
+    rig.app.windows.show_error(error.title, error.message)  # as the excepthook and start-up do
     box = rig.app.windows.error_box
     assert isinstance(box, QMessageBox) and box.isVisible()
     assert box.textFormat() is Qt.TextFormat.PlainText
