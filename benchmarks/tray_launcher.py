@@ -7,12 +7,13 @@ When `pawpado_desktop.ui.shell` loads, the hook wraps `TrayApp`:
 
 - `PAWPADO-BENCH tray-shown <epoch>` when `TrayApp.__init__` returns (the icon is
   rendered and shown; the app logs "tray shown" at the same point);
-- `PAWPADO-BENCH first-state <epoch>` after the first `render()` with the core
-  started (signed in, balance and session known), i.e. the first real menu.
+- `PAWPADO-BENCH first-state <epoch>` after the first `TrayPresenter.render()`
+  with the core started (signed in, balance and session known), i.e. the first
+  real menu.
 
 Markers go to stderr, so with `-X importtime` they sit in order among the
 import lines. The offscreen platform has no system tray, so the hook also tells
-the shell that one exists: the app then behaves as on a desktop panel (the icon
+the tray presenter that one exists: the app then behaves as on a desktop panel (the icon
 is shown, no fallback window, no timer looking for a tray).
 """
 
@@ -30,6 +31,7 @@ if TYPE_CHECKING:  # the launcher imports next to nothing before the app does
 
 MARKER = "PAWPADO-BENCH"
 SHELL = "pawpado_desktop.ui.shell"
+PRESENTER = "pawpado_desktop.ui.tray_presenter"  # imported by the shell
 
 
 def mark(event: str) -> None:
@@ -68,8 +70,10 @@ class AfterImport:
 
 
 def instrument(shell: ModuleType) -> None:
+    presenter: Any = sys.modules[PRESENTER]
     tray_app: Any = shell.TrayApp
-    init, render = tray_app.__init__, tray_app.render
+    tray_presenter: Any = presenter.TrayPresenter
+    init, render = tray_app.__init__, tray_presenter.render
     fired = {"first-state": False}
 
     def init_and_mark(self: Any, *args: Any, **kwargs: Any) -> None:
@@ -78,21 +82,20 @@ def instrument(shell: ModuleType) -> None:
 
     def render_and_mark(self: Any) -> None:
         render(self)
-        if not fired["first-state"] and not self.loading and self.core is not None:
+        app = self.app
+        if not fired["first-state"] and not app.loading and app.core is not None:
             fired["first-state"] = True
             mark("first-state")
 
     tray_app.__init__ = init_and_mark
-    tray_app.render = render_and_mark
+    tray_presenter.render = render_and_mark
 
-    tray_icon: Any = getattr(shell, "QSystemTrayIcon")  # noqa: B009 (a module read as Any)
-
-    class PanelTray(tray_icon):  # type: ignore[misc]
+    class PanelTray(presenter.QSystemTrayIcon):  # type: ignore[misc]
         @staticmethod
         def isSystemTrayAvailable() -> bool:
             return True
 
-    shell.QSystemTrayIcon = PanelTray  # type: ignore[attr-defined]
+    presenter.QSystemTrayIcon = PanelTray
 
 
 def main() -> int:

@@ -159,7 +159,7 @@ def rig(
         ui.until(lambda: not app.loading and app.core is not None, what="the core to start")
         # Offscreen has no tray: wait for the fallback window now. Shown later, it would
         # take the focus from (and close) a tray menu a test has just opened.
-        ui.until(lambda: app.no_tray, what="the no-tray window")
+        ui.until(lambda: app.presenter.no_tray, what="the no-tray window")
         if signed_in:
             ui.sign_in()
             ui.until(lambda: app.state.credits is not None, what="the balance")
@@ -168,8 +168,8 @@ def rig(
         app.auto_confirm = True
         app.request_quit()
         ui.run(ui.task, timeout=60)
-        if app.status_window is not None:
-            app.status_window.quit_on_close = False  # closing it below must not quit again
+        if app.windows.status is not None:
+            app.windows.status.quit_on_close = False  # closing it below must not quit again
         for window in qt_app.topLevelWidgets():
             window.close()
             window.deleteLater()

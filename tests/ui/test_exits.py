@@ -271,7 +271,7 @@ def test_the_end_of_the_session_waits_for_the_stop_and_the_restore(
 
     def session_manager() -> None:
         """Qt delivers commitDataRequest and tells the session manager once it returns."""
-        rig.app._session_ending(None)  # the slot Qt calls (a QSessionManager cannot be made)
+        rig.app.exits.session_ending(None)  # the slot Qt calls (a QSessionManager cannot be made)
         when_answered.append(
             (
                 rig.sim.control.session()["state"],

@@ -26,8 +26,8 @@ from tests.support.ui import UiRig
 
 def test_without_a_tray_a_window_offers_the_same_actions(rig: UiRig) -> None:
     # The offscreen platform has no system tray, like stock GNOME.
-    rig.until(lambda: rig.app.no_tray, timeout=5, what="the app to give up on the tray")
-    window = rig.app.status_window
+    rig.until(lambda: rig.app.presenter.no_tray, timeout=5, what="the app to give up on the tray")
+    window = rig.app.windows.status
     assert isinstance(window, StatusWindow) and window.isVisible()
     assert window.buttons["play"].isEnabled()
     assert "Balance Rp 100.000" in window.info["balance"].text()
@@ -47,8 +47,8 @@ def test_a_second_launch_brings_the_first_forward(rig: UiRig) -> None:
     assert first.acquire()
     first.activated.connect(rig.app.bring_forward)
     try:
-        if rig.app.status_window is not None:
-            rig.app.status_window.hide()
+        if rig.app.windows.status is not None:
+            rig.app.windows.status.hide()
         second = SingleInstance(instance_name(folder, demo=False), folder)
         assert not second.acquire()
         # A real second process: it finds the first, asks it to show itself and exits.
@@ -65,7 +65,7 @@ def test_a_second_launch_brings_the_first_forward(rig: UiRig) -> None:
         assert process.returncode == 0, said
         assert "already running" in said
         rig.until(
-            lambda: rig.app.status_window is not None and rig.app.status_window.isVisible(),
+            lambda: rig.app.windows.status is not None and rig.app.windows.status.isVisible(),
             what="the status window to come forward",
         )
         # The demo runs beside the real app: a different instance.
@@ -78,13 +78,15 @@ def test_a_second_launch_brings_the_first_forward(rig: UiRig) -> None:
 class TestWake:
 
     def test_waking_from_sleep_refreshes_at_once(self, rig: UiRig) -> None:
-        rig.until(lambda: rig.app.wake is not None and rig.app.wake._bus.is_open, what="logind")
+        power = rig.app.power
+        assert power is not None
+        rig.until(lambda: power.wake._bus.is_open, what="logind")
         rig.settle(0.3)
         polls = rig.core._poller.polls["session"]
         assert rig.notifyd is not None
         rig.notifyd.wake_up()
         rig.until(lambda: rig.core._poller.polls["session"] > polls, timeout=10, what="a refresh")
-        assert rig.app.wake.wakes == 1
+        assert power.wake.wakes == 1
 
 
 class TestImportantOnly:
@@ -157,10 +159,10 @@ def test_unexpected_errors_are_logged_and_shown_without_a_traceback(
 
     rig.app.tasks.spawn(broken())
     rig.until(
-        lambda: rig.app._error_box is not None and rig.app._error_box.isVisible(),
+        lambda: rig.app.windows.error_box is not None and rig.app.windows.error_box.isVisible(),
         what="the error box",
     )
-    box = rig.app._error_box
+    box = rig.app.windows.error_box
     assert box is not None
     assert box.text() == "Something went wrong"
     assert "Traceback" not in box.informativeText()

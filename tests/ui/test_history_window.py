@@ -65,11 +65,11 @@ def test_history_window_draws_the_days_it_was_given(rig: UiRig) -> None:
     rig.choose(Act.HISTORY)
     rig.until(
         lambda: (
-            isinstance(rig.app.history_window, HistoryWindow) and rig.app.history_window.isVisible()
+            isinstance(rig.app.windows.history, HistoryWindow) and rig.app.windows.history.isVisible()
         ),
         what="the History window",
     )
-    window = rig.app.history_window
+    window = rig.app.windows.history
     assert window is not None
     texts = [
         [window.table.item(r, c).text() for c in range(window.table.columnCount())]

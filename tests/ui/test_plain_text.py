@@ -83,8 +83,8 @@ def test_the_error_box_shows_a_servers_link_as_text(rig: UiRig) -> None:
 
     error = rig.run(fail())
     assert LINK in error.message
-    rig.app.show_error(error.title, error.message)  # as the excepthook and start-up do
-    box = rig.app._error_box
+    rig.app.windows.show_error(error.title, error.message)  # as the excepthook and start-up do
+    box = rig.app.windows.error_box
     assert isinstance(box, QMessageBox) and box.isVisible()
     assert box.textFormat() is Qt.TextFormat.PlainText
     assert LINK in box.informativeText()
@@ -149,7 +149,7 @@ class TestSignInAddresses:
             ),
             what="the refusal in the dialog",
         )
-        dialog = rig.app.sign_in_dialog
+        dialog = rig.app.windows.sign_in
         assert isinstance(dialog, SignInDialog)
         assert not dialog.open_button.isEnabled()
         assert_nothing_clickable([dialog.status])
@@ -162,8 +162,8 @@ class TestSignInAddresses:
         from pawpado_desktop.ui.windows.sign_in import SignInDialog
 
         rig.choose(Act.SIGN_IN)
-        rig.until(lambda: rig.app.sign_in_dialog is not None, what="the dialog")
-        dialog = rig.app.sign_in_dialog
+        rig.until(lambda: rig.app.windows.sign_in is not None, what="the dialog")
+        dialog = rig.app.windows.sign_in
         assert isinstance(dialog, SignInDialog)
         rig.until(dialog.open_button.isEnabled, what="the code")
         assert dialog.host.text() == "The sign-in page is on 127.0.0.1"

@@ -32,10 +32,10 @@ def end_stream(rig: UiRig) -> None:
 def start_and_stream(rig: UiRig) -> None:
     rig.choose(Act.PLAY)
     rig.until(
-        lambda: rig.app.progress_window is not None and rig.app.progress_window.isVisible(),
+        lambda: rig.app.windows.progress is not None and rig.app.windows.progress.isVisible(),
         what="the progress window",
     )
-    progress = rig.app.progress_window
+    progress = rig.app.windows.progress
     assert progress is not None
     rig.until(lambda: rig.app.tray.shown[0] is TrayStatus.STARTING, what="the starting icon")
     assert "Show progress" in dict(rig.menu_items())
@@ -132,7 +132,7 @@ def test_a_failed_start_shows_the_error_icon_and_notification(rig: UiRig) -> Non
     notice = rig.notifyd.find("Your gaming PC could not start")
     assert notice is not None and "No GPU could be allocated" in notice.body
     assert notice.hints["urgency"][1] == 2  # critical
-    progress = rig.app.progress_window
+    progress = rig.app.windows.progress
     assert progress is not None and "No GPU could be allocated" in progress.detail.text()
 
 

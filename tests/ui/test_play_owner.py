@@ -59,14 +59,14 @@ def test_a_cli_play_while_the_tray_plays_is_shown_in_the_tray(
     rig: UiRig, instance: SingleInstance, fake_tailscaled_sim: FakeTailscaled
 ) -> None:
     streaming(rig)
-    assert rig.app.progress_window is not None
-    rig.app.progress_window.hide()
+    assert rig.app.windows.progress is not None
+    rig.app.windows.progress.hide()
 
     done = cli(rig, "play")
 
     assert done.returncode == ExitCode.OK, done.stderr
     assert "Play is running in the tray; showing it there." in done.stdout
-    window = rig.app.progress_window
+    window = rig.app.windows.progress
     rig.until(window.isVisible, what="the progress window")
     # Nothing else happened: one start, the tray's stream goes on, still on the game tailnet.
     starts = [r for r in rig.sim.control.request_log() if r.path.endswith("/sessions/start")]

@@ -138,7 +138,7 @@ def test_every_state_has_its_icon_tooltip_and_menu(
     ]
     for name, changes, status, tips, items in cases:
         store.update(**{**base.__dict__, **changes})
-        rig.app.error_seen = False
+        rig.app.presenter.error_seen = False
         rig.settle()
         shown = rig.app.tray.shown
         assert shown is not None and shown[0] is status, f"{name}: icon {shown}"
@@ -221,12 +221,12 @@ def test_menu_is_rebuilt_when_opened_and_live_while_open(rig: UiRig) -> None:
     store.update(credits=replace(store.state.credits, balance=Decimal("42000.00")))
     assert "Balance Rp 42.000 · about 1 h 24 min of play" in dict(rig.menu_items())
     menu = rig.open_menu()
-    rebuilds = rig.app.menu_renderer.rebuilds
+    rebuilds = rig.app.presenter.menu_renderer.rebuilds
     store.update(credits=replace(store.state.credits, balance=Decimal("41500.00")))
     rig.until(
         lambda: any("Rp 41.500" in a.text() for a in menu.actions()),
         timeout=5,
         what="the open menu to show the new balance",
     )
-    assert rig.app.menu_renderer.rebuilds == rebuilds  # updated in place, not rebuilt
+    assert rig.app.presenter.menu_renderer.rebuilds == rebuilds  # updated in place, not rebuilt
     rig.close_menu()
