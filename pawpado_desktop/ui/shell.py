@@ -27,20 +27,10 @@ from pawpado_desktop.core.notices import Notice, NoticeKind
 from pawpado_desktop.core.state import AppState, PlayPhase
 from pawpado_desktop.core.types import SessionState, TopupCheckout
 from pawpado_desktop.errors import CancelledByUser, PawpadoError, SaveFailed
+from pawpado_desktop.present import format as fmt
 from pawpado_desktop.present import i18n
 from pawpado_desktop.present.i18n import tr
-from pawpado_desktop.safe_url import browser_url
-from pawpado_desktop.ui.excepthook import install as install_excepthook
-from pawpado_desktop.ui.icons import TrayIcons, app_icon, current_form
-from pawpado_desktop.ui.inhibitor import DelayInhibitor
-from pawpado_desktop.ui.menu import MenuRenderer
-from pawpado_desktop.ui.money import MoneyFormat, locale_for
-from pawpado_desktop.ui.notifications import DesktopNotifications
-from pawpado_desktop.ui.notifier import Notifier
-from pawpado_desktop.ui.resources import resource
-from pawpado_desktop.ui.tasks import Tasks
-from pawpado_desktop.ui.tray import TrayView
-from pawpado_desktop.ui.view_model import (
+from pawpado_desktop.present.menu import (
     SEPARATOR,
     Act,
     Entry,
@@ -49,10 +39,20 @@ from pawpado_desktop.ui.view_model import (
     badge,
     info,
     menu_entries,
-    session_active,
     tooltip,
     tray_status,
 )
+from pawpado_desktop.present.status import session_active
+from pawpado_desktop.safe_url import browser_url
+from pawpado_desktop.ui.excepthook import install as install_excepthook
+from pawpado_desktop.ui.icons import TrayIcons, app_icon, current_form
+from pawpado_desktop.ui.inhibitor import DelayInhibitor
+from pawpado_desktop.ui.menu import MenuRenderer
+from pawpado_desktop.ui.notifications import DesktopNotifications
+from pawpado_desktop.ui.notifier import Notifier
+from pawpado_desktop.ui.resources import resource
+from pawpado_desktop.ui.tasks import Tasks
+from pawpado_desktop.ui.tray import TrayView
 from pawpado_desktop.ui.wake import WakeWatcher
 from pawpado_desktop.ui.windows.common import finished, plain_text, window_title
 
@@ -200,7 +200,6 @@ class TrayApp(QObject):
 
     def set_language(self, setting: str) -> None:
         i18n.set_language(i18n.choose_language(setting, QLocale.system().name()))
-        self.fmt = MoneyFormat(locale_for(i18n.language()))
 
     def status(self) -> TrayStatus:
         if self.loading or self.startup_error is not None:
@@ -220,7 +219,6 @@ class TrayApp(QObject):
             self.state,
             now,
             mono,
-            self.fmt,
             playing=self.playing,
             error_seen=self.error_seen,
             loading=self.loading,
@@ -229,9 +227,7 @@ class TrayApp(QObject):
 
     def tooltip_text(self) -> str:
         now, mono = self._now()
-        text = tooltip(
-            self.state, now, mono, self.fmt, error_seen=self.error_seen, loading=self.loading
-        )
+        text = tooltip(self.state, now, mono, error_seen=self.error_seen, loading=self.loading)
         if self.startup_error is not None:
             text += "\n" + tr(self.startup_error.title)
         return text
@@ -251,7 +247,7 @@ class TrayApp(QObject):
         if self.status_window is not None and self.status_window.isVisible():
             self.status_window.show_entries(self.entries())
         if self.progress_window is not None and self.progress_window.isVisible():
-            self.progress_window.show_state(state, now, mono, self.fmt, playing=self.playing)
+            self.progress_window.show_state(state, now, mono, playing=self.playing)
         live = session_active(state) or state.play.phase.is_running
         windows = any(
             w is not None and w.isVisible() for w in (self.status_window, self.progress_window)
@@ -527,7 +523,7 @@ class TrayApp(QObject):
         window = self.history_window
         history = await self._load_history()
         if history is not None:
-            window.show_history(history, self.month_spent or "", self.fmt)
+            window.show_history(history, self.month_spent or "")
         _present(window)
         return window
 
@@ -545,7 +541,7 @@ class TrayApp(QObject):
         currency = history.currency or (self.state.credits.currency if self.state.credits else "")
         spent = month_spent(history, today)
         # Only a figure that was observed: no "Rp 0" before any session's cost is known.
-        self.month_spent = self.fmt.money(spent, currency) if currency and spent > 0 else None
+        self.month_spent = fmt.money(spent, currency) if currency and spent > 0 else None
         self._render_soon()
         return history
 
@@ -696,7 +692,7 @@ class TrayApp(QObject):
         core = self._core()
         page = browser_url(checkout.checkout_url, what="checkout page")  # the host to show
         credits = core.store.state.credits
-        money = self.fmt.money(amount, credits.currency if credits else "IDR")
+        money = fmt.money(amount, credits.currency if credits else "IDR")
         self.say(
             tr("Finish the top-up in your browser"),
             tr(
@@ -736,7 +732,7 @@ class TrayApp(QObject):
     async def topup_custom(self) -> None:
         from pawpado_desktop.ui.windows.topup import TopupDialog
 
-        dialog = TopupDialog(demo=self.demo, credits=self.state.credits, fmt=self.fmt)
+        dialog = TopupDialog(demo=self.demo, credits=self.state.credits)
         if await finished(dialog) == QDialog.DialogCode.Accepted:
             await self.topup(dialog.amount())
 
@@ -790,7 +786,7 @@ class TrayApp(QObject):
         if await finished(dialog) != QDialog.DialogCode.Accepted:
             return
         deletion = await core.delete_account()  # signed out afterwards, a running PC stopped
-        when = self.fmt.date(deletion.delete_at)
+        when = fmt.date(deletion.delete_at)
         self.say(
             tr("Account deletion scheduled"),
             tr("Your account will be deleted on {date}. You have been signed out.", date=when),
@@ -908,7 +904,7 @@ class TrayApp(QObject):
         phase = core.store.state.play.phase
         can_keep = not core.playing or phase is PlayPhase.GRACE
         credits = core.store.state.credits
-        rate = self.fmt.money(credits.rate_per_minute, credits.currency) if credits else ""
+        rate = fmt.money(credits.rate_per_minute, credits.currency) if credits else ""
         detail = (
             tr("It bills {rate} a minute until it is stopped.", rate=rate)
             if rate

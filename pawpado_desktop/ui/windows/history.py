@@ -6,7 +6,6 @@ computer's polls observed. A figure that was not observed reads "unknown".
 
 from __future__ import annotations
 
-from PySide6.QtCore import QDate, QLocale
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QTableWidget,
@@ -18,8 +17,8 @@ from PySide6.QtWidgets import (
 from pawpado_desktop.core.history import Ending, History, SessionLine
 from pawpado_desktop.core.history_db import PathSummary
 from pawpado_desktop.core.types import region_name
+from pawpado_desktop.present import format as fmt
 from pawpado_desktop.present.i18n import tr
-from pawpado_desktop.ui.money import MoneyFormat
 from pawpado_desktop.ui.spend_chart import SpendChart
 from pawpado_desktop.ui.windows.common import demo_banner, label, prepare
 
@@ -51,7 +50,7 @@ class HistoryWindow(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         layout.addWidget(self.table, 1)
 
-    def show_history(self, history: History, month_spent: str, fmt: MoneyFormat) -> None:
+    def show_history(self, history: History, month_spent: str) -> None:
         self.summary.setText(
             tr("Spent this month: {amount}", amount=month_spent)
             if month_spent
@@ -61,22 +60,18 @@ class HistoryWindow(QWidget):
         lines = list(reversed(history.sessions))  # newest first
         self.table.setRowCount(len(lines))
         for row, line in enumerate(lines):
-            for column, text in enumerate(_cells(line, fmt)):
+            for column, text in enumerate(_cells(line)):
                 # Plain items: server text (an end message) is never rich text here.
                 self.table.setItem(row, column, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
 
 
-def _cells(line: SessionLine, fmt: MoneyFormat) -> tuple[str, str, str, str, str]:
+def _cells(line: SessionLine) -> tuple[str, str, str, str, str]:
     record = line.record
-    local = record.start.astimezone()
-    day = fmt.locale.toString(
-        QDate(local.year, local.month, local.day), QLocale.FormatType.ShortFormat
-    )
-    when = f"{day} {fmt.time_of_day(record.start)}"
+    when = fmt.moment(record.start)
     duration = line.duration
     length = (
-        fmt.duration(int(duration.total_seconds() // 60))
+        fmt.minutes(int(duration.total_seconds() // 60))
         if duration is not None
         else tr("still running")
         if record.end_state is None
