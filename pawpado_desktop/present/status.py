@@ -210,8 +210,8 @@ def storage_lines(state: AppState) -> list[Line]:
             tr(
                 "Storage {tier} · {used} of {size} GB used",
                 tier=storage.tier,
-                used=f"{storage.used_gb:g}",
-                size=f"{storage.size_gb:g}",
+                used=fmt.number(storage.used_gb),
+                size=fmt.number(storage.size_gb),
             ),
         ),
         Line(
