@@ -6,11 +6,12 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
 from pawpado_desktop.cli.terminal import plain
-from pawpado_desktop.core.budget import format_money
 from pawpado_desktop.core.checkout import TopupOutcome, TopupResult
 from pawpado_desktop.core.service import Core
 from pawpado_desktop.core.types import TopupCheckout
 from pawpado_desktop.errors import ExitCode
+from pawpado_desktop.present import format as fmt
+from pawpado_desktop.present.i18n import tr
 from pawpado_desktop.safe_url import checkout_url
 
 
@@ -24,7 +25,7 @@ def presenter(core: Core, *, browser: bool) -> Callable[[TopupCheckout], Awaitab
             print(f"Opening the checkout page on {page.host} in your browser...", flush=True)
             if not await core.open_in_browser(page.url):
                 print("Could not open a browser; open the address above yourself.", flush=True)
-        until = checkout.expires_at.astimezone().strftime("%H:%M")
+        until = fmt.time_of_day(checkout.expires_at)
         print(
             f"Waiting for the payment to be credited (the checkout expires at {until}; "
             "Ctrl-C stops waiting)...",
@@ -38,7 +39,8 @@ def report(result: TopupResult) -> int:
     """Print how the top-up ended; the exit code for `topup`."""
     credits = result.credits
     if result.outcome is TopupOutcome.CREDITED and credits is not None:
-        print(f"Credited. Your balance is {format_money(credits.balance, credits.currency)}.")
+        balance = fmt.money(credits.balance, credits.currency)
+        print(tr("Credited. Your balance is {amount}.", amount=balance))
         return int(ExitCode.OK)
     print(plain(result.message))
     return int(ExitCode.ERROR)

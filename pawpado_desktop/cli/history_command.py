@@ -15,12 +15,15 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from pawpado_desktop.cli.terminal import plain
 from pawpado_desktop.config import Endpoints, config_dir
-from pawpado_desktop.core.budget import format_minutes, format_money
 from pawpado_desktop.core.history import Ending, History, SessionLine, history_path, report
 from pawpado_desktop.core.history_db import HistoryDb, PathSummary
 from pawpado_desktop.core.types import region_name
 from pawpado_desktop.errors import ExitCode
+from pawpado_desktop.present import format as fmt
+from pawpado_desktop.present.history import cells, headings
+from pawpado_desktop.present.i18n import tr
 
 MAX_DAYS = 366
 
@@ -134,19 +137,6 @@ def _ms(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def path_text(summary: PathSummary) -> str:
-    """`direct · 18 ms`, `relayed via Singapore · 95 ms`, `direct and relayed · 40 ms`
-    (the median round trip)."""
-    region = f" via {region_name(summary.relay_code)}" if summary.relay_code else ""
-    text = {
-        "direct": "direct",
-        "relayed": f"relayed{region}",
-        "mixed": f"direct and relayed{region}",
-    }.get(summary.kind, "path unknown")
-    rtt = summary.median_rtt_ms
-    return text if rtt is None else f"{text} · {round(rtt)} ms"
-
-
 def as_json(history: History, days: int) -> dict[str, Any]:
     return {
         "days": days,
@@ -214,29 +204,26 @@ def how_it_ended(line: SessionLine) -> str:
 
 
 def print_history(history: History, days: int) -> None:
-    period = "today" if days == 1 else f"the last {days} days"
+    """The History window's table and totals, as text (the cells are `present.history`'s)."""
+    period = tr("today") if days == 1 else tr("the last {days} days", days=days)
     if not history.sessions and not history.topups:
-        print(f"No sessions or top-ups recorded on this computer in {period}.")
+        print(tr("No sessions or top-ups recorded on this computer in {period}.", period=period))
         return
-    print(f"Sessions in {period} (local time):")
-    for line in history.sessions:
-        record = line.record
-        when = record.start.astimezone().strftime("%Y-%m-%d %H:%M")
-        duration = line.duration
-        length = (
-            format_minutes(int(duration.total_seconds() // 60)) if duration else "still running"
-        )
-        cost = (
-            format_money(line.cost, record.currency)
-            if line.cost is not None and record.currency
-            else "cost unknown"
-        )
-        path = f"  ({path_text(record.connection)})" if record.connection else ""
-        print(f"  {when}  {length:>13}  {cost:>14}  {how_it_ended(line)}{path}")
+    print(tr("Sessions in {period} (local time):", period=period))
+    if history.sessions:
+        rows = [headings(), *(cells(line) for line in history.sessions)]
+        widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+        for row in rows:
+            text = "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+            print(plain(f"  {text}".rstrip()))  # an end message is the server's text
     currency = history.currency
     if currency:
         unknown = sum(1 for ln in history.sessions if ln.cost is None and ln.record.end_state)
-        note = f" ({unknown} with a cost not observed)" if unknown else ""
-        print(f"Spent: {format_money(history.total_spent, currency)}{note}")
+        spent = fmt.money(history.total_spent, currency)
+        print(
+            tr("Spent: {amount} ({count} with a cost not observed)", amount=spent, count=unknown)
+            if unknown
+            else tr("Spent: {amount}", amount=spent)
+        )
         if history.topups:
-            print(f"Topped up: {format_money(history.total_topped_up, currency)}")
+            print(tr("Topped up: {amount}", amount=fmt.money(history.total_topped_up, currency)))

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -18,17 +19,14 @@ from pawpado_desktop.cli.prompt import ask_yes_no
 from pawpado_desktop.cli.terminal import plain
 from pawpado_desktop.cli.wiring import open_core
 from pawpado_desktop.config import LocalSettings
-from pawpado_desktop.core.budget import (
-    MAXIMUM_TOPUP,
-    MINIMUM_TOPUP,
-    format_minutes,
-    format_money,
-)
-from pawpado_desktop.core.health import SERVICE_TEXT, ServiceHealth
+from pawpado_desktop.core.budget import MAXIMUM_TOPUP, MINIMUM_TOPUP
 from pawpado_desktop.core.play import PlayOptions, SessionEnded
 from pawpado_desktop.core.state import AppState, Attention
-from pawpado_desktop.core.types import ConnectionPath, SessionState, describe, region_name
+from pawpado_desktop.core.types import ConnectionPath, SessionState, region_name
 from pawpado_desktop.errors import CancelledByUser, ExitCode, NotSignedIn, PawpadoError
+from pawpado_desktop.present import format as fmt
+from pawpado_desktop.present.i18n import tr
+from pawpado_desktop.present.status import status_lines, storage_lines
 
 UNKNOWN = SessionState.UNKNOWN  # a state this version does not know: it may bill
 STOPPED_WAIT_S = 300.0  # after the confirmed stop, how long to show it going to `stopped`
@@ -170,9 +168,6 @@ def _amount(raw: str) -> Decimal:
     return value
 
 
-UNREACHABLE = "Pawpado could not be reached; your gaming PC may still be running."
-
-
 def connection_json(path: ConnectionPath | None) -> dict[str, Any] | None:
     """`status --json`'s `connection`: the path while a Play streams here, else null."""
     if path is None:
@@ -243,16 +238,19 @@ def balance_warning(state: AppState) -> str | None:
     session = state.session
     running = session is not None and session.state.is_active
     if state.attention is Attention.EMPTY:
-        return f"Your balance has run out. {TOPUP_HINT}"
-    if credits.shortfall_to_start > 0 and not running:
-        needed = format_money(credits.minimum_start_balance, credits.currency)
-        missing = format_money(credits.shortfall_to_start, credits.currency)
-        return (
-            f"Your balance is too low to start: a start needs {needed} ({missing} missing). "
-            + TOPUP_HINT
+        said = tr("Your balance has run out.")
+    elif credits.shortfall_to_start > 0 and not running:
+        said = tr(
+            "Your balance is too low to start: a start needs {needed} ({missing} missing).",
+            needed=fmt.money(credits.minimum_start_balance, credits.currency),
+            missing=fmt.money(credits.shortfall_to_start, credits.currency),
         )
-    left = format_minutes(state.minutes_left)
-    return f"Your balance is low: about {left} of play left. {TOPUP_HINT}"
+    else:
+        said = tr(
+            "Your balance is low: about {time} of play left.",
+            time=fmt.minutes(state.minutes_left),
+        )
+    return f"{said} {tr(TOPUP_HINT)}"
 
 
 def _storage_json(state: AppState) -> dict[str, Any] | None:
@@ -270,73 +268,36 @@ def _storage_json(state: AppState) -> dict[str, Any] | None:
     }
 
 
-def _storage_line(state: AppState) -> str | None:
-    storage = state.storage
-    if storage is None:
-        return None
-    return (
-        f"Storage: {plain(storage.tier)} ({storage.used_gb:g} of {storage.size_gb:g} GB used), "
-        f"{format_money(storage.price_per_month, storage.currency)}/month, billing period "
-        f"{storage.period_start.date().isoformat()} to {storage.period_end.date().isoformat()}"
-    )
-
-
-def print_status(state: AppState, now: Any, connection: ConnectionPath | None = None) -> None:
-    if not state.signed_in:
-        if state.demo:  # `login` refuses --demo: point at what does work
-            print(
-                "Not signed in: each `--demo` command starts a fresh simulated Pawpado. "
-                "Try `pawpado-desktop demo` (a walk-through) or `pawpado-desktop --demo` "
-                "(the tray)."
-            )
-        else:
-            print("Not signed in. Run `pawpado-desktop login`.")
-        return
-    if state.identity:
-        print(f"Signed in as {plain(state.identity.display_name)}")
-    credits = state.credits
-    if credits:
-        print(
-            f"Balance: {format_money(credits.balance, credits.currency)} "
-            f"({format_minutes(credits.minutes_left)} of play at "
-            f"{format_money(credits.rate_per_minute, credits.currency)}/min)"
-        )
-        minimum = format_money(credits.minimum_start_balance, credits.currency)
-        print(f"Minimum balance to start: {minimum}")
-        warning = balance_warning(state)
-        if warning:
-            print(f"Warning: {warning}")
-    if (storage := _storage_line(state)) is not None:
-        print(storage)
-    if state.offline:
-        print(f"Session: unknown. {UNREACHABLE}")
-        if state.service and state.service != ServiceHealth.UNKNOWN:
-            print(f"Pawpado: {SERVICE_TEXT[ServiceHealth(state.service)]}")
-    else:
-        _print_session(state, now)
-        if connection is not None:
-            print(f"Connection: {describe(connection)}")
-    if state.offline:  # true now: said each time
-        print(f"Note: {plain(state.offline)}", file=sys.stderr)
-    if state.warning:  # true on every run: said once
+def print_status(
+    state: AppState, now: Any, mono: float = 0.0, connection: ConnectionPath | None = None
+) -> None:
+    """The tray's status lines, word for word (`present.status`), on stdout; then what
+    the tray says with its buttons and its badge (sign in, top up) on stderr."""
+    if connection is not None:  # read by this command while another process streams
+        state = replace(state, connection=connection)
+    for line in [*status_lines(state, now, mono), *storage_lines(state)]:
+        if line.name == "problem" and state.warning and line.text == state.warning:
+            continue  # true on every run: said once, below
+        print(plain(line.text))
+    for hint in status_hints(state):
+        print(hint, file=sys.stderr)
+    if state.warning:
         show_once(state.warning)
 
 
-def _print_session(state: AppState, now: Any) -> None:
-    credits = state.credits
-    session = state.session
-    line = f"Session: {plain(session.raw_state) if session else 'stopped'}"
-    if session and session.state.value == "running":
-        line += ", ready" if session.ready else ", getting ready"
-    cost = state.cost_so_far(now)
-    if cost is not None and credits:
-        line += f", {format_money(cost, credits.currency)} so far"
-    if session and session.message:
-        line += f" ({plain(session.message)})"
-    print(line)
-    if state.runs_out_at is not None:
-        left = max(0, int((state.runs_out_at - now).total_seconds() // 60))
-        print(f"Your balance runs out in {format_minutes(left)} if the session keeps running.")
+def status_hints(state: AppState) -> list[str]:
+    if not state.signed_in:
+        if state.demo:  # `login` refuses --demo: point at what does work
+            return [
+                tr(
+                    "Each `--demo` command starts a fresh simulated Pawpado. Try "
+                    "`pawpado-desktop demo` (a walk-through) or `pawpado-desktop --demo` "
+                    "(the tray)."
+                )
+            ]
+        return [tr("Run `pawpado-desktop login` to sign in.")]
+    warning = balance_warning(state)
+    return [tr("Warning: {warning}", warning=warning)] if warning else []
 
 
 async def status_command(args: argparse.Namespace) -> int:
@@ -347,7 +308,7 @@ async def status_command(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(status_json(state, core.clock.now(), connection), indent=2))
         else:
-            print_status(state, core.clock.now(), connection)
+            print_status(state, core.clock.now(), core.clock.monotonic(), connection)
         if not state.signed_in:
             return int(ExitCode.NOT_SIGNED_IN)
         return int(ExitCode.NETWORK if state.offline else ExitCode.OK)
@@ -408,7 +369,7 @@ async def play_command(args: argparse.Namespace) -> int:
             raise CancelledByUser(outcome) from None
         finally:
             await printer.stop()
-        print_status(core.store.state, core.clock.now())
+        print_status(core.store.state, core.clock.now(), core.clock.monotonic())
         return int(ExitCode.OK)
 
 

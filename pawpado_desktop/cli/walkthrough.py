@@ -16,9 +16,10 @@ from pawpado_desktop.cli.progress import ProgressPrinter
 from pawpado_desktop.cli.session_commands import print_status
 from pawpado_desktop.cli.terminal import plain
 from pawpado_desktop.cli.wiring import open_core
-from pawpado_desktop.core.budget import format_money
 from pawpado_desktop.core.play import PlayOptions
 from pawpado_desktop.errors import ExitCode, PawpadoError
+from pawpado_desktop.present import format as fmt
+from pawpado_desktop.present.i18n import tr
 
 
 async def press(page_url: str, **fields: str) -> None:
@@ -45,7 +46,7 @@ async def walkthrough(args: argparse.Namespace) -> int:
         print("(demo: pressing Approve on that page for you)")
         await press(flow.verification_uri, user_code=flow.user_code, action="approve")
         await core.complete_sign_in(flow)
-        print_status(core.store.state, core.clock.now())
+        print_status(core.store.state, core.clock.now(), core.clock.monotonic())
 
         step("Play: start the gaming PC, join its tailnet, pair Moonlight, stream")
         printer = ProgressPrinter(core.clock)
@@ -59,7 +60,7 @@ async def walkthrough(args: argparse.Namespace) -> int:
             raise
         finally:
             await printer.stop()
-        print_status(core.store.state, core.clock.now())
+        print_status(core.store.state, core.clock.now(), core.clock.monotonic())
 
         step("Top up 30,000 through the checkout page")
         checkout = await core.topup(Decimal(30000), open_browser=False)
@@ -68,6 +69,6 @@ async def walkthrough(args: argparse.Namespace) -> int:
         await press(checkout.checkout_url, action="pay")
         credits = await core.wait_for_topup()
         if credits is not None:
-            print(f"Balance now {format_money(credits.balance, credits.currency)}")
+            print(tr("Balance now {amount}", amount=fmt.money(credits.balance, credits.currency)))
         step("Done. Run `pawpado-desktop --help` for the commands.")
         return int(ExitCode.OK)

@@ -98,19 +98,9 @@ def topup_suggestions(rate_per_minute: Decimal) -> list[tuple[int, Decimal]]:
     return suggestions
 
 
-def format_minutes(minutes: int | None) -> str:
-    if minutes is None:
-        return "unlimited"
-    hours, mins = divmod(max(0, minutes), 60)
-    if hours and mins:
-        return f"{hours} h {mins} min"
-    if hours:
-        return f"{hours} h"
-    return f"{mins} min"
-
-
 def format_money(amount: Decimal, currency: str) -> str:
-    """Plain-text money for the CLI and logs (the tray uses QLocale)."""
+    """Plain-text money for the core's own messages (what the user reads is
+    `present.format.money`)."""
     if currency == "IDR":
         whole = amount.quantize(Decimal(1))
         return f"Rp {whole:,.0f}".replace(",", ".")

@@ -34,18 +34,6 @@ class ServiceHealth(StrEnum):
     OFFLINE = "offline"  # neither answered: this computer is offline
 
 
-# What the CLI and the tray say for each (the tray translates them).
-SERVICE_TEXT: dict[ServiceHealth, str] = {
-    ServiceHealth.OK: "Pawpado is up; the last read failed. The app keeps trying.",
-    ServiceHealth.DOWN: "Pawpado is down: it answers but is not working. Try again later.",
-    ServiceHealth.UNREACHABLE: (
-        "Pawpado is unreachable or down; your internet connection works. Try again later."
-    ),
-    ServiceHealth.OFFLINE: "You are offline: neither Pawpado nor its sign-in service answers. "
-    "Check your internet connection.",
-}
-
-
 async def check_service(
     client: PawpadoClient, issuer_reachable: Callable[[], Awaitable[bool]]
 ) -> ServiceHealth:

@@ -57,6 +57,13 @@ def money(amount: Decimal, currency: str) -> str:
     return f"{sign}{SYMBOLS.get(currency, currency)} {text}"
 
 
+def number(value: float) -> str:
+    """A measured quantity, as short as it is exact: 37.5, 100 (37,5 in Indonesian)."""
+    _, point = SEPARATORS[language()]
+    text = f"{value:.2f}".rstrip("0").rstrip(".")  # never an exponent
+    return text.replace(".", point)
+
+
 def rate(amount: Decimal, currency: str) -> str:
     """A per-minute price: "Rp 500/min"."""
     return tr("{amount}/min", amount=money(amount, currency))

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from pawpado_desktop.config import log_dir
+from pawpado_desktop.present.menu import Act
 from pawpado_desktop.ui.flows import (
     account,
     history,
@@ -18,7 +19,6 @@ from pawpado_desktop.ui.flows import (
     settings,
     support,
 )
-from pawpado_desktop.ui.view_model import Act
 
 if TYPE_CHECKING:
     from pawpado_desktop.ui.shell import TrayApp

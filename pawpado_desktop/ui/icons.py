@@ -14,8 +14,8 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QGuiApplication, QIcon, QImage, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
+from pawpado_desktop.present.menu import Badge, TrayStatus
 from pawpado_desktop.ui.resources import resource
-from pawpado_desktop.ui.view_model import Badge, TrayStatus
 
 SIZES = (16, 22, 24, 32, 48, 64, 128)
 

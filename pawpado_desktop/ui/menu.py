@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
-from pawpado_desktop.ui.view_model import Entry, Kind
+from pawpado_desktop.present.menu import Entry, Kind
 
 EntrySource = Callable[[], list[Entry]]
 EntryHandler = Callable[[Entry], None]

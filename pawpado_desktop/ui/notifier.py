@@ -17,9 +17,9 @@ from PySide6.QtWidgets import QSystemTrayIcon
 
 from pawpado_desktop.core.notices import Notice, NoticeKind
 from pawpado_desktop.present.i18n import tr
+from pawpado_desktop.present.menu import Act
 from pawpado_desktop.ui.dbus import BusUnavailable
 from pawpado_desktop.ui.notifications import DesktopNotifications
-from pawpado_desktop.ui.view_model import Act
 
 log = logging.getLogger(__name__)
 

@@ -29,20 +29,20 @@ from pawpado_desktop.core.state import AppState, PlayPhase
 from pawpado_desktop.errors import PawpadoError
 from pawpado_desktop.present import i18n
 from pawpado_desktop.present.i18n import tr
+from pawpado_desktop.present.menu import Act, Entry
+from pawpado_desktop.present.status import session_active
 from pawpado_desktop.ui import actions
 from pawpado_desktop.ui.excepthook import install as install_excepthook
 from pawpado_desktop.ui.exits import QtExits
 from pawpado_desktop.ui.flows import history, play
 from pawpado_desktop.ui.flows.quitting import QUIT_STOP_DEADLINE_S
 from pawpado_desktop.ui.icons import app_icon
-from pawpado_desktop.ui.money import MoneyFormat, locale_for
 from pawpado_desktop.ui.notifications import DesktopNotifications
 from pawpado_desktop.ui.notifier import Notifier
 from pawpado_desktop.ui.power import PowerWatch
 from pawpado_desktop.ui.resources import resource
 from pawpado_desktop.ui.tasks import Tasks
 from pawpado_desktop.ui.tray_presenter import TrayPresenter
-from pawpado_desktop.ui.view_model import Act, Entry, session_active
 from pawpado_desktop.ui.window_manager import WindowManager
 
 if TYPE_CHECKING:
@@ -143,7 +143,6 @@ class TrayApp(QObject):
 
     def set_language(self, setting: str) -> None:
         i18n.set_language(i18n.choose_language(setting, QLocale.system().name()))
-        self.fmt = MoneyFormat(locale_for(i18n.language()))
 
     def require_core(self) -> Core:
         if self.core is None:

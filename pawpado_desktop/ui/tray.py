@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
+from pawpado_desktop.present.menu import Badge, TrayStatus
 from pawpado_desktop.ui.icons import IconForm, TrayIcons
-from pawpado_desktop.ui.view_model import Badge, TrayStatus
 
 
 class TrayView:

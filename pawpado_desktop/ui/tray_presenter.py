@@ -19,10 +19,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 from pawpado_desktop.core.state import AppState
 from pawpado_desktop.core.types import SessionState
 from pawpado_desktop.present.i18n import tr
-from pawpado_desktop.ui.icons import TrayIcons, current_form
-from pawpado_desktop.ui.menu import MenuRenderer
-from pawpado_desktop.ui.tray import TrayView
-from pawpado_desktop.ui.view_model import (
+from pawpado_desktop.present.menu import (
     SEPARATOR,
     Act,
     Entry,
@@ -31,10 +28,13 @@ from pawpado_desktop.ui.view_model import (
     badge,
     info,
     menu_entries,
-    session_active,
     tooltip,
     tray_status,
 )
+from pawpado_desktop.present.status import session_active
+from pawpado_desktop.ui.icons import TrayIcons, current_form
+from pawpado_desktop.ui.menu import MenuRenderer
+from pawpado_desktop.ui.tray import TrayView
 
 if TYPE_CHECKING:
     from pawpado_desktop.ui.shell import TrayApp
@@ -93,7 +93,6 @@ class TrayPresenter(QObject):
             app.state,
             now,
             mono,
-            app.fmt,
             playing=app.playing,
             error_seen=self.error_seen,
             loading=app.loading,
@@ -103,9 +102,7 @@ class TrayPresenter(QObject):
     def tooltip_text(self) -> str:
         app = self.app
         now, mono = app.now()
-        text = tooltip(
-            app.state, now, mono, app.fmt, error_seen=self.error_seen, loading=app.loading
-        )
+        text = tooltip(app.state, now, mono, error_seen=self.error_seen, loading=app.loading)
         if app.startup_error is not None:
             text += "\n" + tr(app.startup_error.title)
         return text
@@ -123,7 +120,7 @@ class TrayPresenter(QObject):
         if self.menu.isVisible():  # an open menu shows a new balance or state at once
             self.menu_renderer.refresh()
         now, mono = app.now()
-        windows = app.windows.refresh(state, now, mono, app.fmt, playing=app.playing)
+        windows = app.windows.refresh(state, now, mono, playing=app.playing)
         live = session_active(state) or state.play.phase.is_running
         _run_while(self._live, live and windows)
         _run_while(self._slow, live)

@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from pawpado_desktop.present.i18n import tr
-from pawpado_desktop.ui.view_model import Act, Entry
+from pawpado_desktop.present.menu import Act, Entry
 from pawpado_desktop.ui.windows.common import finished, plain_text, window_title
 
 if TYPE_CHECKING:
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from pawpado_desktop.core.notices import Notice
     from pawpado_desktop.core.state import AppState
     from pawpado_desktop.core.types import Credits
-    from pawpado_desktop.ui.money import MoneyFormat
     from pawpado_desktop.ui.windows.account import DeleteAccountDialog
     from pawpado_desktop.ui.windows.history import HistoryWindow
     from pawpado_desktop.ui.windows.progress import ProgressWindow
@@ -93,13 +92,13 @@ class WindowManager:
         return self.progress
 
     def refresh(
-        self, state: AppState, now: datetime, mono: float, fmt: MoneyFormat, *, playing: bool
+        self, state: AppState, now: datetime, mono: float, *, playing: bool
     ) -> bool:
         """Redraw the open windows that show the state; True while one of them shows."""
         if self.status is not None and self.status.isVisible():
             self.status.show_entries(self._entries())
         if self.progress is not None and self.progress.isVisible():
-            self.progress.show_state(state, now, mono, fmt, playing=playing)
+            self.progress.show_state(state, now, mono, playing=playing)
         return any(w is not None and w.isVisible() for w in (self.status, self.progress))
 
     def history_window(self) -> HistoryWindow:
@@ -123,10 +122,10 @@ class WindowManager:
         self.settings = SettingsDialog(demo=self.demo, local=local)
         return self.settings
 
-    def topup(self, credits: Credits | None, fmt: MoneyFormat) -> TopupDialog:
+    def topup(self, credits: Credits | None) -> TopupDialog:
         from pawpado_desktop.ui.windows.topup import TopupDialog
 
-        return TopupDialog(demo=self.demo, credits=credits, fmt=fmt)
+        return TopupDialog(demo=self.demo, credits=credits)
 
     def delete_account(self, email: str) -> DeleteAccountDialog:
         from pawpado_desktop.ui.windows.account import DeleteAccountDialog

@@ -118,7 +118,7 @@ def test_network_problem_exits_8(cli: Cli) -> None:
     assert cli.run("login", "--no-browser", PAWPADO_BASE_URL="http://127.0.0.1:9").returncode == 0
     done = cli.run("status", PAWPADO_BASE_URL="http://127.0.0.1:9")
     assert done.returncode == ExitCode.NETWORK
-    assert "connect" in done.stderr.lower() and "Traceback" not in done.stderr
+    assert "connect" in done.stdout.lower() and "Traceback" not in done.stderr
     done = cli.run("play", PAWPADO_BASE_URL="http://127.0.0.1:9")
     assert done.returncode == ExitCode.NETWORK
 

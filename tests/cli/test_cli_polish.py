@@ -189,18 +189,19 @@ def test_the_qr_code_only_on_a_terminal(cli: Cli) -> None:
 def test_status_shows_the_minimum_to_start_and_warns_when_low(cli: Cli) -> None:
     cli.login()
     done = cli.run("status")
-    assert "Minimum balance to start: Rp 7.500" in done.stdout
-    assert "Warning" not in done.stdout
+    assert "Balance Rp 100.000 · about 3 h 20 min of play" in done.stdout.splitlines()
+    assert "Warning" not in done.stdout + done.stderr
     assert json.loads(cli.run("status", "--json").stdout)["balanceWarning"] is None
 
     cli.sim.control.set_balance("10000.00")  # 20 minutes: under the 30-minute alert
     done = cli.run("status")
-    assert "Warning: Your balance is low: about 20 min of play left." in done.stdout
+    assert "Warning: Your balance is low: about 20 min of play left." in done.stderr
 
     cli.sim.control.set_balance("5000.00")  # under the minimum to start
     done = cli.run("status")
-    assert "Warning: Your balance is too low to start: a start needs Rp 7.500" in done.stdout
-    assert "Rp 2.500 missing" in done.stdout and "pawpado-desktop topup" in done.stdout
+    assert "Balance Rp 5.000 · about 10 min of play · Rp 7.500 needed to start" in done.stdout
+    assert "Warning: Your balance is too low to start: a start needs Rp 7.500" in done.stderr
+    assert "Rp 2.500 missing" in done.stderr and "pawpado-desktop topup" in done.stderr
     status = json.loads(cli.run("status", "--json").stdout)
     assert status["minimumStartBalance"] == "7500.00"
     assert "too low to start" in status["balanceWarning"]
@@ -234,5 +235,6 @@ def test_the_grace_countdown_reads_right(cli: Cli) -> None:
 def test_demo_status_signed_out_points_at_what_works_in_the_demo(cli: Cli) -> None:
     done = cli.run("--demo", "status")
     assert done.returncode == int(ExitCode.NOT_SIGNED_IN)
-    assert "pawpado-desktop demo" in done.stdout
-    assert "pawpado-desktop login" not in done.stdout  # login refuses --demo
+    assert done.stdout.splitlines() == ["Demo mode · nothing is real or billed", "Not signed in"]
+    assert "pawpado-desktop demo" in done.stderr
+    assert "pawpado-desktop login" not in done.stderr  # login refuses --demo

@@ -47,8 +47,9 @@ def test_status_shows_the_storage_tier_and_billing_period(cli: Cli) -> None:
 
     done = cli.run("status")
     assert done.returncode == 0, done.stderr
-    assert "Storage: standard-100 (37.5 of 100 GB used), Rp 75.000/month" in done.stdout
-    assert "billing period 20" in done.stdout
+    lines = done.stdout.splitlines()
+    assert "Storage standard-100 · 37.5 of 100 GB used" in lines  # as the tray's Account menu
+    assert any(line.startswith("Rp 75.000 a month · period ") for line in lines), lines
 
     status = json.loads(cli.run("status", "--json").stdout)
     assert status["service"] == "ok"
@@ -64,7 +65,7 @@ def test_status_with_pawpado_down_says_so(cli: Cli) -> None:
 
     done = cli.run("status")
     assert done.returncode == ExitCode.NETWORK
-    assert "Pawpado: Pawpado is down: it answers but is not working" in done.stdout
+    assert "Pawpado is down · your gaming PC's state is unknown" in done.stdout.splitlines()
     status = json.loads(cli.run("status", "--json").stdout)
     assert status["reachable"] is False and status["service"] == "down"
 
@@ -75,7 +76,7 @@ async def test_status_with_pawpado_unreachable_but_the_network_working(cli: Cli)
 
     done = cli.run("status")
     assert done.returncode == ExitCode.NETWORK
-    assert "Pawpado is unreachable or down; your internet connection works" in done.stdout
+    assert "Pawpado is unreachable or down (your internet works)" in done.stdout
     status = json.loads(cli.run("status", "--json").stdout)
     assert status["reachable"] is False and status["service"] == "unreachable"
 
@@ -87,7 +88,7 @@ async def test_status_when_this_computer_is_offline(cli: Cli) -> None:
 
     done = cli.run("status")
     assert done.returncode == ExitCode.NETWORK
-    assert "You are offline: neither Pawpado nor its sign-in service answers" in done.stdout
+    assert "You are offline · your gaming PC's state is unknown" in done.stdout.splitlines()
     status = json.loads(cli.run("status", "--json").stdout)
     assert status["service"] == "offline"
 

@@ -30,11 +30,10 @@ from pawpado_desktop.auth.store import MemoryStore
 from pawpado_desktop.auth.tokens import TokenSet
 from pawpado_desktop.clock import SYSTEM_CLOCK
 from pawpado_desktop.errors import ExitCode, PawpadoError
+from pawpado_desktop.present.menu import TrayStatus, menu_entries, tooltip, tray_status
 from pawpado_desktop.tailscale.client import LocalClient
 from pawpado_desktop.tailscale.endpoint import LocalEndpoint
 from pawpado_desktop.tailscale.errors import TailscaleError
-from pawpado_desktop.ui.money import MoneyFormat, locale_for
-from pawpado_desktop.ui.view_model import TrayStatus, menu_entries, tooltip, tray_status
 from tests.support.hostile_transport import HUGE_BYTES, HostileServer, gzip_bomb
 from tests.support.play import PlayRig
 from tests.support.waiting import wait_until
@@ -184,13 +183,12 @@ async def test_the_poller_survives_every_failure_and_shows_offline(
     core = hrig.core
     client = core._client
     real_url = client.base_url
-    fmt = MoneyFormat(locale_for("en"))
 
     def offline_shown() -> bool:
         state = core.store.state
         now, mono = core.clock.now(), core.clock.monotonic()
-        lines = tooltip(state, now, mono, fmt)
-        menu = [e.text for e in menu_entries(state, now, mono, fmt, playing=False)]
+        lines = tooltip(state, now, mono)
+        menu = [e.text for e in menu_entries(state, now, mono, playing=False)]
         return (
             tray_status(state) is TrayStatus.ERROR
             and "state is unknown" in lines

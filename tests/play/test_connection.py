@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from pawpado_desktop.cli.history_command import path_text
 from pawpado_desktop.core.connection import RELAY_TITLE
 from pawpado_desktop.core.history import HistoryRecorder
 from pawpado_desktop.core.history_db import HistoryDb
 from pawpado_desktop.core.play import PlayOptions
 from pawpado_desktop.core.state import AppState, PlayPhase
+from pawpado_desktop.present.history import connection
 from pawpado_desktop.tailscale.models import ConnectionPath, PathKind
 from pawpado_desktop.tailscale.path import describe
 from tests.support.play import PlayRig
@@ -150,4 +150,4 @@ async def test_the_session_history_records_the_path(rig: PlayRig, tmp_path: Path
     assert summary is not None and summary.kind == "mixed" and summary.relay_code == "sin"
     assert summary.last_rtt_ms == 20
     assert summary.readings == len([p for p in paths.seen if p is not None])
-    assert path_text(summary).startswith("direct and relayed via Singapore · ")
+    assert connection(summary).startswith("Direct and relayed via Singapore · ")

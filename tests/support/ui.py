@@ -25,9 +25,9 @@ from PySide6.QtWidgets import QApplication, QMenu
 from pawpado_desktop.clock import ScaledClock
 from pawpado_desktop.core.service import Core
 from pawpado_desktop.core.state import AppState
+from pawpado_desktop.present.menu import Act
 from pawpado_desktop.sim.server import SimulatorServer
 from pawpado_desktop.ui.shell import TrayApp
-from pawpado_desktop.ui.view_model import Act
 from tests.support.dbus_fakes import FakeNotificationDaemon
 from tests.support.moonlight import FakeMoonlightInstall
 from tests.support.sim import start_elsewhere

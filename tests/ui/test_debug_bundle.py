@@ -5,7 +5,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from pawpado_desktop.ui.view_model import Act
+from pawpado_desktop.present.menu import Act
 from tests.support.ui import UiRig
 
 

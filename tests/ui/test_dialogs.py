@@ -10,8 +10,8 @@ import pytest
 from PySide6.QtWidgets import QApplication, QComboBox, QSpinBox
 
 from pawpado_desktop.config import config_dir
+from pawpado_desktop.present.menu import Act, TrayStatus
 from pawpado_desktop.sim.faults import FaultResponse
-from pawpado_desktop.ui.view_model import Act, TrayStatus
 from pawpado_desktop.ui.windows.qr import qr_matrix
 from tests.support.ui import UiRig
 

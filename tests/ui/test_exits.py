@@ -31,11 +31,11 @@ from PySide6.QtWidgets import QApplication
 from pawpado_desktop.clock import ScaledClock
 from pawpado_desktop.core.service import Core
 from pawpado_desktop.core.state import PlayPhase
+from pawpado_desktop.present.menu import Act
 from pawpado_desktop.sim.fake_tailscaled import FakeTailscaled
 from pawpado_desktop.sim.server import SimulatorServer
 from pawpado_desktop.ui.app import run_until_closed
 from pawpado_desktop.ui.shell import ShellOptions, TrayApp
-from pawpado_desktop.ui.view_model import Act
 from tests.support.dbus_fakes import FakeNotificationDaemon
 from tests.support.moonlight import FakeMoonlightInstall
 from tests.support.ui import UiRig

@@ -15,9 +15,9 @@ from PySide6.QtWidgets import QApplication, QPushButton
 from pawpado_desktop.config import LocalSettings, config_dir, log_dir
 from pawpado_desktop.core.notices import NoticeKind
 from pawpado_desktop.instance_channel import instance_name
+from pawpado_desktop.present.menu import Act
 from pawpado_desktop.ui.shell import ShellOptions
 from pawpado_desktop.ui.single_instance import SingleInstance
-from pawpado_desktop.ui.view_model import Act
 from pawpado_desktop.ui.windows.notice import NoticeWindow
 from pawpado_desktop.ui.windows.status import StatusWindow
 from tests.support.dbus_fakes import PrivateBus

@@ -10,8 +10,8 @@ from PySide6.QtGui import QColor, QImage
 from pawpado_desktop.config import config_dir
 from pawpado_desktop.core.history import history_path
 from pawpado_desktop.core.history_db import HistoryDb
+from pawpado_desktop.present.menu import Act
 from pawpado_desktop.ui.spend_chart import BAR
-from pawpado_desktop.ui.view_model import Act
 from pawpado_desktop.ui.windows.history import HistoryWindow
 from tests.support.ui import UiRig
 

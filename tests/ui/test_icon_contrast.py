@@ -14,8 +14,8 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QApplication
 
+from pawpado_desktop.present.menu import Badge, TrayStatus
 from pawpado_desktop.ui.icons import IconForm, TrayIcons
-from pawpado_desktop.ui.view_model import Badge, TrayStatus
 
 PANELS = {"light": QColor("#eeeeec"), "dark": QColor("#2e3436")}
 SIZE = 22  # a typical panel icon

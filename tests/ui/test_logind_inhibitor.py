@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from pawpado_desktop.core.state import PlayPhase
+from pawpado_desktop.present.menu import Act
 from pawpado_desktop.sim.fake_tailscaled import FakeTailscaled
 from pawpado_desktop.ui.shell import ShellOptions
-from pawpado_desktop.ui.view_model import Act
 from tests.support.dbus_fakes import FakeLogind, FakeNotificationDaemon, PrivateBus
 from tests.support.ui import UiRig
 

@@ -1,4 +1,4 @@
-"""Money, durations and languages: formats and the Indonesian catalogue."""
+"""Languages: the choice, the Indonesian catalogue, and the menu's mnemonics."""
 
 from __future__ import annotations
 
@@ -11,61 +11,18 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QLocale
 
 from pawpado_desktop.api.models import Credits, Identity, SessionState, SessionStatus
 from pawpado_desktop.core.state import PHASE_LABELS, AppState, PlayPhase, PlayProgress
 from pawpado_desktop.present import i18n
-from pawpado_desktop.ui.money import MoneyFormat, locale_for
+from pawpado_desktop.present.menu import Kind, menu_entries
+from pawpado_desktop.present.status import SERVICE_LINES
 from pawpado_desktop.ui.notifier import NOTICE_ACTIONS
 from pawpado_desktop.ui.resources import resource
-from pawpado_desktop.ui.view_model import Kind, menu_entries
 
-UI = Path(__file__).resolve().parents[2] / "pawpado_desktop" / "ui"
-
-
-@pytest.fixture
-def english() -> Iterator[MoneyFormat]:
-    i18n.set_language("en")
-    yield MoneyFormat(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
-
-
-@pytest.fixture
-def indonesian() -> Iterator[MoneyFormat]:
-    i18n.set_language("id")
-    try:
-        yield MoneyFormat(locale_for("id"))
-    finally:
-        i18n.set_language("en")
-
-
-def test_money_is_written_as_its_currency_writes_it(english: MoneyFormat) -> None:
-    assert english.money(Decimal("60000.00"), "IDR") == "Rp 60.000"
-    assert english.money(Decimal("1499.50"), "IDR") == "Rp 1.500"  # half up, whole rupiah
-    assert english.money(Decimal("-2500"), "IDR") == "-Rp 2.500"
-    assert english.money(Decimal("1234.5"), "USD") == "US$ 1,234.50"
-    assert english.money(Decimal("0.005"), "USD") == "US$ 0.01"
-    assert english.money(Decimal("12345678901234567890"), "IDR").startswith("Rp 12.345.678")
-    assert english.money(Decimal("1234.5"), "XYZ") == "XYZ 1,234.50"
-
-
-def test_other_currencies_follow_the_ui_locale(indonesian: MoneyFormat) -> None:
-    assert indonesian.money(Decimal("1234.5"), "EUR") == "€ 1.234,50"
-    assert indonesian.money(Decimal("60000"), "IDR") == "Rp 60.000"
-
-
-def test_durations_and_clocks(english: MoneyFormat) -> None:
-    assert english.duration(0) == "0 min"
-    assert english.duration(60) == "1 h"
-    assert english.duration(125) == "2 h 5 min"
-    assert MoneyFormat.clock(65) == "1:05"
-    assert MoneyFormat.clock(3725) == "1:02:05"
-    assert MoneyFormat.clock(-3) == "0:00"
-    i18n.set_language("id")
-    try:
-        assert english.duration(125) == "2 j 5 mnt"
-    finally:
-        i18n.set_language("en")
+PACKAGE = Path(__file__).resolve().parents[2] / "pawpado_desktop"
+# Where the tray's words live: its widgets and the presenter it shares with the CLI.
+SOURCES = (PACKAGE / "ui", PACKAGE / "present")
 
 
 def test_language_follows_the_setting_then_the_system() -> None:
@@ -77,7 +34,11 @@ def test_language_follows_the_setting_then_the_system() -> None:
 
 
 def _parse_ui_sources() -> list[ast.Module]:
-    return [ast.parse(path.read_text(encoding="utf-8")) for path in UI.rglob("*.py")]
+    return [
+        ast.parse(path.read_text(encoding="utf-8"))
+        for folder in SOURCES
+        for path in folder.rglob("*.py")
+    ]
 
 
 # Parsed while the module is collected, before any test starts a thread: CPython
@@ -101,6 +62,7 @@ def _literals() -> set[str]:
                 found.add(node.args[0].value)
     found.update(label for actions in NOTICE_ACTIONS.values() for _, label in actions)
     found.update(PHASE_LABELS.values())
+    found.update(SERVICE_LINES.values())
     return found
 
 
@@ -133,10 +95,9 @@ def _states() -> Iterator[AppState]:
 @pytest.mark.parametrize("language", ["en", "id"])
 def test_menu_mnemonics_are_unique_in_each_menu(language: str) -> None:
     i18n.set_language(language)
-    fmt = MoneyFormat(locale_for(language))
     try:
         for state in _states():
-            entries = menu_entries(state, datetime.now(UTC), 0.0, fmt, playing=False)
+            entries = menu_entries(state, datetime.now(UTC), 0.0, playing=False)
             for menu in [entries, *(e.children for e in entries if e.kind is Kind.SUBMENU)]:
                 keys = [
                     e.text[e.text.index("&") + 1].lower()

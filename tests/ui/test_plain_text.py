@@ -16,8 +16,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 from pawpado_desktop.errors import PawpadoError
+from pawpado_desktop.present.menu import Act
 from pawpado_desktop.sim.faults import FaultResponse
-from pawpado_desktop.ui.view_model import Act
 from tests.support.dbus_fakes import FakeNotificationDaemon, PrivateBus
 from tests.support.ui import UiRig
 

@@ -10,7 +10,7 @@ import os
 import signal
 
 from pawpado_desktop.core.state import PlayPhase
-from pawpado_desktop.ui.view_model import Act, TrayStatus
+from pawpado_desktop.present.menu import Act, TrayStatus
 from tests.support.ui import UiRig
 
 

@@ -14,9 +14,9 @@ from pawpado_desktop.config import config_dir
 from pawpado_desktop.core.state import PlayPhase
 from pawpado_desktop.errors import ExitCode
 from pawpado_desktop.instance_channel import instance_name
+from pawpado_desktop.present.menu import Act
 from pawpado_desktop.sim.fake_tailscaled import FakeTailscaled
 from pawpado_desktop.ui.single_instance import SingleInstance
-from pawpado_desktop.ui.view_model import Act
 from tests.support.ui import UiRig
 
 USER_PROFILE = "alice@example.com"

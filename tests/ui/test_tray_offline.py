@@ -8,8 +8,8 @@ When Pawpado answers again the poller (still alive) brings the figures back.
 
 from __future__ import annotations
 
+from pawpado_desktop.present.menu import TrayStatus
 from pawpado_desktop.sim.faults import FaultResponse
-from pawpado_desktop.ui.view_model import TrayStatus
 from tests.support.ui import UiRig
 
 

@@ -13,9 +13,9 @@ from PySide6.QtGui import QColor
 from pawpado_desktop.api.models import SessionState, SessionStatus
 from pawpado_desktop.core.state import Attention, PhaseStep, PlayPhase, PlayProgress
 from pawpado_desktop.errors import PawpadoError
+from pawpado_desktop.present.menu import Badge, TrayStatus
 from pawpado_desktop.tailscale.models import ConnectionPath, PathKind
 from pawpado_desktop.ui.icons import IconForm, TrayIcons, form_for
-from pawpado_desktop.ui.view_model import Badge, TrayStatus
 from tests.support.ui import UiRig
 
 

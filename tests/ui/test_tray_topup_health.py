@@ -9,8 +9,8 @@ from decimal import Decimal
 import httpx
 
 from pawpado_desktop.core.state import PlayPhase
+from pawpado_desktop.present.menu import Act
 from pawpado_desktop.sim.faults import FaultResponse
-from pawpado_desktop.ui.view_model import Act
 from tests.support.ui import UiRig
 
 

@@ -6,7 +6,6 @@ from pawpado_desktop.core.budget import (
     BudgetGuard,
     alert_thresholds,
     attention,
-    format_minutes,
     format_money,
     runs_out_at,
     topup_suggestions,
@@ -81,8 +80,5 @@ def test_top_up_amounts_cover_hours_and_respect_the_minimum() -> None:
 
 
 def test_formatting() -> None:
-    assert format_minutes(200) == "3 h 20 min"
-    assert format_minutes(60) == "1 h"
-    assert format_minutes(7) == "7 min"
     assert format_money(Decimal("52300.00"), "IDR") == "Rp 52.300"
     assert format_money(Decimal("12.5"), "USD") == "12.50 USD"

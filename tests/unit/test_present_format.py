@@ -91,3 +91,5 @@ def test_times_and_dates_are_local(language: str) -> None:
     separator = {"en": ":", "id": "."}[language]
     assert fmt.time_of_day(moment) == f"{local.hour:02d}{separator}{local.minute:02d}"
     assert fmt.rate(Decimal(500), "IDR") == {"en": "Rp 500/min", "id": "Rp 500/mnt"}[language]
+    assert fmt.number(37.5) == {"en": "37.5", "id": "37,5"}[language]
+    assert fmt.number(100.0) == "100"

@@ -9,10 +9,11 @@ from PySide6.QtWidgets import QDialog
 
 from pawpado_desktop.core.notices import NoticeKind
 from pawpado_desktop.errors import CancelledByUser, PawpadoError
+from pawpado_desktop.present import format as fmt
 from pawpado_desktop.present.i18n import tr
+from pawpado_desktop.present.status import session_active
 from pawpado_desktop.safe_url import browser_url
 from pawpado_desktop.ui.flows import reporting
-from pawpado_desktop.ui.view_model import session_active
 from pawpado_desktop.ui.window_manager import bring_back
 from pawpado_desktop.ui.windows.common import finished
 
@@ -66,7 +67,7 @@ async def delete_account(app: TrayApp) -> None:
     if await finished(dialog) != QDialog.DialogCode.Accepted:
         return
     deletion = await core.delete_account()  # signed out afterwards, a running PC stopped
-    when = app.fmt.date(deletion.delete_at)
+    when = fmt.date(deletion.delete_at)
     app.say(
         tr("Account deletion scheduled"),
         tr("Your account will be deleted on {date}. You have been signed out.", date=when),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pawpado_desktop.present import format as fmt
 from pawpado_desktop.ui.window_manager import present
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ async def show_history(app: TrayApp) -> HistoryWindow:
     window = app.windows.history_window()
     history = await load_history(app)
     if history is not None:
-        window.show_history(history, app.presenter.month_spent or "", app.fmt)
+        window.show_history(history, app.presenter.month_spent or "")
     present(window)
     return window
 
@@ -39,6 +40,6 @@ async def load_history(app: TrayApp) -> History | None:
     currency = history.currency or (credits.currency if credits else "")
     spent = month_spent(history, today)
     # Only a figure that was observed: no "Rp 0" before any session's cost is known.
-    app.presenter.month_spent = app.fmt.money(spent, currency) if currency and spent > 0 else None
+    app.presenter.month_spent = fmt.money(spent, currency) if currency and spent > 0 else None
     app.presenter.render_soon()
     return history

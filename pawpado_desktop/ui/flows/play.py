@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QDialog
 from pawpado_desktop.core.checkout import TopupNotCompleted, amount_to_play
 from pawpado_desktop.core.types import TopupCheckout
 from pawpado_desktop.errors import PawpadoError
+from pawpado_desktop.present import format as fmt
 from pawpado_desktop.present.i18n import tr
 from pawpado_desktop.safe_url import browser_url
 from pawpado_desktop.ui.windows.common import finished
@@ -64,7 +65,7 @@ async def show_checkout(app: TrayApp, checkout: TopupCheckout, amount: Decimal) 
     core = app.require_core()
     page = browser_url(checkout.checkout_url, what="checkout page")  # the host to show
     credits = core.store.state.credits
-    money = app.fmt.money(amount, credits.currency if credits else "IDR")
+    money = fmt.money(amount, credits.currency if credits else "IDR")
     app.say(
         tr("Finish the top-up in your browser"),
         tr(
@@ -104,6 +105,6 @@ async def topup_and_play(app: TrayApp) -> None:
 
 
 async def topup_custom(app: TrayApp) -> None:
-    dialog = app.windows.topup(app.state.credits, app.fmt)
+    dialog = app.windows.topup(app.state.credits)
     if await finished(dialog) == QDialog.DialogCode.Accepted:
         await topup(app, dialog.amount())

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 
 from pawpado_desktop.core.state import PlayPhase
 from pawpado_desktop.errors import PawpadoError
+from pawpado_desktop.present import format as fmt
 from pawpado_desktop.present.i18n import tr
-from pawpado_desktop.ui.view_model import session_active
+from pawpado_desktop.present.status import session_active
 from pawpado_desktop.ui.windows.common import finished
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ async def quit_app(app: TrayApp) -> None:
     phase = core.store.state.play.phase
     can_keep = not core.playing or phase is PlayPhase.GRACE
     credits = core.store.state.credits
-    rate = app.fmt.money(credits.rate_per_minute, credits.currency) if credits else ""
+    rate = fmt.money(credits.rate_per_minute, credits.currency) if credits else ""
     detail = (
         tr("It bills {rate} a minute until it is stopped.", rate=rate)
         if rate

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
-from pawpado_desktop.ui.view_model import Act
+from pawpado_desktop.present.menu import Act
 from pawpado_desktop.ui.windows.common import button, demo_banner, label, prepare
 
 

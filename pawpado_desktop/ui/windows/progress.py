@@ -9,16 +9,14 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from pawpado_desktop.core.play import timeline
 from pawpado_desktop.core.state import AppState, PlayPhase
+from pawpado_desktop.present import format as fmt
 from pawpado_desktop.present.i18n import tr
-from pawpado_desktop.ui.money import MoneyFormat
-from pawpado_desktop.ui.view_model import (
-    Act,
-    Entry,
+from pawpado_desktop.present.menu import Act, Entry, primary_actions
+from pawpado_desktop.present.status import (
     balance_line,
     connection_line,
     cost_line,
     phase_label,
-    primary_actions,
     status_line,
 )
 from pawpado_desktop.ui.windows.common import button, demo_banner, label, plain_label, prepare
@@ -55,26 +53,24 @@ class ProgressWindow(QWidget):
         layout.addWidget(self.money)
         layout.addLayout(self.buttons)
 
-    def show_state(
-        self, state: AppState, now: datetime, mono: float, fmt: MoneyFormat, *, playing: bool
-    ) -> None:
+    def show_state(self, state: AppState, now: datetime, mono: float, *, playing: bool) -> None:
         play = state.play
-        self.heading.setText(status_line(state, now, mono, fmt) or phase_label(play.phase))
+        self.heading.setText(status_line(state, now, mono) or phase_label(play.phase))
         connection = connection_line(state) or ""
         self.connection.setText(connection)
         self.connection.setVisible(bool(connection))
-        self._render_steps(state, mono, fmt)
+        self._render_steps(state, mono)
         detail = play.detail
         if play.phase is PlayPhase.FAILED and state.last_error is not None:
             detail = state.last_error.message
         self.detail.setText(detail)
         self.detail.setVisible(bool(detail))
-        money = [line for line in (cost_line(state, now, fmt), balance_line(state, fmt)) if line]
+        money = [line for line in (cost_line(state, now), balance_line(state)) if line]
         self.money.setText("\n".join(money))
         actions = primary_actions(state, playing=playing) if playing else []
         self._render_buttons([e for e in actions if e.act is not Act.PROGRESS])  # shown already
 
-    def _render_steps(self, state: AppState, mono: float, fmt: MoneyFormat) -> None:
+    def _render_steps(self, state: AppState, mono: float) -> None:
         while self.steps.count():
             item = self.steps.takeAt(0)
             widget = item.widget() if item is not None else None

@@ -9,8 +9,8 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from pawpado_desktop.present import format as fmt
 from pawpado_desktop.present.i18n import tr
-from pawpado_desktop.ui.money import MoneyFormat
 from pawpado_desktop.ui.windows.common import button, demo_banner, label, plain_label, prepare
 from pawpado_desktop.ui.windows.qr import qr_pixmap
 
@@ -102,7 +102,7 @@ class SignInDialog(QDialog):
         self.status.setText(
             tr(
                 "Waiting for you to approve in the browser · code expires in {time}",
-                time=MoneyFormat.clock(left),
+                time=fmt.clock(left),
             )
         )
 

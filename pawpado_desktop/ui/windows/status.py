@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
 )
 
 from pawpado_desktop.present.i18n import tr
+from pawpado_desktop.present.menu import Act, Entry, Kind
 from pawpado_desktop.ui.icons import app_icon
 from pawpado_desktop.ui.menu import fill
-from pawpado_desktop.ui.view_model import Act, Entry, Kind
 from pawpado_desktop.ui.windows.common import button, demo_banner, label, prepare
 
 

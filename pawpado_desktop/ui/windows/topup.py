@@ -8,18 +8,17 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLineEdit, QVBoxLayout
 
 from pawpado_desktop.core.budget import MINIMUM_TOPUP
 from pawpado_desktop.core.types import Credits
+from pawpado_desktop.present import format as fmt
 from pawpado_desktop.present.i18n import tr
-from pawpado_desktop.ui.money import MoneyFormat
 from pawpado_desktop.ui.windows.common import button, demo_banner, label, prepare
 
 
 class TopupDialog(QDialog):
-    def __init__(self, *, demo: bool, credits: Credits | None, fmt: MoneyFormat) -> None:
+    def __init__(self, *, demo: bool, credits: Credits | None) -> None:
         super().__init__()
         prepare(self, tr("Top up"), demo=demo)
         self.setMinimumWidth(400)
         self.credits = credits
-        self.fmt = fmt
         currency = credits.currency if credits else "IDR"
         self.currency = currency
         self.amount_edit = QLineEdit()
@@ -60,7 +59,7 @@ class TopupDialog(QDialog):
 
     def _update(self) -> None:
         amount = self.amount()
-        minimum = self.fmt.money(MINIMUM_TOPUP, self.currency)
+        minimum = fmt.money(MINIMUM_TOPUP, self.currency)
         if amount is None or amount < MINIMUM_TOPUP:
             self.preview.setText(tr("The smallest top-up is {amount}.", amount=minimum))
             self.pay.setEnabled(False)
@@ -72,9 +71,9 @@ class TopupDialog(QDialog):
             self.preview.setText(
                 tr(
                     "{amount} buys about {time} of play.",
-                    amount=self.fmt.money(amount, self.currency),
-                    time=self.fmt.duration(minutes),
+                    amount=fmt.money(amount, self.currency),
+                    time=fmt.minutes(minutes),
                 )
             )
         else:
-            self.preview.setText(self.fmt.money(amount, self.currency))
+            self.preview.setText(fmt.money(amount, self.currency))
