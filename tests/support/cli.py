@@ -278,7 +278,10 @@ def call_cli(
 ) -> subprocess.CompletedProcess[str]:
     """`pawpado-desktop ARGS` in this process and exactly the environment `env`, to its
     end (see `InProcess`); `clock`: the wiring's clock instead of the system's."""
-    command = InProcess(args, env, clock)
+    return _completed(InProcess(args, env, clock), timeout)
+
+
+def _completed(command: InProcess, timeout: float) -> subprocess.CompletedProcess[str]:
     out, err = command.communicate(timeout)
     assert command.returncode is not None
     return subprocess.CompletedProcess(command.args, command.returncode, out, err)
@@ -296,7 +299,7 @@ class Cli:
     ) -> subprocess.CompletedProcess[str]:
         """The command in this process, to its end (see `call_cli`): for what it decides
         and prints."""
-        return call_cli(args, {**self.env, **env}, timeout, clock)
+        return _completed(self.begin(*args, clock=clock, **env), timeout)
 
     def begin(self, *args: str, clock: Clock | None = None, **env: str) -> InProcess:
         """The command in this process, running on while the test goes on (see
