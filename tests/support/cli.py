@@ -2,14 +2,15 @@
 simulator and the fakes (on real time: tests/support/world.py's `cli` world has short
 phases instead).
 
-Two ways to run a command, one result type (`subprocess.CompletedProcess`):
-- in this process (`Cli.call`, `run_cli`, `call_cli`): the real entry point
-  (`cli.main.main`) with the command's environment, its own event loop on a thread of
-  its own, stdin not a terminal, stdout/stderr captured. For what a command decides and
-  prints: exit codes, text, JSON. Each call costs no interpreter start (1-3 s of CPU).
+Two ways to run a command, used alike (`subprocess.CompletedProcess`, or a
+`Popen`-like handle for one that runs on while the test goes on):
+- in this process (`Cli.call`, `Cli.begin`, `run_cli`, `call_cli`): the real entry
+  point (`cli.main.main`) with the command's environment, its own event loop on a
+  thread of its own, stdin not a terminal, stdout/stderr captured. For what a command
+  decides and prints: exit codes, text, JSON. No interpreter start (1-3 s of CPU each).
 - a real process (`Cli.run`, `Cli.start`): where the process is the thing tested:
-  signals, two processes at once and their owner locks, a kill, start-up imports,
-  what reaches a real command line or environment.
+  signals, two processes at once and their owner locks, a kill, a terminal, start-up
+  imports, what reaches a real command line or environment.
 
 - `cli` (fixture, any folder): a `Cli` for running and starting the CLI.
 - `Running`: a started `play` and what it printed; `until(check, proc)` waits while
@@ -172,7 +173,8 @@ def _lent_process_state(env: Mapping[str, str], clock: Clock | None) -> Iterator
     handlers (the command configures its own), the language in use, the browsers
     webbrowser found (it reads BROWSER once per process), and with `clock` the wiring's
     clock."""
-    changed = {k: os.environ.get(k) for k in {*os.environ, *env} if os.environ.get(k) != env.get(k)}
+    names = {*os.environ, *env}
+    changed = {k: os.environ.get(k) for k in names if os.environ.get(k) != env.get(k)}
     saved_streams = (sys.stdin, sys.stdout, sys.stderr)
     root = logging.getLogger()
     saved_handlers, saved_level = root.handlers[:], root.level
@@ -228,13 +230,13 @@ class InProcess:
     One in-process command at a time: the environment it runs in is process-wide."""
 
     def __init__(self, args: Sequence[str], env: Mapping[str, str], clock: Clock | None) -> None:
+        if not _ONE_AT_A_TIME.acquire(timeout=5):
+            raise AssertionError("another in-process command still runs; start one as a process")
         self.args = ["pawpado-desktop", *args]
         self._streams = _Streams(stdin=open(os.devnull, encoding="utf-8"))  # noqa: SIM115
         self.stdout = self._streams.stdout
         self.stderr = self._streams.stderr
         self.returncode: int | None = None
-        if not _ONE_AT_A_TIME.acquire(timeout=5):
-            raise AssertionError("another in-process command still runs; start one as a process")
         self._thread = threading.Thread(
             target=self._run, args=(list(args), env, clock), name=" ".join(self.args), daemon=True
         )
@@ -309,6 +311,7 @@ class Cli:
         return command
 
     def run(self, *args: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess[str]:
+        """The command as a real process, to its end."""
         return subprocess.run(
             [sys.executable, "-m", "pawpado_desktop", *args],
             env={**self.env, **env},
@@ -320,6 +323,7 @@ class Cli:
         )
 
     def start(self, *args: str, **env: str) -> subprocess.Popen[str]:
+        """The command as a real process, running on (to signal, kill or race it)."""
         return subprocess.Popen(
             [sys.executable, "-m", "pawpado_desktop", *args],
             env={**self.env, **env},
