@@ -163,7 +163,7 @@ async def _until_signalled(handler: Handler, args: argparse.Namespace) -> int:
         try:
             loop.add_signal_handler(signum, on_signal, signum)
         except (NotImplementedError, RuntimeError, ValueError):
-            continue  # Windows: Ctrl-C still arrives as KeyboardInterrupt
+            continue  # Windows (Ctrl-C still arrives as KeyboardInterrupt); not the main thread
         installed.append(signum)
     try:
         return await handler(args)

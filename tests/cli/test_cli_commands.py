@@ -43,7 +43,7 @@ STATUS_KEYS = {
 
 
 def test_status_json_when_signed_out(cli: Cli) -> None:
-    done = cli.run("status", "--json")
+    done = cli.call("status", "--json")
     assert done.returncode == ExitCode.NOT_SIGNED_IN
     status = json.loads(done.stdout)
     assert set(status) == STATUS_KEYS and status["signedIn"] is False
@@ -52,7 +52,7 @@ def test_status_json_when_signed_out(cli: Cli) -> None:
 
 def test_status_json_when_signed_in(cli: Cli) -> None:
     cli.login()
-    done = cli.run("status", "--json")
+    done = cli.call("status", "--json")
     assert done.returncode == 0, done.stderr
     status = json.loads(done.stdout)
     assert set(status) == STATUS_KEYS
@@ -64,7 +64,7 @@ def test_status_json_when_signed_in(cli: Cli) -> None:
 
 def test_play_with_no_grace_goes_from_stopped_to_stream_and_back(cli: Cli) -> None:
     cli.login()
-    done = cli.run("play", "--grace", "0")
+    done = cli.call("play", "--grace", "0")
     assert done.returncode == 0, done.stderr
     out = done.stdout
     for line in ("Starting your gaming PC", "Pairing Moonlight", "Streaming", "Done"):
@@ -75,7 +75,7 @@ def test_play_with_no_grace_goes_from_stopped_to_stream_and_back(cli: Cli) -> No
 
 
 def test_play_without_sign_in_exits_3(cli: Cli) -> None:
-    done = cli.run("play")
+    done = cli.call("play")
     assert done.returncode == ExitCode.NOT_SIGNED_IN
     assert "pawpado-desktop login" in done.stderr and "Traceback" not in done.stderr
 
@@ -83,7 +83,7 @@ def test_play_without_sign_in_exits_3(cli: Cli) -> None:
 def test_insufficient_credits_exits_4(cli: Cli) -> None:
     cli.login()
     cli.sim.control.set_balance("1000.00")
-    done = cli.run("play")
+    done = cli.call("play")
     assert done.returncode == ExitCode.INSUFFICIENT_CREDITS
     assert "missing" in done.stderr and "topup" in done.stderr
 
@@ -91,7 +91,7 @@ def test_insufficient_credits_exits_4(cli: Cli) -> None:
 def test_capacity_exits_5(cli: Cli) -> None:
     cli.login()
     cli.sim.control.fail_starts_with_capacity(10, retry_after=1)
-    done = cli.run("play")
+    done = cli.call("play")
     assert done.returncode == ExitCode.CAPACITY
     assert "trying again" in done.stdout  # it said so while retrying
     assert cli.sim.control.session()["state"] == "stopped"
@@ -99,7 +99,7 @@ def test_capacity_exits_5(cli: Cli) -> None:
 
 def test_tailscale_problem_exits_6(cli: Cli) -> None:
     cli.login()
-    done = cli.run("play", PAWPADO_TAILSCALE_SOCKET="/nonexistent/tailscaled.sock")
+    done = cli.call("play", PAWPADO_TAILSCALE_SOCKET="/nonexistent/tailscaled.sock")
     assert done.returncode == ExitCode.TAILSCALE, done.stderr
     assert "Tailscale" in done.stderr and "Traceback" not in done.stderr
     assert cli.sim.control.session()["state"] == "stopped"  # nothing was started
@@ -107,7 +107,7 @@ def test_tailscale_problem_exits_6(cli: Cli) -> None:
 
 def test_moonlight_problem_exits_7(cli: Cli) -> None:
     cli.login()
-    done = cli.run("play", PAWPADO_MOONLIGHT="/nonexistent/moonlight")
+    done = cli.call("play", PAWPADO_MOONLIGHT="/nonexistent/moonlight")
     assert done.returncode == ExitCode.MOONLIGHT, done.stderr
     assert "Moonlight" in done.stderr and "Traceback" not in done.stderr
 
@@ -115,23 +115,23 @@ def test_moonlight_problem_exits_7(cli: Cli) -> None:
 def test_network_problem_exits_8(cli: Cli) -> None:
     # A sign-in belongs to its API, so sign in for the unreachable one first.
     cli.sim.control.set_auto_approve(True)
-    assert cli.run("login", "--no-browser", PAWPADO_BASE_URL="http://127.0.0.1:9").returncode == 0
-    done = cli.run("status", PAWPADO_BASE_URL="http://127.0.0.1:9")
+    assert cli.call("login", "--no-browser", PAWPADO_BASE_URL="http://127.0.0.1:9").returncode == 0
+    done = cli.call("status", PAWPADO_BASE_URL="http://127.0.0.1:9")
     assert done.returncode == ExitCode.NETWORK
     assert "connect" in done.stdout.lower() and "Traceback" not in done.stderr
-    done = cli.run("play", PAWPADO_BASE_URL="http://127.0.0.1:9")
+    done = cli.call("play", PAWPADO_BASE_URL="http://127.0.0.1:9")
     assert done.returncode == ExitCode.NETWORK
 
 
 def test_a_bad_base_url_is_refused_clearly(cli: Cli) -> None:
-    done = cli.run("status", PAWPADO_BASE_URL="http://pawpado.example.com")
+    done = cli.call("status", PAWPADO_BASE_URL="http://pawpado.example.com")
     assert done.returncode == ExitCode.USAGE
     assert "unencrypted" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_stop_when_nothing_runs_and_when_something_does(cli: Cli) -> None:
     cli.login()
-    done = cli.run("stop")
+    done = cli.call("stop")
     assert done.returncode == 0 and "Nothing to stop" in done.stdout
     token = cli.sim.control.sign_in_directly().access_token
     httpx.post(
@@ -139,7 +139,7 @@ def test_stop_when_nothing_runs_and_when_something_does(cli: Cli) -> None:
         headers={"Authorization": f"Bearer {token}"},
         timeout=5,
     ).raise_for_status()  # started elsewhere (the web portal, another computer)
-    done = cli.run("stop")
+    done = cli.call("stop")
     assert done.returncode == 0, done.stderr
     assert "Billing has ended" in done.stdout
     assert cli.sim.control.session()["state"] == "stopped"
@@ -147,8 +147,7 @@ def test_stop_when_nothing_runs_and_when_something_does(cli: Cli) -> None:
 
 def test_topup_waits_for_the_payment(cli: Cli) -> None:
     cli.login()
-    proc = cli.start("topup", "20000", "--no-browser")
-    assert proc.stdout is not None
+    proc = cli.begin("topup", "20000", "--no-browser")
     line = proc.stdout.readline()
     assert line.startswith("Pay here: ")
     checkout_id = line.strip().rsplit("/", 1)[-1]

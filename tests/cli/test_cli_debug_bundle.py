@@ -25,7 +25,7 @@ def test_the_bundle_has_logs_and_state_and_no_secret(cli: Cli, tmp_path: Path) -
     out = tmp_path / "support"
     out.mkdir()
 
-    done = cli.run("debug-bundle", str(out))
+    done = cli.call("debug-bundle", str(out))
 
     assert done.returncode == ExitCode.OK, done.stderr
     [bundle] = list(out.glob("pawpado-debug-*.zip"))
@@ -51,7 +51,7 @@ def archive_text(bundle: Path, name: str) -> str:
 def test_an_unwritable_place_says_what_to_do(cli: Cli, tmp_path: Path) -> None:
     not_a_folder = tmp_path / "notes.txt"
     not_a_folder.write_text("a file, not a folder")  # fails for root too
-    done = cli.run("debug-bundle", str(not_a_folder / "bundle.zip"))
+    done = cli.call("debug-bundle", str(not_a_folder / "bundle.zip"))
     assert done.returncode == ExitCode.ERROR
     assert "could not be written" in done.stderr and "debug-bundle ~/Desktop" in done.stderr
     assert "Traceback" not in done.stderr

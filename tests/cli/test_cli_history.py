@@ -49,7 +49,7 @@ def seed(cli: Cli) -> None:
 
 def test_history_in_text_json_and_csv(cli: Cli) -> None:
     seed(cli)
-    text = cli.run("history")
+    text = cli.call("history")
     assert text.returncode == ExitCode.OK, text.stderr
     assert "42 min" in text.stdout and "Rp 21.000" in text.stdout
     assert "When" in text.stdout and "Cost" in text.stdout  # the History window's columns
@@ -57,10 +57,10 @@ def test_history_in_text_json_and_csv(cli: Cli) -> None:
     assert "stopped by Pawpado: Idle too long" in other and "unknown" in other
     assert "Spent: Rp 21.000 (1 with a cost not observed)" in text.stdout
 
-    as_json = json.loads(cli.run("history", "--json", "--days", "7").stdout)
+    as_json = json.loads(cli.call("history", "--json", "--days", "7").stdout)
     assert as_json["days"] == 7 and len(as_json["daily"]) == 7
     assert as_json["totalSpent"] == "21000.00"
-    rows = list(csv.DictReader(io.StringIO(cli.run("history", "--csv").stdout)))
+    rows = list(csv.DictReader(io.StringIO(cli.call("history", "--csv").stdout)))
     assert [r["cost"] for r in rows] == [s["cost"] or "" for s in as_json["sessions"]]
     assert [r["minutes"] for r in rows] == ["42", ""]
     assert rows[1]["endedHow"] == "stopped by Pawpado: Idle too long"
@@ -68,9 +68,9 @@ def test_history_in_text_json_and_csv(cli: Cli) -> None:
 
 def test_history_tells_how_each_session_was_reached(cli: Cli) -> None:
     seed(cli)
-    [row] = [row for row in cli.run("history").stdout.splitlines() if "42 min" in row]
+    [row] = [row for row in cli.call("history").stdout.splitlines() if "42 min" in row]
     assert row.split("  ")[-1] == "Relayed via Singapore · 97 ms"  # the last column
-    first, other = json.loads(cli.run("history", "--json").stdout)["sessions"]
+    first, other = json.loads(cli.call("history", "--json").stdout)["sessions"]
     assert first["connection"] == {
         "path": "relayed",
         "relayCode": "sin",
@@ -80,13 +80,13 @@ def test_history_tells_how_each_session_was_reached(cli: Cli) -> None:
         "readings": 3,
     }
     assert other["connection"] is None  # never streamed while the app watched
-    rows = list(csv.DictReader(io.StringIO(cli.run("history", "--csv").stdout)))
+    rows = list(csv.DictReader(io.StringIO(cli.call("history", "--csv").stdout)))
     assert [(r["path"], r["medianRttMs"]) for r in rows] == [("relayed", "97.0"), ("", "")]
 
 
 def test_history_with_nothing_recorded_and_bad_days(cli: Cli) -> None:
-    empty = cli.run("history")
+    empty = cli.call("history")
     assert empty.returncode == ExitCode.OK
     assert "No sessions or top-ups recorded" in empty.stdout
-    bad = cli.run("history", "--days", "0")
+    bad = cli.call("history", "--days", "0")
     assert bad.returncode == ExitCode.USAGE and "between 1 and 366" in bad.stderr

@@ -23,21 +23,21 @@ def credentials(cli: Cli) -> Path:
 def test_logout_with_a_running_session_and_no_terminal_refuses(cli: Cli) -> None:
     cli.login()
     cli.start_elsewhere()
-    done = cli.run("logout")
+    done = cli.run("logout")  # a real process with no terminal
 
     assert done.returncode == ExitCode.SESSION_RUNNING == 11, done.stderr
     assert "--stop" in done.stderr and "--keep-running" in done.stderr
     assert "running and billing" in done.stderr and "Traceback" not in done.stderr
     assert session_state(cli) in ACTIVE
     assert credentials(cli).exists()  # still signed in: `stop` still works
-    assert cli.run("stop").returncode == ExitCode.OK
+    assert cli.call("stop").returncode == ExitCode.OK
     assert session_state(cli) == "stopped"
 
 
 def test_logout_stop_stops_the_session_then_signs_out(cli: Cli) -> None:
     cli.login()
     cli.start_elsewhere()
-    done = cli.run("logout", "--stop")
+    done = cli.call("logout", "--stop")
 
     assert done.returncode == ExitCode.OK, done.stderr
     assert "Your gaming PC was stopped; billing has ended." in done.stdout
@@ -49,7 +49,7 @@ def test_logout_stop_stops_the_session_then_signs_out(cli: Cli) -> None:
 def test_logout_keep_running_signs_out_and_says_it_bills(cli: Cli) -> None:
     cli.login()
     cli.start_elsewhere()
-    done = cli.run("logout", "--keep-running")
+    done = cli.call("logout", "--keep-running")
 
     assert done.returncode == ExitCode.OK, done.stderr
     assert "keeps running and billing" in done.stdout and "Signed out." in done.stdout
@@ -60,7 +60,7 @@ def test_logout_keep_running_signs_out_and_says_it_bills(cli: Cli) -> None:
 
 def test_logout_with_nothing_running_just_signs_out(cli: Cli) -> None:
     cli.login()
-    done = cli.run("logout")
+    done = cli.call("logout")
 
     assert done.returncode == ExitCode.OK, done.stderr
     assert done.stdout.strip().endswith("Signed out.")
@@ -73,16 +73,16 @@ def test_logout_when_pawpado_cannot_be_reached_refuses_unless_told(cli: Cli) -> 
     down = FaultResponse(502, b"<html>Bad gateway</html>", "text/html")
     cli.sim.control.replace_responses("/api/v1/sessions/poll", down, count=1000)
 
-    done = cli.run("logout")
+    done = cli.call("logout")
     assert done.returncode == ExitCode.SESSION_RUNNING, done.stderr
     assert "could not be reached" in done.stderr and "--keep-running" in done.stderr
-    done = cli.run("logout", "--stop")
+    done = cli.call("logout", "--stop")
     assert done.returncode == ExitCode.SESSION_RUNNING, done.stderr
     assert "still signed in" in done.stderr
     assert credentials(cli).exists()
 
     cli.sim.control.clear_faults()
-    assert cli.run("logout", "--stop").returncode == ExitCode.OK
+    assert cli.call("logout", "--stop").returncode == ExitCode.OK
     assert session_state(cli) == "stopped"
 
 

@@ -87,7 +87,7 @@ def test_topup_outside_the_documented_range_is_refused_with_the_range(
 def test_a_malformed_app_is_refused_before_anything_starts(cli: Cli) -> None:
     cli.login()
     for bad in ("", "   ", "--stop", "Desk\x1b[2Jtop"):
-        done = cli.run("play", "--app", bad)
+        done = cli.call("play", "--app", bad)
         assert done.returncode == ExitCode.USAGE, done.stderr
         assert "--app" in done.stderr and "Traceback" not in done.stderr
     assert not any(r.path == START for r in cli.sim.control.request_log())
@@ -107,7 +107,7 @@ def test_the_app_note_is_said_only_for_a_name_that_cannot_be_checked_before(
 
 def test_an_unknown_app_fails_once_on_stderr_not_twice(cli: Cli) -> None:
     cli.login()
-    done = cli.run("play", "--app", "Nope", "--grace", "0")
+    done = cli.call("play", "--app", "Nope", "--grace", "0")
     assert done.returncode == ExitCode.MOONLIGHT, done.stderr
     assert done.stdout.startswith("Note: ") and "once it runs" in done.stdout
     said = done.stdout + done.stderr
@@ -122,7 +122,7 @@ def test_a_500_with_an_error_body_on_start_reports_the_servers_error(cli: Cli) -
     cli.sim.control.replace_responses(
         START, FaultResponse(500, body, content_type="application/json"), method="POST"
     )
-    done = cli.run("play", "--grace", "0")
+    done = cli.call("play", "--grace", "0")
     assert done.returncode == ExitCode.NETWORK, done.stderr
     said = done.stdout + done.stderr
     assert "The provisioning queue is down" in done.stderr
@@ -150,10 +150,10 @@ def test_topup_says_when_no_browser_opened_and_ctrl_c_exits_130(cli: Cli) -> Non
 
 def test_the_qr_code_only_on_a_terminal(cli: Cli) -> None:
     cli.sim.control.set_auto_approve(True)
-    piped = cli.run("login", "--no-browser")
+    piped = cli.call("login", "--no-browser")
     assert piped.returncode == 0, piped.stderr
     assert "scan" not in piped.stdout and "\x1b" not in piped.stdout
-    assert cli.run("logout").returncode == 0
+    assert cli.call("logout").returncode == 0
 
     leader, follower = pty.openpty()
     proc = subprocess.Popen(
@@ -188,28 +188,28 @@ def test_the_qr_code_only_on_a_terminal(cli: Cli) -> None:
 
 def test_status_shows_the_minimum_to_start_and_warns_when_low(cli: Cli) -> None:
     cli.login()
-    done = cli.run("status")
+    done = cli.call("status")
     assert "Balance Rp 100.000 · about 3 h 20 min of play" in done.stdout.splitlines()
     assert "Warning" not in done.stdout + done.stderr
-    assert json.loads(cli.run("status", "--json").stdout)["balanceWarning"] is None
+    assert json.loads(cli.call("status", "--json").stdout)["balanceWarning"] is None
 
     cli.sim.control.set_balance("10000.00")  # 20 minutes: under the 30-minute alert
-    done = cli.run("status")
+    done = cli.call("status")
     assert "Warning: Your balance is low: about 20 min of play left." in done.stderr
 
     cli.sim.control.set_balance("5000.00")  # under the minimum to start
-    done = cli.run("status")
+    done = cli.call("status")
     assert "Balance Rp 5.000 · about 10 min of play · Rp 7.500 needed to start" in done.stdout
     assert "Warning: Your balance is too low to start: a start needs Rp 7.500" in done.stderr
     assert "Rp 2.500 missing" in done.stderr and "pawpado-desktop topup" in done.stderr
-    status = json.loads(cli.run("status", "--json").stdout)
+    status = json.loads(cli.call("status", "--json").stdout)
     assert status["minimumStartBalance"] == "7500.00"
     assert "too low to start" in status["balanceWarning"]
 
 
 def test_whoami_speaks_of_the_sign_in_not_the_gaming_session(cli: Cli) -> None:
     cli.login()
-    done = cli.run("whoami")
+    done = cli.call("whoami")
     assert done.returncode == 0, done.stderr
     assert "Sign-in valid until:" in done.stdout and "Session valid" not in done.stdout
 
@@ -217,7 +217,7 @@ def test_whoami_speaks_of_the_sign_in_not_the_gaming_session(cli: Cli) -> None:
 def test_the_file_store_note_is_said_once_not_on_every_command(cli: Cli) -> None:
     cli.login()  # said here, the first time
     for command in ("status", "whoami", "status"):
-        done = cli.run(command)
+        done = cli.call(command)
         assert done.returncode == 0, done.stderr
         assert "plain file" not in done.stderr
     assert (Path(cli.env["PAWPADO_CONFIG_DIR"]) / "notes-shown.json").exists()
@@ -225,7 +225,7 @@ def test_the_file_store_note_is_said_once_not_on_every_command(cli: Cli) -> None
 
 def test_the_grace_countdown_reads_right(cli: Cli) -> None:
     cli.login()
-    done = cli.run("play", "--grace", "0.02")  # 1.2 s: one second
+    done = cli.call("play", "--grace", "0.02")  # 1.2 s: one second
     assert done.returncode == 0, done.stderr
     assert "Stopping in 1 second unless you keep it running" in done.stdout
     assert "stops in 1 second unless" in done.stdout
@@ -233,7 +233,7 @@ def test_the_grace_countdown_reads_right(cli: Cli) -> None:
 
 
 def test_demo_status_signed_out_points_at_what_works_in_the_demo(cli: Cli) -> None:
-    done = cli.run("--demo", "status")
+    done = cli.call("--demo", "status")
     assert done.returncode == int(ExitCode.NOT_SIGNED_IN)
     assert done.stdout.splitlines() == ["Demo mode · nothing is real or billed", "Not signed in"]
     assert "pawpado-desktop demo" in done.stderr

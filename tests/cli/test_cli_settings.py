@@ -24,38 +24,38 @@ def local_file(cli: Cli) -> dict[str, Any]:
 
 async def test_get_lists_this_computers_and_the_accounts_settings(cli: Cli) -> None:
     await cli.sign_in()
-    done = cli.run("settings")
+    done = cli.call("settings")
     assert done.returncode == 0, done.stderr
     assert "display_mode = fullscreen" in done.stdout
     assert f"streamFps = {cli.sim.control.settings()['streamFps']}" in done.stdout
 
-    as_json = cli.run("settings", "get", "--json")
+    as_json = cli.call("settings", "get", "--json")
     assert as_json.returncode == 0, as_json.stderr
     found = json.loads(as_json.stdout)
     assert found["local"]["stop_grace_minutes"] == 5
     assert found["server"] == cli.sim.control.settings()
 
-    one = cli.run("settings", "get", "bitrateKbps")
+    one = cli.call("settings", "get", "bitrateKbps")
     assert one.stdout.strip() == str(cli.sim.control.settings()["bitrateKbps"])
 
 
 async def test_set_changes_both_kinds_of_setting(cli: Cli) -> None:
     await cli.sign_in()
-    done = cli.run(
+    done = cli.call(
         "settings", "set", "display_mode=windowed", "launch_at_login=false", "streamFps=120"
     )
     assert done.returncode == 0, done.stderr
     assert "display_mode = windowed" in done.stdout and "streamFps = 120" in done.stdout
     assert local_file(cli)["display_mode"] == "windowed"
     assert cli.sim.control.settings()["streamFps"] == 120
-    again = json.loads(cli.run("settings", "get", "--json").stdout)
+    again = json.loads(cli.call("settings", "get", "--json").stdout)
     assert again["local"]["display_mode"] == "windowed"
 
 
 async def test_every_bad_value_is_named_and_nothing_is_saved(cli: Cli) -> None:
     await cli.sign_in()
     before = cli.sim.control.settings()
-    done = cli.run(
+    done = cli.call(
         "settings",
         "set",
         "display_mode=huge",
@@ -84,19 +84,19 @@ async def test_a_value_the_server_refuses_is_shown_against_its_field(cli: Cli) -
     cli.sim.control.replace_responses(
         SETTINGS, FaultResponse(400, refusal, content_type="application/json"), method="PATCH"
     )
-    done = cli.run("settings", "set", "bitrateKbps=90000")
+    done = cli.call("settings", "set", "bitrateKbps=90000")
     assert done.returncode == ExitCode.USAGE
     assert "Invalid setting: bitrateKbps: too high for this gaming PC" in done.stderr
 
 
 async def test_signed_out_the_local_settings_still_work(cli: Cli) -> None:
-    done = cli.run("settings", "set", "notification_level=important")
+    done = cli.call("settings", "set", "notification_level=important")
     assert done.returncode == 0, done.stderr
     assert local_file(cli)["notification_level"] == "important"
-    listed = cli.run("settings")
+    listed = cli.call("settings")
     assert listed.returncode == 0 and "unavailable: Sign in" in listed.stdout
 
-    server = cli.run("settings", "set", "locale=id")
+    server = cli.call("settings", "set", "locale=id")
     assert server.returncode == ExitCode.NOT_SIGNED_IN
-    assert cli.run("settings", "get", "locale").returncode == ExitCode.NOT_SIGNED_IN
-    assert cli.run("settings", "get", "nonsense").returncode == ExitCode.USAGE
+    assert cli.call("settings", "get", "locale").returncode == ExitCode.NOT_SIGNED_IN
+    assert cli.call("settings", "get", "nonsense").returncode == ExitCode.USAGE

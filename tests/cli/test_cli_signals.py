@@ -113,7 +113,7 @@ def test_an_attached_session_keeps_running_without_a_terminal(
 ) -> None:
     cli.login()
     cli.start_elsewhere()
-    done = cli.run("play", "--grace", "0")
+    done = cli.call("play", "--grace", "0")
 
     assert done.returncode == ExitCode.OK, done.stderr
     assert "still running and billing" in done.stdout
@@ -126,7 +126,7 @@ def test_stop_after_stops_an_attached_session(
 ) -> None:
     cli.login()
     cli.start_elsewhere()
-    done = cli.run("play", "--grace", "0", "--stop-after")
+    done = cli.call("play", "--grace", "0", "--stop-after")
 
     assert done.returncode == ExitCode.OK, done.stderr
     assert session_state(cli) == "stopped"

@@ -14,7 +14,7 @@ from tests.support.cli import Cli
 
 async def test_status_tells_the_path_of_a_streaming_play(cli: Cli) -> None:
     await cli.sign_in()
-    idle = cli.run("status", "--json")
+    idle = cli.call("status", "--json")
     assert idle.returncode == ExitCode.OK, idle.stderr
     assert json.loads(idle.stdout)["connection"] is None  # nothing streams
 
@@ -27,7 +27,7 @@ async def test_status_tells_the_path_of_a_streaming_play(cli: Cli) -> None:
     try:
         wait_for(lambda: cli.sim.control.session()["activeStreams"] == 1, play, "the stream")
 
-        report = cli.run("status", "--json")
+        report = cli.call("status", "--json")
         assert report.returncode == ExitCode.OK, report.stderr
         connection = json.loads(report.stdout)["connection"]
         assert connection == {
@@ -39,14 +39,14 @@ async def test_status_tells_the_path_of_a_streaming_play(cli: Cli) -> None:
         }
 
         cli.sim.control.set_relay_path(False, latency_ms=18)
-        text = cli.run("status")
+        text = cli.call("status")
         assert text.returncode == ExitCode.OK, text.stderr
         assert "Direct · 18 ms" in text.stdout.splitlines()
     finally:
         play.send_signal(signal.SIGINT)
         play.wait(60)
 
-    after = cli.run("status", "--json")
+    after = cli.call("status", "--json")
     assert json.loads(after.stdout)["connection"] is None
-    shown = cli.run("status").stdout
+    shown = cli.call("status").stdout
     assert "Direct" not in shown and "Relayed" not in shown

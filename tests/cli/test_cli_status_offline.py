@@ -27,7 +27,7 @@ def test_status_with_pawpado_down_says_unknown_not_stopped(cli: Cli) -> None:
     cli.start_elsewhere()
     api_answers_502(cli)
 
-    done = cli.run("status")
+    done = cli.call("status")
 
     assert done.returncode == ExitCode.NETWORK, done.stderr
     assert UNKNOWN in done.stdout
@@ -41,7 +41,7 @@ def test_status_json_with_pawpado_down(cli: Cli) -> None:
     cli.start_elsewhere()
     api_answers_502(cli)
 
-    done = cli.run("status", "--json")
+    done = cli.call("status", "--json")
 
     assert done.returncode == ExitCode.NETWORK, done.stderr
     status = json.loads(done.stdout)
@@ -56,7 +56,7 @@ def test_status_json_reachable_when_pawpado_answers(cli: Cli) -> None:
     cli.login()
     cli.start_elsewhere()
 
-    done = cli.run("status", "--json")
+    done = cli.call("status", "--json")
 
     assert done.returncode == ExitCode.OK, done.stderr
     status = json.loads(done.stdout)

@@ -1,15 +1,15 @@
 """`pawpado-desktop stop` when Pawpado is busy, failing or unreachable, and a stop left
-pending by a killed process. The command runs as a real process on a ScaledClock
-(SPEED x), so its 10-minute budget and its backoff cost seconds, not minutes."""
+pending by a killed process. The command runs on a ScaledClock (SPEED x), so its
+10-minute budget and its backoff cost seconds, not minutes."""
 
 from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import time
 from pathlib import Path
 
+from pawpado_desktop.clock import ScaledClock
 from pawpado_desktop.core.stopper import MARKER_FILE
 from pawpado_desktop.errors import ExitCode
 from pawpado_desktop.sim.faults import FaultResponse
@@ -19,34 +19,11 @@ from tests.support.waiting import wait_until_blocking
 SPEED = 60.0
 STOP = "/api/v1/sessions/stop"
 ACTIVE = ("provisioning", "starting", "running")
-# The command, as `python -m pawpado_desktop` would run it, on a ScaledClock.
-SCALED_MAIN = (
-    "import sys\n"
-    "from pawpado_desktop.clock import ScaledClock\n"
-    "from pawpado_desktop.cli import wiring\n"
-    "env_wiring = wiring.wiring_from_env\n"
-    f"wiring.wiring_from_env = lambda env, **kw: env_wiring(env, **kw, clock=ScaledClock({SPEED}))\n"
-    "from pawpado_desktop.cli.main import main\n"
-    "sys.exit(main(sys.argv[1:]))\n"
-)
-
-
-def command(cli: Cli, *args: str) -> list[str]:
-    return [sys.executable, "-c", SCALED_MAIN, *args]
 
 
 def run_scaled(cli: Cli, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        command(cli, *args),
-        env=cli.env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
+    """The command in this process, on a ScaledClock."""
+    return cli.call(*args, clock=ScaledClock(SPEED))
 
 
 def json_fault(status: int, code: str, **headers: str) -> FaultResponse:
@@ -93,7 +70,7 @@ def test_a_502_api_during_stop_exits_8_and_says_the_pc_may_bill(cli: Cli) -> Non
     assert cli.sim.control.session()["state"] in ACTIVE  # it told the truth
     assert marker(cli).exists()  # and the next command sends the stop again
 
-    done = cli.run("status")
+    done = cli.call("status")
     assert done.returncode == ExitCode.OK, done.stderr
     assert cli.sim.control.session()["state"] in ("stopping", "stopped")
     assert not marker(cli).exists()
@@ -104,14 +81,7 @@ def test_network_loss_during_stop_then_recovery_ends_stopped(cli: Cli) -> None:
     cli.start_elsewhere()
     cut = FaultResponse(200, b'{"state": "runn', content_type="application/json", disconnect=True)
     cli.sim.control.replace_responses(STOP, cut, count=100_000)
-    proc = subprocess.Popen(
-        command(cli, "stop"),
-        env=cli.env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = cli.begin("stop", clock=ScaledClock(SPEED))
     deadline = time.monotonic() + 60
     while sum(1 for r in cli.sim.control.request_log() if r.path == STOP) < 3:
         assert time.monotonic() < deadline and proc.poll() is None
@@ -140,7 +110,7 @@ def test_a_stop_left_by_a_killed_process_is_carried_out_by_the_next_command(cli:
     cli.sim.control.clear_faults()
     assert cli.sim.control.session()["state"] in ACTIVE  # nobody retries: it bills
 
-    done = cli.run("status", "--json")
+    done = cli.call("status", "--json")
 
     assert done.returncode == ExitCode.OK, done.stderr
     json.loads(done.stdout)  # the stop's progress lines stay off the JSON

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
-import sys
 from decimal import Decimal
 
 import httpx
@@ -45,13 +43,13 @@ def _press(url: str, button: str) -> httpx.Response:
 def test_status_shows_the_storage_tier_and_billing_period(cli: Cli) -> None:
     cli.login()
 
-    done = cli.run("status")
+    done = cli.call("status")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert "Storage standard-100 · 37.5 of 100 GB used" in lines  # as the tray's Account menu
     assert any(line.startswith("Rp 75.000 a month · period ") for line in lines), lines
 
-    status = json.loads(cli.run("status", "--json").stdout)
+    status = json.loads(cli.call("status", "--json").stdout)
     assert status["service"] == "ok"
     storage = status["storage"]
     assert storage["tier"] == "standard-100" and storage["pricePerMonth"] == "75000.00"
@@ -63,10 +61,10 @@ def test_status_with_pawpado_down_says_so(cli: Cli) -> None:
     cli.login()
     cli.sim.control.replace_responses("/api/v1/*", FaultResponse(503, b"down"), count=1000)
 
-    done = cli.run("status")
+    done = cli.call("status")
     assert done.returncode == ExitCode.NETWORK
     assert "Pawpado is down · your gaming PC's state is unknown" in done.stdout.splitlines()
-    status = json.loads(cli.run("status", "--json").stdout)
+    status = json.loads(cli.call("status", "--json").stdout)
     assert status["reachable"] is False and status["service"] == "down"
 
 
@@ -74,10 +72,10 @@ async def test_status_with_pawpado_unreachable_but_the_network_working(cli: Cli)
     cli.env["PAWPADO_BASE_URL"] = _closed_port_url()  # refused; Huudis still answers
     await cli.sign_in()
 
-    done = cli.run("status")
+    done = cli.call("status")
     assert done.returncode == ExitCode.NETWORK
     assert "Pawpado is unreachable or down (your internet works)" in done.stdout
-    status = json.loads(cli.run("status", "--json").stdout)
+    status = json.loads(cli.call("status", "--json").stdout)
     assert status["reachable"] is False and status["service"] == "unreachable"
 
 
@@ -86,10 +84,10 @@ async def test_status_when_this_computer_is_offline(cli: Cli) -> None:
     cli.env["PAWPADO_AUTH_URL"] = _closed_port_url()  # nothing answers at all
     await cli.sign_in()
 
-    done = cli.run("status")
+    done = cli.call("status")
     assert done.returncode == ExitCode.NETWORK
     assert "You are offline · your gaming PC's state is unknown" in done.stdout.splitlines()
-    status = json.loads(cli.run("status", "--json").stdout)
+    status = json.loads(cli.call("status", "--json").stdout)
     assert status["service"] == "offline"
 
 
@@ -98,14 +96,10 @@ async def test_status_when_this_computer_is_offline(cli: Cli) -> None:
 
 def test_topup_notices_a_cancelled_checkout(cli: Cli) -> None:
     cli.login()
-    process = cli.start("topup", "30000", "--no-browser")
-    try:
-        page = _press(checkout_link(process), "cancel")
-        assert 'data-result="cancelled"' in page.text  # the app's own return page
-        out, err = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
+    process = cli.begin("topup", "30000", "--no-browser")
+    page = _press(checkout_link(process), "cancel")
+    assert 'data-result="cancelled"' in page.text  # the app's own return page
+    out, err = process.communicate(timeout=60)
     assert process.returncode == ExitCode.ERROR, err
     assert "The checkout was cancelled; nothing was charged." in out
     assert cli.sim.control.balance() == Decimal("100000.00")
@@ -114,20 +108,16 @@ def test_topup_notices_a_cancelled_checkout(cli: Cli) -> None:
 @pytest.mark.world(checkout_lifetime=6.0)
 def test_topup_notices_an_expired_checkout(cli: Cli) -> None:
     cli.login()
-    done = cli.run("topup", "30000", "--no-browser", timeout=60)
+    done = cli.call("topup", "30000", "--no-browser", timeout=60)
     assert done.returncode == ExitCode.ERROR, done.stderr
     assert "The checkout expired before a payment was credited" in done.stdout
 
 
 def test_topup_paid_is_credited(cli: Cli) -> None:
     cli.login()
-    process = cli.start("topup", "30000", "--no-browser")
-    try:
-        _press(checkout_link(process), "pay")
-        out, err = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
+    process = cli.begin("topup", "30000", "--no-browser")
+    _press(checkout_link(process), "pay")
+    out, err = process.communicate(timeout=60)
     assert process.returncode == 0, err
     assert "Credited. Your balance is Rp 130.000." in out
 
@@ -139,7 +129,7 @@ def test_play_refused_for_credit_says_how_to_top_up_and_play(cli: Cli) -> None:
     cli.login()
     cli.sim.control.set_balance("2000.00")
 
-    done = cli.run("play")
+    done = cli.call("play")
     assert done.returncode == ExitCode.INSUFFICIENT_CREDITS
     assert "pawpado-desktop play --topup 30000" in done.stderr
 
@@ -147,20 +137,10 @@ def test_play_refused_for_credit_says_how_to_top_up_and_play(cli: Cli) -> None:
 def test_play_topup_pays_then_plays(cli: Cli) -> None:
     cli.login()
     cli.sim.control.set_balance("2000.00")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pawpado_desktop", "play", "--topup", "30000", "--grace", "0"],
-        env={**cli.env, "BROWSER": "true"},  # a browser that opens nothing
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        _press(checkout_link(process), "pay")
-        out, err = process.communicate(timeout=120)
-    finally:
-        if process.poll() is None:
-            process.kill()
+    # BROWSER: a browser that opens nothing
+    process = cli.begin("play", "--topup", "30000", "--grace", "0", BROWSER="true")
+    _press(checkout_link(process), "pay")
+    out, err = process.communicate(timeout=120)
     assert process.returncode == 0, err
     assert "Top-up credited" in out and "Streaming" in out
     assert cli.sim.control.session()["state"] in ("stopping", "stopped")

@@ -62,7 +62,7 @@ def _result(chromium: Chromium, wanted: str) -> None:
 def _refused_offer(cli: Cli) -> str:
     cli.login()
     cli.sim.control.set_balance("2000.00")
-    refused = cli.run("play")
+    refused = cli.call("play")
     assert refused.returncode == ExitCode.INSUFFICIENT_CREDITS
     found = re.search(r"pawpado-desktop play --topup (\d+)", refused.stderr)
     assert found is not None, refused.stderr

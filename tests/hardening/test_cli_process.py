@@ -207,7 +207,7 @@ def test_a_whole_play_at_debug_level_prints_and_runs_no_secret(cli: Cli) -> None
 
 
 def test_keyring_locked_at_start_up_login_says_to_unlock_it(cli: Cli) -> None:
-    done = cli.run(
+    done = cli.call(
         "login",
         "--no-browser",
         PAWPADO_CREDENTIAL_STORE="keyring",

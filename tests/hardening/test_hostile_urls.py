@@ -1,9 +1,9 @@
 """A hostile server's addresses and text, against the CLI as a user runs it.
 
 The simulator answers the device flow and the top-up with chosen addresses
-(`set_answer_urls`); the CLI runs as a real process with a fake browser on
-BROWSER that records every call. Nothing may reach it, and the user is told
-which host was refused, with the network exit code.
+(`set_answer_urls`); the CLI runs in process (one test: as a real process) with a
+fake browser on BROWSER that records every call. Nothing may reach it, and the user
+is told which host was refused, with the network exit code.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def test_login_opens_nothing_from_a_hostile_sign_in_answer(
 ) -> None:
     script, record = browser
     cli.sim.control.set_answer_urls(**{field: url.format(sim=sim_host(cli))})
-    done = cli.run("login", BROWSER=str(script))
+    done = cli.call("login", BROWSER=str(script))
     assert done.returncode == ExitCode.NETWORK, done.stderr
     assert opened(record) == []
     assert "Unsafe address refused" in done.stderr and named in done.stderr, done.stderr
@@ -70,7 +70,7 @@ def test_login_opens_nothing_from_a_hostile_sign_in_answer(
         assert secret not in done.stderr
     assert "Traceback" not in done.stderr
     assert "To sign in, open" not in done.stdout  # not even printed
-    whoami = cli.run("whoami")
+    whoami = cli.call("whoami")
     assert whoami.returncode == ExitCode.NOT_SIGNED_IN
 
 
@@ -79,7 +79,7 @@ def test_login_shows_the_host_then_opens_the_issuers_page(
     browser: tuple[Path, Path],
 ) -> None:
     script, record = browser
-    done = cli.run("login", BROWSER=str(script))
+    done = cli.run("login", BROWSER=str(script))  # a real process: the browser it starts
     assert done.returncode == 0, done.stderr
     assert "Opening the sign-in page on 127.0.0.1 in your browser" in done.stdout
     [page] = opened(record)
@@ -110,7 +110,7 @@ def test_topup_opens_nothing_from_a_hostile_checkout(
     cli.login()
     cli.sim.control.set_answer_urls(checkout_url=url)
     args = ["topup", "20000", *(["--no-browser"] if no_browser else [])]
-    done = cli.run(*args, BROWSER=str(script))
+    done = cli.call(*args, BROWSER=str(script))
     assert done.returncode == ExitCode.NETWORK, done.stderr
     assert opened(record) == []
     assert "Unsafe address refused" in done.stderr and named in done.stderr, done.stderr
@@ -127,8 +127,7 @@ def test_topup_shows_the_host_then_opens_the_checkout(
     script, record = browser
     cli.login()
     cli.env["BROWSER"] = str(script)
-    proc = cli.start("topup", "20000")
-    assert proc.stdout is not None
+    proc = cli.begin("topup", "20000")
     lines = [proc.stdout.readline() for _ in range(2)]
     assert lines[0].startswith(f"Pay here: {cli.sim.base_url}/_sim/checkout/"), lines
     assert lines[1].startswith("Opening the checkout page on 127.0.0.1 in your browser"), lines
@@ -151,7 +150,7 @@ def test_server_text_reaches_the_terminal_without_control_characters(cli: Cli) -
             content_type="application/json",
         ),
     )
-    done = cli.run("topup", "20000", "--no-browser")
+    done = cli.call("topup", "20000", "--no-browser")
     assert done.returncode == ExitCode.ERROR, done.stderr
     printed = done.stdout + done.stderr
     assert "<a href='file:///etc/passwd'>Pay</a>" in done.stderr  # shown as written...

@@ -1,4 +1,5 @@
-"""`pawpado-desktop login|whoami|logout` as real processes against the simulator."""
+"""`pawpado-desktop login|whoami|logout` against the simulator: in process (`run_cli`), and
+Ctrl-C and the spinner on a terminal as real processes."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """A stored sign-in belongs to one server: switching servers never sends it elsewhere.
 
-Real CLI processes against two simulators; the other server's request log shows
+The CLI (in process) against two simulators; the other server's request log shows
 what it was sent.
 """
 

@@ -1,7 +1,9 @@
-"""`pawpado-desktop sim` as a real process: it serves, and Ctrl-C ends it cleanly."""
+"""`pawpado-desktop sim`: as a real process it serves, and Ctrl-C ends it cleanly; its
+refusals, in process."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -9,6 +11,7 @@ import sys
 import httpx
 
 from pawpado_desktop.sim.server import SimulatorServer
+from tests.support.cli import call_cli
 
 
 def _launch(*args: str) -> subprocess.Popen[str]:
@@ -57,16 +60,15 @@ def test_serves_until_ctrl_c() -> None:
 
 def test_a_busy_port_is_a_clear_error() -> None:
     with SimulatorServer() as busy:
-        process = _launch("--port", str(busy.port))
-        _, err = process.communicate(timeout=15)
-    assert process.returncode == 2
+        done = call_cli(["sim", "--port", str(busy.port)], os.environ, timeout=15)
+    err = done.stderr
+    assert done.returncode == 2
     assert f"127.0.0.1:{busy.port}" in err
     assert "--port" in err
     assert "Traceback" not in err
 
 
 def test_rejects_a_bad_speed() -> None:
-    process = _launch("--speed", "0")
-    _, err = process.communicate(timeout=15)
-    assert process.returncode == 2
-    assert "--speed" in err
+    done = call_cli(["sim", "--speed", "0"], os.environ, timeout=15)
+    assert done.returncode == 2
+    assert "--speed" in done.stderr
