@@ -159,6 +159,9 @@ def test_custom_top_up_amount(rig: UiRig) -> None:
     dialog.amount_edit.setText("5000")
     assert not dialog.pay.isEnabled()
     assert "The smallest top-up is Rp 10.000" in dialog.preview.text()
+    dialog.amount_edit.setText("500.000.000")  # an extra zero or three: refused, as in the CLI
+    assert not dialog.pay.isEnabled()
+    assert "The largest top-up is Rp 10.000.000" in dialog.preview.text()
     dialog.amount_edit.setText("50,000")
     assert dialog.pay.isEnabled()
     assert "Rp 50.000 buys about 1 h 40 min of play" in dialog.preview.text()

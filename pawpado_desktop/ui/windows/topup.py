@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLineEdit, QVBoxLayout
 
-from pawpado_desktop.core.budget import MINIMUM_TOPUP
+from pawpado_desktop.core.budget import MAXIMUM_TOPUP, MINIMUM_TOPUP
 from pawpado_desktop.core.types import Credits
 from pawpado_desktop.present import format as fmt
 from pawpado_desktop.present.i18n import tr
@@ -62,6 +62,11 @@ class TopupDialog(QDialog):
         minimum = fmt.money(MINIMUM_TOPUP, self.currency)
         if amount is None or amount < MINIMUM_TOPUP:
             self.preview.setText(tr("The smallest top-up is {amount}.", amount=minimum))
+            self.pay.setEnabled(False)
+            return
+        if amount > MAXIMUM_TOPUP:  # an extra zero must not reach a checkout (as in the CLI)
+            largest = fmt.money(MAXIMUM_TOPUP, self.currency)
+            self.preview.setText(tr("The largest top-up is {amount}.", amount=largest))
             self.pay.setEnabled(False)
             return
         self.pay.setEnabled(True)
