@@ -29,6 +29,7 @@ from pawpado_desktop.core.play import PlayOptions, SessionEnded
 from pawpado_desktop.core.state import AppState, Attention
 from pawpado_desktop.core.types import ConnectionPath, SessionState, describe, region_name
 from pawpado_desktop.errors import CancelledByUser, ExitCode, NotSignedIn, PawpadoError
+from pawpado_desktop.present.progress import detail_text
 
 UNKNOWN = SessionState.UNKNOWN  # a state this version does not know: it may bill
 STOPPED_WAIT_S = 300.0  # after the confirmed stop, how long to show it going to `stopped`
@@ -404,7 +405,7 @@ async def play_command(args: argparse.Namespace) -> int:
             raise
         except asyncio.CancelledError:
             # Ctrl-C, SIGTERM or SIGHUP: the Play's clean-up has run; say how it ended.
-            outcome = core.store.state.play.detail or "Nothing was left running."
+            outcome = detail_text(core.store.state.play.detail) or "Nothing was left running."
             raise CancelledByUser(outcome) from None
         finally:
             await printer.stop()

@@ -23,12 +23,13 @@ from PySide6.QtWidgets import QApplication, QDialog, QMenu, QMessageBox, QSystem
 from pawpado_desktop.clock import SYSTEM_CLOCK
 from pawpado_desktop.config import LocalSettings, config_dir, log_dir
 from pawpado_desktop.core.checkout import TopupNotCompleted, amount_to_play
-from pawpado_desktop.core.notices import Notice, NoticeKind
+from pawpado_desktop.core.notices import Notice, NoticeKind, Topic
 from pawpado_desktop.core.state import AppState, PlayPhase
 from pawpado_desktop.core.types import SessionState, TopupCheckout
 from pawpado_desktop.errors import CancelledByUser, PawpadoError, SaveFailed
 from pawpado_desktop.present import i18n
 from pawpado_desktop.present.i18n import tr
+from pawpado_desktop.present.notices import notice_text, notice_title
 from pawpado_desktop.safe_url import browser_url
 from pawpado_desktop.ui.excepthook import install as install_excepthook
 from pawpado_desktop.ui.icons import TrayIcons, app_icon, current_form
@@ -563,7 +564,7 @@ class TrayApp(QObject):
         from pawpado_desktop.ui.windows.notice import NoticeWindow
 
         window = NoticeWindow(
-            demo=self.demo, title=tr(notice.title), body=tr(notice.message), actions=actions
+            demo=self.demo, title=notice_title(notice), body=notice_text(notice), actions=actions
         )
         window.act.connect(self.perform)
         window.destroyed.connect(lambda: self._forget_notice_window(window))
@@ -591,7 +592,7 @@ class TrayApp(QObject):
 
     def say(self, title: str, message: str, kind: NoticeKind = NoticeKind.WARNING) -> None:
         """A notice of the tray's own (not the core's), through the same channels."""
-        self.notifier.post(Notice(kind, title, message))
+        self.notifier.post(Notice(kind, Topic.WORDED, title=title, text=message))
 
     async def confirm(self, question: str) -> bool:
         if self.auto_confirm:
@@ -662,7 +663,7 @@ class TrayApp(QObject):
         except CancelledByUser:
             pass
         except PawpadoError as error:
-            self.say(tr(error.title), error.message, NoticeKind.ERROR)
+            self.notifier.post(Notice(NoticeKind.ERROR, Topic.FAILED, error=error))
 
     async def play(self) -> None:
         core = self._core()

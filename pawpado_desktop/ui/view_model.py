@@ -13,9 +13,10 @@ from decimal import Decimal
 from enum import StrEnum
 
 from pawpado_desktop.core.budget import topup_suggestions
-from pawpado_desktop.core.state import PHASE_LABELS, AppState, Attention, PlayPhase
+from pawpado_desktop.core.state import AppState, Attention, PlayPhase
 from pawpado_desktop.core.types import PathKind, SessionState, region_name
 from pawpado_desktop.present.i18n import tr
+from pawpado_desktop.present.progress import phase_label
 from pawpado_desktop.ui.money import MoneyFormat
 
 STARTING_PHASES = frozenset(
@@ -183,10 +184,6 @@ def balance_line(state: AppState, fmt: MoneyFormat) -> str | None:
         needed = fmt.money(credits.minimum_start_balance, credits.currency)
         line += " · " + tr("{amount} needed to start", amount=needed)
     return line
-
-
-def phase_label(phase: PlayPhase) -> str:
-    return tr(PHASE_LABELS[phase])
 
 
 def play_elapsed(state: AppState, mono: float) -> float:

@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtWidgets import QApplication, QPushButton
 
 from pawpado_desktop.config import LocalSettings, config_dir, log_dir
-from pawpado_desktop.core.notices import NoticeKind
+from pawpado_desktop.core.notices import NoticeKind, Topic
 from pawpado_desktop.instance_channel import instance_name
 from pawpado_desktop.ui.shell import ShellOptions
 from pawpado_desktop.ui.single_instance import SingleInstance
@@ -93,8 +93,8 @@ class TestImportantOnly:
         return LocalSettings(notification_level="important")
 
     def test_only_important_notices_are_shown(self, rig: UiRig) -> None:
-        rig.core.notices.post(NoticeKind.SESSION_READY, "Your gaming PC is ready", "Launching.")
-        rig.core.notices.post(NoticeKind.LOW_BALANCE, "Balance running low", "About 9 minutes.")
+        rig.core.notices.post(NoticeKind.SESSION_READY, Topic.SESSION_READY)
+        rig.core.notices.post(NoticeKind.LOW_BALANCE, Topic.BALANCE_LOW, minutes=9)
         assert rig.notifyd is not None
         rig.until(lambda: "Balance running low" in rig.notifyd.titles(), what="the low balance")
         low = rig.notifyd.find("Balance running low")
@@ -121,7 +121,7 @@ class TestNoNotificationDaemon:
     def test_notices_with_buttons_fall_back_to_a_window(self, rig: UiRig) -> None:
         from pawpado_desktop.ui.windows.topup import TopupDialog
 
-        rig.core.notices.post(NoticeKind.LOW_BALANCE, "Balance running low", "About 9 minutes.")
+        rig.core.notices.post(NoticeKind.LOW_BALANCE, Topic.BALANCE_LOW, minutes=9)
         rig.until(lambda: _shown(NoticeWindow), what="the notice window")
         assert rig.app.notifier.shown[-1].via == "window"
         window = _shown(NoticeWindow)[0]

@@ -14,8 +14,8 @@ import pytest
 from PySide6.QtCore import QLocale
 
 from pawpado_desktop.api.models import Credits, Identity, SessionState, SessionStatus
-from pawpado_desktop.core.state import PHASE_LABELS, AppState, PlayPhase, PlayProgress
-from pawpado_desktop.present import i18n
+from pawpado_desktop.core.state import AppState, PlayPhase, PlayProgress
+from pawpado_desktop.present import i18n, notices, progress
 from pawpado_desktop.ui.money import MoneyFormat, locale_for
 from pawpado_desktop.ui.notifier import NOTICE_ACTIONS
 from pawpado_desktop.ui.resources import resource
@@ -100,7 +100,8 @@ def _literals() -> set[str]:
             ):
                 found.add(node.args[0].value)
     found.update(label for actions in NOTICE_ACTIONS.values() for _, label in actions)
-    found.update(PHASE_LABELS.values())
+    found.update(notices.templates())  # every notice's title and text
+    found.update(progress.templates())  # the phases and the Play's remarks
     return found
 
 

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 from pawpado_desktop.core.play import timeline
 from pawpado_desktop.core.state import AppState, PlayPhase
 from pawpado_desktop.present.i18n import tr
+from pawpado_desktop.present.progress import detail_text, phase_label
 from pawpado_desktop.ui.money import MoneyFormat
 from pawpado_desktop.ui.view_model import (
     Act,
@@ -17,7 +18,6 @@ from pawpado_desktop.ui.view_model import (
     balance_line,
     connection_line,
     cost_line,
-    phase_label,
     primary_actions,
     status_line,
 )
@@ -64,7 +64,7 @@ class ProgressWindow(QWidget):
         self.connection.setText(connection)
         self.connection.setVisible(bool(connection))
         self._render_steps(state, mono, fmt)
-        detail = play.detail
+        detail = detail_text(play.detail)
         if play.phase is PlayPhase.FAILED and state.last_error is not None:
             detail = state.last_error.message
         self.detail.setText(detail)
