@@ -42,6 +42,13 @@ class Remark(StrEnum):
     START_UNREACHABLE = "start_unreachable"  # error: could not look whether a start went through
     START_UNCONFIRMED = "start_unconfirmed"
     STILL_BILLING = "still_billing"  # an attached PC left running on a way out
+    # The stopper's progress lines (core/stopper.py); seconds: until the next try.
+    STOP_RESENDING = "stop_resending"  # a stop left by an earlier run, sent again
+    STOP_RETRY_UNREACHABLE = "stop_retry_unreachable"  # seconds
+    STOP_RETRY_BUSY = "stop_retry_busy"  # seconds
+    STOP_RETRY_FAILED = "stop_retry_failed"  # status (HTTP), seconds
+    STOP_RETRY_UNEXPECTED = "stop_retry_unexpected"  # seconds
+    STOP_CONFIRMED = "stop_confirmed"
 
 
 # A parameter's value: the presenter formats each type its one way (a Detail

@@ -62,6 +62,14 @@ REMARKS: dict[Remark, str] = {
         "Pawpado did not confirm whether your gaming PC started. If the tray shows it "
         "running in a moment, stop it there or with `pawpado-desktop stop`."
     ),
+    Remark.STOP_RESENDING: (
+        "Pawpado did not confirm the last stop of your gaming PC; sending it again."
+    ),
+    Remark.STOP_RETRY_UNREACHABLE: "Pawpado cannot be reached; trying again in {seconds} s",
+    Remark.STOP_RETRY_BUSY: "Pawpado is busy; trying again in {seconds} s",
+    Remark.STOP_RETRY_FAILED: "Pawpado had a problem (HTTP {status}); trying again in {seconds} s",
+    Remark.STOP_RETRY_UNEXPECTED: "Pawpado had a problem; trying again in {seconds} s",
+    Remark.STOP_CONFIRMED: "Pawpado confirmed the stop.",
     Remark.STILL_BILLING: (
         "Your gaming PC is still running and billing. Stop it from the tray or with "
         "`pawpado-desktop stop`."

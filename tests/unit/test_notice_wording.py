@@ -43,6 +43,10 @@ REMARK_SAMPLES: dict[Remark, dict[str, Param]] = {
     Remark.LEAVE_FAILED: {"error": PawpadoError("tailscaled went away.")},
     Remark.STOP_FAILED: {"error": PawpadoError("Pawpado did not answer.")},
     Remark.START_UNREACHABLE: {"error": PawpadoError("No network")},
+    Remark.STOP_RETRY_UNREACHABLE: {"seconds": 2},
+    Remark.STOP_RETRY_BUSY: {"status": 503, "seconds": 5},
+    Remark.STOP_RETRY_FAILED: {"status": 500, "seconds": 4},
+    Remark.STOP_RETRY_UNEXPECTED: {"seconds": 8},
 }
 
 
