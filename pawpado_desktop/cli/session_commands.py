@@ -24,12 +24,13 @@ from pawpado_desktop.core.budget import (
     format_minutes,
     format_money,
 )
+from pawpado_desktop.core.facts import Question
 from pawpado_desktop.core.health import SERVICE_TEXT, ServiceHealth
 from pawpado_desktop.core.play import PlayOptions, SessionEnded
 from pawpado_desktop.core.state import AppState, Attention
 from pawpado_desktop.core.types import ConnectionPath, SessionState, describe, region_name
 from pawpado_desktop.errors import CancelledByUser, ExitCode, NotSignedIn, PawpadoError
-from pawpado_desktop.present.progress import detail_text
+from pawpado_desktop.present.progress import detail_text, question_text
 
 UNKNOWN = SessionState.UNKNOWN  # a state this version does not know: it may bill
 STOPPED_WAIT_S = 300.0  # after the confirmed stop, how long to show it going to `stopped`
@@ -382,7 +383,8 @@ async def play_command(args: argparse.Namespace) -> int:
         stop_after=args.stop_after,
     )
     # Without a terminal nothing is asked: an attached session keeps running (said so).
-    async with open_core(args, confirm=ask_yes_no if sys.stdin.isatty() else None) as core:
+    confirm = _ask_question if sys.stdin.isatty() else None
+    async with open_core(args, confirm=confirm) as core:
         if not core.store.state.signed_in:
             raise NotSignedIn()
         printer = ProgressPrinter(core.clock)
@@ -411,6 +413,10 @@ async def play_command(args: argparse.Namespace) -> int:
             await printer.stop()
         print_status(core.store.state, core.clock.now())
         return int(ExitCode.OK)
+
+
+async def _ask_question(question: Question) -> bool:
+    return await ask_yes_no(question_text(question))
 
 
 async def stop_command(args: argparse.Namespace) -> int:

@@ -51,6 +51,13 @@ class Remark(StrEnum):
     STOP_CONFIRMED = "stop_confirmed"
 
 
+class Question(StrEnum):
+    """What the core asks the user (yes: stop it); the front end words and asks it."""
+
+    STOP_ATTACHED = "stop_attached"  # the Play ends; the PC it attached to keeps billing
+    STOP_ATTACHED_ON_CANCEL = "stop_attached_on_cancel"  # a cancelled Play that attached
+
+
 # A parameter's value: the presenter formats each type its one way (a Detail
 # inside a notice is worded too).
 Param: TypeAlias = "str | int | float | Decimal | Money | PawpadoError | Detail | None"

@@ -42,7 +42,7 @@ from pawpado_desktop.concurrency import all_or_nothing, failure_of, first_of, ne
 from pawpado_desktop.config import LocalSettings
 from pawpado_desktop.core.budget import format_money
 from pawpado_desktop.core.checkout import amount_to_play
-from pawpado_desktop.core.facts import Detail, Remark
+from pawpado_desktop.core.facts import Detail, Question, Remark
 from pawpado_desktop.core.notices import NoticeBoard, NoticeKind, Topic
 from pawpado_desktop.core.polling import MAX_NAP_S
 from pawpado_desktop.core.ports import Streamer, StreamHandle, StreamOutcome, Tailnet
@@ -71,7 +71,7 @@ _ANSWER_LOST = (NetworkError, ServerError, ProtocolError)
 
 SessionPredicate = Callable[[SessionStatus], bool]
 WaitSession = Callable[[SessionPredicate, float], Awaitable[SessionStatus]]
-Confirm = Callable[[str], Awaitable[bool]]
+Confirm = Callable[[Question], Awaitable[bool]]
 
 
 class StartFailed(PawpadoError):
@@ -446,10 +446,7 @@ class PlayPipeline:
             self._started_by_us or options.stop_after or self.controls.stop_now.is_set()
         )
         if not keep and attached:
-            keep = not await self._ask(
-                "This session was already running before you pressed Play. Stop it now? "
-                "(If not, it keeps running and billing.)"
-            )
+            keep = not await self._ask(Question.STOP_ATTACHED)
         if keep:
             self._started_by_us = False  # the user keeps it
             wound = await self._wind_down(stop=False)
@@ -465,7 +462,7 @@ class PlayPipeline:
         self._tell(wound.problems)
         return PlayPhase.DONE
 
-    async def _ask(self, question: str) -> bool:
+    async def _ask(self, question: Question) -> bool:
         """The user's answer; no way to ask (no terminal, a broken prompt) means no."""
         if self.confirm is None:
             return False
@@ -597,9 +594,7 @@ class PlayPipeline:
         stop = self._started_by_us or self.stop_attached
         active = self.store.state.session is not None and self.store.state.session.state.is_active
         if not stop and not self.keep_on_exit and cancelled and active:
-            stop = await self._ask(
-                "This session was already running before you pressed Play. Stop it now?"
-            )
+            stop = await self._ask(Question.STOP_ATTACHED_ON_CANCEL)
         wound = await self._wind_down(stop=stop)
         if not stop and self._start_unconfirmed and not problems:
             problems.append(Detail(Remark.START_UNCONFIRMED))

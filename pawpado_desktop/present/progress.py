@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from pawpado_desktop.core.facts import Detail, Money, Param, Remark
+from pawpado_desktop.core.facts import Detail, Money, Param, Question, Remark
 from pawpado_desktop.core.state import PlayPhase
 from pawpado_desktop.errors import PawpadoError
 from pawpado_desktop.present.format import duration, money
@@ -77,6 +77,22 @@ REMARKS: dict[Remark, str] = {
 }
 
 
+# What the core asks (core.facts.Question); answering yes stops the PC.
+QUESTIONS: dict[Question, str] = {
+    Question.STOP_ATTACHED: (
+        "This session was already running before you pressed Play. Stop it now? "
+        "(If not, it keeps running and billing.)"
+    ),
+    Question.STOP_ATTACHED_ON_CANCEL: (
+        "This session was already running before you pressed Play. Stop it now?"
+    ),
+}
+
+
+def question_text(question: Question) -> str:
+    return tr(QUESTIONS[question])
+
+
 def phase_label(phase: PlayPhase) -> str:
     return tr(PHASE_LABELS[phase])
 
@@ -122,4 +138,4 @@ def detail_text(details: Iterable[Detail]) -> str:
 
 def templates() -> list[str]:
     """Every template this module words, for the catalogue's completeness test."""
-    return [*PHASE_LABELS.values(), *REMARKS.values()]
+    return [*PHASE_LABELS.values(), *REMARKS.values(), *QUESTIONS.values()]

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMenu, QMessageBox, QSystem
 from pawpado_desktop.clock import SYSTEM_CLOCK
 from pawpado_desktop.config import LocalSettings, config_dir, log_dir
 from pawpado_desktop.core.checkout import TopupNotCompleted, amount_to_play
+from pawpado_desktop.core.facts import Question
 from pawpado_desktop.core.notices import Notice, NoticeKind, Topic
 from pawpado_desktop.core.state import AppState, PlayPhase
 from pawpado_desktop.core.types import SessionState, TopupCheckout
@@ -30,6 +31,7 @@ from pawpado_desktop.errors import CancelledByUser, PawpadoError, SaveFailed
 from pawpado_desktop.present import i18n
 from pawpado_desktop.present.i18n import tr
 from pawpado_desktop.present.notices import notice_text, notice_title
+from pawpado_desktop.present.progress import question_text
 from pawpado_desktop.safe_url import browser_url
 from pawpado_desktop.ui.excepthook import install as install_excepthook
 from pawpado_desktop.ui.icons import TrayIcons, app_icon, current_form
@@ -594,12 +596,11 @@ class TrayApp(QObject):
         """A notice of the tray's own (not the core's), through the same channels."""
         self.notifier.post(Notice(kind, Topic.WORDED, title=title, text=message))
 
-    async def confirm(self, question: str) -> bool:
+    async def confirm(self, question: str | Question) -> bool:
         if self.auto_confirm:
             return True
-        box = QMessageBox(
-            QMessageBox.Icon.Question, window_title(tr("Confirm"), self.demo), tr(question)
-        )
+        text = question_text(question) if isinstance(question, Question) else tr(question)
+        box = QMessageBox(QMessageBox.Icon.Question, window_title(tr("Confirm"), self.demo), text)
         plain_text(box)
         yes = box.addButton(tr("Yes, stop it"), QMessageBox.ButtonRole.YesRole)
         box.addButton(tr("No, keep it running"), QMessageBox.ButtonRole.NoRole)

@@ -14,7 +14,7 @@ from pawpado_desktop.core.notices import NoticeKind
 from pawpado_desktop.core.play import PlayOptions
 from pawpado_desktop.core.state import PlayPhase
 from pawpado_desktop.present.notices import notice_text
-from pawpado_desktop.present.progress import detail_text
+from pawpado_desktop.present.progress import detail_text, question_text
 from tests.support.holding_proxy import HoldingProxy, holding_proxy
 from tests.support.play import PlayRig
 from tests.support.waiting import wait_until
@@ -172,7 +172,7 @@ async def test_an_attached_session_is_kept_running_unless_the_user_says_stop(
 
     assert await rig.core.play(PlayOptions(grace_minutes=0)) is PlayPhase.DONE
 
-    assert len(rig.answers) == 1 and "already running" in rig.answers[0]
+    assert len(rig.answers) == 1 and "already running" in question_text(rig.answers[0])
     assert rig.sim.control.session()["state"] == "running"
     assert rig.requests(STOP) == 0
     assert any("still running and billing" in w for w in warnings(rig))

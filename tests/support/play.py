@@ -29,6 +29,7 @@ from pawpado_desktop.auth.tokens import TokenSet
 from pawpado_desktop.clock import ScaledClock
 from pawpado_desktop.config import Endpoints, LocalSettings
 from pawpado_desktop.core.factory import build_core
+from pawpado_desktop.core.facts import Question
 from pawpado_desktop.core.notices import Notice, NoticeKind
 from pawpado_desktop.core.play import Confirm
 from pawpado_desktop.core.service import Core
@@ -67,7 +68,7 @@ class PlayRig:
     phases: list[PlayPhase] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     opened_urls: list[str] = field(default_factory=list)
-    answers: list[str] = field(default_factory=list)  # questions the core asked the user
+    answers: list[Question] = field(default_factory=list)  # questions the core asked the user
 
     def requests(self, path: str, method: str | None = None) -> int:
         return sum(
@@ -186,12 +187,12 @@ async def play_rig(
     store = MemoryStore()
     await store.save(token_set(sim, sim_clock))
     opened: list[str] = []
-    asked: list[str] = []
+    asked: list[Question] = []
 
     async def open_url(url: str) -> None:
         opened.append(url)
 
-    async def confirm(question: str) -> bool:
+    async def confirm(question: Question) -> bool:
         asked.append(question)
         return confirm_answer
 

@@ -9,12 +9,12 @@ from decimal import Decimal
 
 import pytest
 
-from pawpado_desktop.core.facts import Detail, Money, Param, Remark
+from pawpado_desktop.core.facts import Detail, Money, Param, Question, Remark
 from pawpado_desktop.core.notices import Notice, NoticeKind, Topic
 from pawpado_desktop.errors import PawpadoError
 from pawpado_desktop.present import i18n
 from pawpado_desktop.present.notices import NOTICES, notice_text, notice_title
-from pawpado_desktop.present.progress import REMARKS, detail_text
+from pawpado_desktop.present.progress import QUESTIONS, REMARKS, detail_text, question_text
 
 SERVER_TEXT = "GPU {0} lost: {bad} 100%"  # braces from a server are not a template
 
@@ -80,9 +80,16 @@ def test_every_remark_is_worded_in_both_languages(remark: Remark, language: str)
     assert text and _filled(text), text
 
 
-def test_every_topic_and_remark_has_a_template() -> None:
+@pytest.mark.parametrize("question", list(Question))
+def test_every_question_is_worded_in_both_languages(question: Question, language: str) -> None:
+    text = question_text(question)
+    assert text.endswith(("?", ".)")) and _filled(text), text
+
+
+def test_every_topic_remark_and_question_has_a_template() -> None:
     assert set(NOTICES) | {Topic.FAILED, Topic.WORDED} == set(Topic)
     assert set(REMARKS) == set(Remark)
+    assert set(QUESTIONS) == set(Question)
 
 
 def test_the_same_notice_in_english_and_in_indonesian() -> None:
