@@ -84,4 +84,4 @@ def _short(value: Param) -> str:
         return type(value).__name__
     if isinstance(value, Money):
         return f"{value.amount} {value.currency}"
-    return str(value)  # a Detail: its own short form
+    return str(value)  # text, a number, or a Detail (its own short form)
