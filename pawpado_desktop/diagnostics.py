@@ -67,7 +67,7 @@ def debug_info(state: AppState, now: datetime, extra: dict[str, str]) -> str:
         if session
         else "-",
         "Session message": (session.message or "-") if session else "-",
-        "Play": f"{state.play.phase.value} {state.play.detail}".strip(),
+        "Play": " ".join([state.play.phase.value, *map(str, state.play.detail)]),
         "Phases": ", ".join(s.phase.value for s in state.play.steps) or "-",
         "Balance": f"{credits.balance} {credits.currency} at {credits.rate_per_minute}/min"
         if credits

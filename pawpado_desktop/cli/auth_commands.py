@@ -20,10 +20,12 @@ from pawpado_desktop.cli.prompt import can_ask, read_answer
 from pawpado_desktop.cli.terminal import plain
 from pawpado_desktop.cli.wiring import open_core
 from pawpado_desktop.clock import Clock
+from pawpado_desktop.core.notices import Notice, NoticeKind, Topic
 from pawpado_desktop.core.service import Core, SignInFlow, StillRunning
 from pawpado_desktop.core.state import AppState
 from pawpado_desktop.core.types import Identity
 from pawpado_desktop.errors import ConfigError, ExitCode
+from pawpado_desktop.present.notices import notice_text
 from pawpado_desktop.safe_url import browser_url, open_in_browser
 
 T = TypeVar("T")
@@ -178,7 +180,8 @@ async def _stop_or_keep(args: argparse.Namespace, core: Core) -> bool | None:
             f"({state.offline}); it may be running and billing."
         )
     else:
-        why = f"Your gaming PC is running and billing. {core.describe_running()}"
+        found = Notice(NoticeKind.SESSION_FOUND, Topic.SESSION_FOUND, **core.running_facts())
+        why = f"Your gaming PC is running and billing. {notice_text(found)}"
     if not can_ask():
         raise StillRunning(
             f"{why} Signing out would leave nothing here to stop it. Run "

@@ -9,11 +9,21 @@ from typing import TextIO
 
 from pawpado_desktop.cli.terminal import plain
 from pawpado_desktop.clock import Clock
+from pawpado_desktop.core.facts import Detail
 from pawpado_desktop.core.notices import Notice, NoticeKind
-from pawpado_desktop.core.state import PHASE_LABELS, AppState, PlayPhase
+from pawpado_desktop.core.state import AppState, PlayPhase
 from pawpado_desktop.errors import PawpadoError
+from pawpado_desktop.present.notices import notice_text, notice_title
+from pawpado_desktop.present.progress import detail_text, phase_label
 
 SPINNER = "|/-\\"
+
+
+def _about(notice: Notice, error: PawpadoError) -> bool:
+    held = notice.params.get("error")
+    return isinstance(held, PawpadoError) and (
+        held is error or (held.title, held.message) == (error.title, error.message)
+    )
 
 
 class ProgressPrinter:
@@ -24,7 +34,7 @@ class ProgressPrinter:
         self.out = stream or sys.stdout
         self.live = self.out.isatty()
         self._phase = PlayPhase.IDLE
-        self._detail = ""
+        self._detail: tuple[Detail, ...] = ()
         self._phase_started = clock.monotonic()
         self._play_started = clock.monotonic()
         self._spin_task: asyncio.Task[None] | None = None
@@ -57,16 +67,17 @@ class ProgressPrinter:
 
     def _say(self, notice: Notice) -> None:
         self._close_line()
-        print(plain(f"  * {notice.title}: {notice.message}"), file=self.out, flush=True)
+        said = f"  * {notice_title(notice)}: {notice_text(notice)}"
+        print(plain(said), file=self.out, flush=True)
 
     def reported(self, error: PawpadoError) -> None:
         """`error` ends the command and is reported by it: not printed here as well."""
-        self._held = [n for n in self._held if (n.title, n.message) != (error.title, error.message)]
+        self._held = [n for n in self._held if not _about(n, error)]
 
     def _print_phase(self) -> None:
         total = self.clock.monotonic() - self._play_started
-        label = PHASE_LABELS[self._phase]
-        detail = f" ({plain(self._detail)})" if self._detail else ""
+        label = phase_label(self._phase)
+        detail = f" ({plain(detail_text(self._detail))})" if self._detail else ""
         if self.live and self._phase.is_running:
             self.out.write(f"[{total:6.1f}s] {label}{detail} ")
             self.out.flush()

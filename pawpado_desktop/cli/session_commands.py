@@ -20,12 +20,14 @@ from pawpado_desktop.cli.terminal import plain
 from pawpado_desktop.cli.wiring import open_core
 from pawpado_desktop.config import LocalSettings
 from pawpado_desktop.core.budget import MAXIMUM_TOPUP, MINIMUM_TOPUP
+from pawpado_desktop.core.facts import Question
 from pawpado_desktop.core.play import PlayOptions, SessionEnded
 from pawpado_desktop.core.state import AppState, Attention
 from pawpado_desktop.core.types import ConnectionPath, SessionState, region_name
 from pawpado_desktop.errors import CancelledByUser, ExitCode, NotSignedIn, PawpadoError
 from pawpado_desktop.present import format as fmt
 from pawpado_desktop.present.i18n import tr
+from pawpado_desktop.present.progress import detail_text, question_text
 from pawpado_desktop.present.status import status_lines, storage_lines
 
 UNKNOWN = SessionState.UNKNOWN  # a state this version does not know: it may bill
@@ -342,7 +344,8 @@ async def play_command(args: argparse.Namespace) -> int:
         stop_after=args.stop_after,
     )
     # Without a terminal nothing is asked: an attached session keeps running (said so).
-    async with open_core(args, confirm=ask_yes_no if sys.stdin.isatty() else None) as core:
+    confirm = _ask_question if sys.stdin.isatty() else None
+    async with open_core(args, confirm=confirm) as core:
         if not core.store.state.signed_in:
             raise NotSignedIn()
         printer = ProgressPrinter(core.clock)
@@ -365,12 +368,16 @@ async def play_command(args: argparse.Namespace) -> int:
             raise
         except asyncio.CancelledError:
             # Ctrl-C, SIGTERM or SIGHUP: the Play's clean-up has run; say how it ended.
-            outcome = core.store.state.play.detail or "Nothing was left running."
+            outcome = detail_text(core.store.state.play.detail) or "Nothing was left running."
             raise CancelledByUser(outcome) from None
         finally:
             await printer.stop()
         print_status(core.store.state, core.clock.now(), core.clock.monotonic())
         return int(ExitCode.OK)
+
+
+async def _ask_question(question: Question) -> bool:
+    return await ask_yes_no(question_text(question))
 
 
 async def stop_command(args: argparse.Namespace) -> int:

@@ -23,6 +23,7 @@ from pawpado_desktop.core.service import Core
 from pawpado_desktop.core.stopper import CLI_STOP_DEADLINE_S
 from pawpado_desktop.core.wiring import CredentialStoreChoice, Wiring, tailscaled_at
 from pawpado_desktop.errors import ConfigError, PawpadoError
+from pawpado_desktop.present.progress import detail_text
 
 READ_ONLY_STOP_WAIT_S = 15.0
 STORE_ENV = "PAWPADO_CREDENTIAL_STORE"
@@ -108,7 +109,7 @@ async def open_core(
 
     core = await build_core(await wiring_for(args), confirm=confirm)
     core.stopper.deadline_s = CLI_STOP_DEADLINE_S  # a command keeps a stop going this long
-    core.stopper.subscribe(lambda line: print(line, file=sys.stderr, flush=True))
+    core.stopper.subscribe(lambda line: print(detail_text([line]), file=sys.stderr, flush=True))
     try:
         await core.start(poll=poll, pending_wait_s=READ_ONLY_STOP_WAIT_S if read_only else None)
         try:

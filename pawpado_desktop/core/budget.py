@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_CEILING, Decimal
 
 from pawpado_desktop.api.models import Credits
+from pawpado_desktop.core.notices import Topic
 from pawpado_desktop.core.state import Attention
 
 EXTRA_ALERT_MINUTES = (10, 5)  # always warn again at these, whatever the account says
@@ -27,14 +28,11 @@ class BalanceAlert:
     during_session: bool
 
     @property
-    def message(self) -> str:
-        when = "at the current rate" if not self.during_session else "of play"
+    def topic(self) -> Topic:
+        """Which notice tells it (its parameter: `minutes_left`)."""
         if self.minutes_left <= 0:
-            return "Your balance has run out. Top up to keep playing."
-        return (
-            f"Your balance covers about {self.minutes_left} more minutes {when}. "
-            "Top up to keep playing."
-        )
+            return Topic.BALANCE_EMPTY
+        return Topic.BALANCE_LOW_PLAYING if self.during_session else Topic.BALANCE_LOW
 
 
 def alert_thresholds(account_minutes: int) -> list[int]:

@@ -17,7 +17,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from pawpado_desktop.clock import Clock
-from pawpado_desktop.core.notices import NoticeBoard, NoticeKind
+from pawpado_desktop.core.notices import NoticeBoard, NoticeKind, Topic
 from pawpado_desktop.core.ownership import play_owner
 from pawpado_desktop.core.ports import Tailnet
 from pawpado_desktop.core.state import AppState, PlayPhase, StateStore
@@ -28,17 +28,11 @@ log = logging.getLogger(__name__)
 
 PATH_INTERVAL_S = 5.0
 RELAY_WARN_AFTER_S = 30.0
-RELAY_TITLE = "Relayed connection"
 
 
-def relay_warning(path: ConnectionPath) -> str:
-    where = f" in {region_name(path.relay_code)}" if path.relay_code else ""
-    return (
-        f"Your stream goes through a Tailscale relay server{where}, which adds delay and "
-        "lowers quality. A direct path needs UDP: allow outgoing UDP (Tailscale uses port "
-        "41641) in your firewall or security software, or try another network; some "
-        "routers, VPNs and mobile networks block it. See TROUBLESHOOTING.md."
-    )
+def relay_region(path: ConnectionPath) -> str | None:
+    """The relay's place for the relayed-connection notice (Topic.RELAYED), if known."""
+    return region_name(path.relay_code) if path.relay_code else None
 
 
 class ConnectionWatcher:
@@ -92,7 +86,9 @@ class ConnectionWatcher:
                     relayed_since = now if relayed_since is None else relayed_since
                     if not self._warned and now - relayed_since >= RELAY_WARN_AFTER_S:
                         self._warned = True
-                        self.notices.post(NoticeKind.WARNING, RELAY_TITLE, relay_warning(path))
+                        self.notices.post(
+                            NoticeKind.WARNING, Topic.RELAYED, region=relay_region(path)
+                        )
                 elif path.kind is PathKind.DIRECT:
                     relayed_since = None  # an unknown reading neither breaks nor makes a run
                 await self.clock.sleep(PATH_INTERVAL_S)

@@ -42,12 +42,13 @@ from pawpado_desktop.concurrency import all_or_nothing, failure_of, first_of, ne
 from pawpado_desktop.config import LocalSettings
 from pawpado_desktop.core.budget import format_money
 from pawpado_desktop.core.checkout import amount_to_play
-from pawpado_desktop.core.notices import NoticeBoard, NoticeKind
+from pawpado_desktop.core.facts import Detail, Question, Remark
+from pawpado_desktop.core.notices import NoticeBoard, NoticeKind, Topic
 from pawpado_desktop.core.polling import MAX_NAP_S
 from pawpado_desktop.core.ports import Streamer, StreamHandle, StreamOutcome, Tailnet
 from pawpado_desktop.core.state import PhaseStep, PlayPhase, PlayProgress, StateStore
 from pawpado_desktop.core.stopper import Stopper
-from pawpado_desktop.core.wording import clause, duration, sentence
+from pawpado_desktop.core.wording import clause, sentence
 from pawpado_desktop.errors import CancelledByUser, NotSignedIn, PawpadoError
 from pawpado_desktop.moonlight.options import StreamOptions
 
@@ -70,7 +71,7 @@ _ANSWER_LOST = (NetworkError, ServerError, ProtocolError)
 
 SessionPredicate = Callable[[SessionStatus], bool]
 WaitSession = Callable[[SessionPredicate, float], Awaitable[SessionStatus]]
-Confirm = Callable[[str], Awaitable[bool]]
+Confirm = Callable[[Question], Awaitable[bool]]
 
 
 class StartFailed(PawpadoError):
@@ -146,7 +147,7 @@ class PlayPipeline:
 
     # -- progress ---------------------------------------------------------------
 
-    def _enter(self, phase: PlayPhase, detail: str = "") -> None:
+    def _enter(self, phase: PlayPhase, *detail: Detail) -> None:
         now = self.clock.monotonic()
         play = self.store.state.play
         steps = list(play.steps)
@@ -163,10 +164,10 @@ class PlayPipeline:
                 grace_deadline=None,
             )
         )
-        log.info("play: %s %s", phase.value, detail)
+        log.info("play: %s %s", phase.value, " ".join(map(str, detail)))
         self.replan()  # a new phase may want a faster or slower poll
 
-    def _detail(self, detail: str) -> None:
+    def _detail(self, *detail: Detail) -> None:
         self.store.update(play=replace(self.store.state.play, detail=detail))
 
     # -- the pipeline -----------------------------------------------------------
@@ -211,10 +212,10 @@ class PlayPipeline:
         current = await self.client.poll_session()
         self.store.update(session=current)
         if current.state is SessionState.STOPPING:
-            self._detail("Waiting for the previous session to stop")
+            self._detail(Detail(Remark.WAITING_PREVIOUS_STOP))
             current = await self.wait_session(lambda s: s.state.can_start, STOP_DEADLINE_S)
         if current.state.is_active or current.state is SessionState.UNKNOWN:
-            self._detail("Attached to your running session")
+            self._detail(Detail(Remark.ATTACHED))
             return current
         for attempt in range(1, CAPACITY_RETRIES + 2):
             # Ours from the moment it is sent: a way out before its answer still stops it.
@@ -224,7 +225,7 @@ class PlayPipeline:
             except SessionAlreadyRunning:
                 self._started_by_us = self._start_pending = False
                 # Another device or a second window started it: attach, do not fail.
-                self._detail("Attached to your running session")
+                self._detail(Detail(Remark.ATTACHED))
                 started = await self.client.poll_session()
                 self.store.update(session=started)
                 return started
@@ -241,7 +242,8 @@ class PlayPipeline:
                     # one (a timeout, a cut, a bare 502) a slow server may still carry it out.
                     self._start_unconfirmed = not _explained(error)
                     raise
-                self._detail("Start accepted")  # it went through; only its answer was lost
+                # It went through; only its answer was lost.
+                self._detail(Detail(Remark.START_ACCEPTED))
                 return started
             except AwsCapacity as error:
                 self._started_by_us = self._start_pending = False  # refused: nothing started
@@ -254,14 +256,18 @@ class PlayPipeline:
                     ) from None
                 wait = error.retry_after if error.retry_after else CAPACITY_DEFAULT_WAIT_S
                 self._detail(
-                    f"No free gaming PC right now; trying again in {round(wait)} s "
-                    f"(attempt {attempt + 1} of {CAPACITY_RETRIES + 1})"
+                    Detail(
+                        Remark.CAPACITY_RETRY,
+                        seconds=round(wait),
+                        attempt=attempt + 1,
+                        attempts=CAPACITY_RETRIES + 1,
+                    )
                 )
                 await self.clock.sleep(wait)
                 continue
             self._start_pending = False
             self.store.update(session=started)
-            self._detail("Start accepted")
+            self._detail(Detail(Remark.START_ACCEPTED))
             return started
         raise AssertionError("unreachable")
 
@@ -290,7 +296,7 @@ class PlayPipeline:
                 await self._join_tailnet()
             else:
                 if not join.done():
-                    self._enter(PlayPhase.CONNECTING, "Finishing the tailnet join")
+                    self._enter(PlayPhase.CONNECTING, Detail(Remark.FINISHING_JOIN))
                 await join
         finally:
             if join is not None and not join.done():
@@ -341,9 +347,7 @@ class PlayPipeline:
         finally:
             unsubscribe()
         if status.is_playable:
-            self.notices.post(
-                NoticeKind.SESSION_READY, "Your gaming PC is ready", "Launching the stream."
-            )
+            self.notices.post(NoticeKind.SESSION_READY, Topic.SESSION_READY)
             return
         if status.state is SessionState.ERROR:
             self._started_by_us = False  # the server stopped billing it
@@ -418,13 +422,9 @@ class PlayPipeline:
         if minutes <= 0:
             return False
         deadline = self.clock.now() + timedelta(minutes=minutes)
-        self._enter(PlayPhase.GRACE, f"Stopping in {duration(minutes)} unless you keep it running")
+        self._enter(PlayPhase.GRACE, Detail(Remark.GRACE, minutes=minutes))
         self.store.update(play=replace(self.store.state.play, grace_deadline=deadline))
-        self.notices.post(
-            NoticeKind.STREAM_ENDED,
-            "Stream ended",
-            f"Your gaming PC stops in {duration(minutes)} unless you keep it running.",
-        )
+        self.notices.post(NoticeKind.STREAM_ENDED, Topic.STREAM_ENDED, minutes=minutes)
         c = self.controls  # a choice made while streaming (e.g. Stop now) counts here too
         await first_of(c.keep.wait(), c.stop_now.wait(), c.reconnect.wait(), self._until(deadline))
         if c.reconnect.is_set() and not c.stop_now.is_set():
@@ -446,31 +446,23 @@ class PlayPipeline:
             self._started_by_us or options.stop_after or self.controls.stop_now.is_set()
         )
         if not keep and attached:
-            keep = not await self._ask(
-                "This session was already running before you pressed Play. Stop it now? "
-                "(If not, it keeps running and billing.)"
-            )
+            keep = not await self._ask(Question.STOP_ATTACHED)
         if keep:
             self._started_by_us = False  # the user keeps it
             wound = await self._wind_down(stop=False)
-            self._enter(PlayPhase.DONE, "Your gaming PC keeps running (and billing)")
+            self._enter(PlayPhase.DONE, Detail(Remark.KEPT_RUNNING))
             self._tell(wound.problems)
-            self.notices.post(
-                NoticeKind.WARNING,
-                "Session kept running",
-                "Your gaming PC is still running and billing. Stop it from the tray or "
-                "with `pawpado-desktop stop` when you are done.",
-            )
+            self.notices.post(NoticeKind.WARNING, Topic.KEPT_RUNNING)
             return PlayPhase.DONE
         wound = await self._wind_down(stop=True)
         if wound.stop_error is not None:
             self._wound = wound  # the clean-up tells it; the stop is not tried twice
             raise wound.stop_error
-        self._enter(PlayPhase.DONE, wound.summary)
+        self._enter(PlayPhase.DONE, *wound.said)
         self._tell(wound.problems)
         return PlayPhase.DONE
 
-    async def _ask(self, question: str) -> bool:
+    async def _ask(self, question: Question) -> bool:
         """The user's answer; no way to ask (no terminal, a broken prompt) means no."""
         if self.confirm is None:
             return False
@@ -496,7 +488,7 @@ class PlayPipeline:
         try:
             await self._leave_tailnet()
         except PawpadoError as error:
-            wound.problems.append(f"Leaving the Pawpado tailnet failed: {error.message}")
+            wound.problems.append(Detail(Remark.LEAVE_FAILED, error=error))
         await self._close_stream()
         if sending is not None:
             await self._confirm_stopped(sending, wound)
@@ -529,23 +521,16 @@ class PlayPipeline:
                 raise failure
             wound.stop_error = failure
         if wound.stop_error is not None:
-            wound.problems.append(
-                f"Stopping your gaming PC failed: {wound.stop_error.message} It may still be "
-                "running and billing: stop it from the tray or with `pawpado-desktop stop` as "
-                "soon as you can."
-            )
+            wound.problems.append(Detail(Remark.STOP_FAILED, error=wound.stop_error))
             return
         # Billing ends at `stopped` (or `error`), not at `stopping`: wait while we may.
         try:
             await self.wait_session(lambda s: s.state.can_start, self._time_left(STOP_DEADLINE_S))
         except PawpadoError:
-            wound.summary = (
-                "The stop was accepted; your gaming PC is shutting down and billing ends "
-                "once it has stopped."
-            )
+            wound.summary = Detail(Remark.STOP_ACCEPTED)
             return
-        wound.summary = "Your gaming PC was stopped; billing has ended."
-        self.notices.post(NoticeKind.SESSION_STOPPED, "Session stopped", "Billing has ended.")
+        wound.summary = Detail(Remark.STOPPED)
+        self.notices.post(NoticeKind.SESSION_STOPPED, Topic.STOPPED)
 
     def _time_left(self, cap: float) -> float:
         if self.deadline is None:
@@ -558,9 +543,9 @@ class PlayPipeline:
             with contextlib.suppress(Exception):
                 await handle.terminate()
 
-    def _tell(self, problems: list[str]) -> None:
+    def _tell(self, problems: list[Detail]) -> None:
         for problem in problems:
-            self.notices.post(NoticeKind.WARNING, "Check your session", problem)
+            self.notices.post(NoticeKind.WARNING, Topic.CHECK_SESSION, problem=problem)
 
     async def _send_stop(self) -> None:
         # The one stop path (core/stopper.py). Past this wait the stop goes on in the
@@ -592,15 +577,15 @@ class PlayPipeline:
     async def _clean_up(self, exc: BaseException) -> None:
         cancelled = isinstance(exc, asyncio.CancelledError | CancelledByUser | KeyboardInterrupt)
         phase = PlayPhase.CANCELLED if cancelled else PlayPhase.FAILED
-        problems: list[str] = []
+        problems: list[Detail] = []
         wound = self._wound or await self._way_out(cancelled, problems)
         problems.extend(wound.problems)
-        self._enter(phase, " ".join(problems) or wound.summary)
+        self._enter(phase, *(problems or wound.said))
         if isinstance(exc, PawpadoError):
             self.store.update(last_error=exc)
         self._tell(problems)
 
-    async def _way_out(self, cancelled: bool, problems: list[str]) -> WindDown:
+    async def _way_out(self, cancelled: bool, problems: list[Detail]) -> WindDown:
         """Decide whether to stop, then wind down; adds what the user must hear."""
         if self._start_pending:
             problems.extend(await self._settle_start())
@@ -609,37 +594,29 @@ class PlayPipeline:
         stop = self._started_by_us or self.stop_attached
         active = self.store.state.session is not None and self.store.state.session.state.is_active
         if not stop and not self.keep_on_exit and cancelled and active:
-            stop = await self._ask(
-                "This session was already running before you pressed Play. Stop it now?"
-            )
+            stop = await self._ask(Question.STOP_ATTACHED_ON_CANCEL)
         wound = await self._wind_down(stop=stop)
         if not stop and self._start_unconfirmed and not problems:
-            problems.append(
-                "Pawpado did not confirm whether your gaming PC started. If the tray shows it "
-                "running in a moment, stop it there or with `pawpado-desktop stop`."
-            )
+            problems.append(Detail(Remark.START_UNCONFIRMED))
         elif not stop and active:
-            problems.append(
-                "Your gaming PC is still running and billing. Stop it from the tray or with "
-                "`pawpado-desktop stop`."
-            )
+            problems.append(Detail(Remark.STILL_BILLING))
         return wound
 
-    async def _settle_start(self) -> list[str]:
+    async def _settle_start(self) -> list[Detail]:
         """A way out while a start's answer was awaited: did it go through?
 
         Looks for a while (the request may still be on its way); an active session
         is ours to stop. Returns what to tell the user when it stays unclear.
         """
         end = self.clock.monotonic() + self._time_left(START_SETTLE_S)
-        failure = ""
+        failure: PawpadoError | None = None
         while True:
             try:
                 current = await self.client.poll_session()
             except PawpadoError as error:
-                failure = error.message
+                failure = error
             else:
-                failure = ""
+                failure = None
                 self.store.update(session=current)
                 if current.state.is_active or current.state is SessionState.UNKNOWN:
                     self._start_pending = False
@@ -648,26 +625,23 @@ class PlayPipeline:
                 break
             await self.clock.sleep(START_SETTLE_POLL_S)
         self._started_by_us = self._start_pending = False
-        if failure:
-            return [
-                f"Pawpado could not be reached to check whether your gaming PC started "
-                f"({failure}). It may be running and billing: check with `pawpado-desktop "
-                "status` and stop it from the tray or with `pawpado-desktop stop`."
-            ]
+        if failure is not None:
+            return [Detail(Remark.START_UNREACHABLE, error=failure)]
         self._start_unconfirmed = True
-        return [
-            "Pawpado did not confirm whether your gaming PC started. If the tray shows it "
-            "running in a moment, stop it there or with `pawpado-desktop stop`."
-        ]
+        return [Detail(Remark.START_UNCONFIRMED)]
 
 
 @dataclass
 class WindDown:
     """What a Play's way out achieved: a line for the user, and what went wrong."""
 
-    summary: str = ""
-    problems: list[str] = field(default_factory=list)
+    summary: Detail | None = None
+    problems: list[Detail] = field(default_factory=list)
     stop_error: PawpadoError | None = None
+
+    @property
+    def said(self) -> tuple[Detail, ...]:
+        return (self.summary,) if self.summary is not None else ()
 
 
 def _explained(error: PawpadoError) -> bool:

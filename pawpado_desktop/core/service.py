@@ -50,9 +50,10 @@ from pawpado_desktop.core.checkout import (
     amount_to_play,
 )
 from pawpado_desktop.core.connection import ConnectionWatcher, path_for_status
+from pawpado_desktop.core.facts import Money, Param
 from pawpado_desktop.core.health import HEALTH_EVERY_S, ServiceHealth, check_service
 from pawpado_desktop.core.history import History, HistoryRecorder
-from pawpado_desktop.core.notices import NoticeBoard, NoticeKind
+from pawpado_desktop.core.notices import NoticeBoard, NoticeKind, Topic
 from pawpado_desktop.core.ownership import PlayClaim, Role
 from pawpado_desktop.core.play import Confirm, PlayOptions, PlayPipeline, SessionEnded, Timeout
 from pawpado_desktop.core.polling import CREDITS_TOPUP_S, Poller, PollPlan, poll_plan
@@ -217,11 +218,7 @@ class Core:
             log.warning("could not restore the Tailscale profile: %s", error.message)
             restored = False
         if restored:
-            self.notices.post(
-                NoticeKind.WARNING,
-                "Tailscale restored",
-                "The app had stopped mid-way last time; your own Tailscale profile is back.",
-            )
+            self.notices.post(NoticeKind.WARNING, Topic.TAILSCALE_RESTORED)
         try:  # a Moonlight left running by a Pawpado process that died
             await self._services.streamer.close_orphans()
         except Exception as error:  # never a reason not to start
@@ -273,32 +270,30 @@ class Core:
             return
         session = self.store.state.session
         if session is not None and session.state.is_active and not self.playing:
-            self.notices.post(
-                NoticeKind.SESSION_FOUND, "Your gaming PC is running", self.describe_running()
-            )
+            self.notices.post(NoticeKind.SESSION_FOUND, Topic.SESSION_FOUND, **self.running_facts())
 
-    def describe_running(self) -> str:
-        """`A session is running (12 min, Rp 6.000 so far).` for the recovery offer."""
+    def running_facts(self) -> dict[str, Param]:
+        """The running session for the recovery offer (Topic.SESSION_FOUND's parameters):
+        its state as the server says it, minutes since its start, its cost so far."""
         state = self.store.state
         session, credits = state.session, state.credits
-        if session is None:
-            return "No session is running."
-        facts = []
-        if session.started_at is not None:
+        minutes: int | None = None
+        if session is not None and session.started_at is not None:
             minutes = max(0, int((self.clock.now() - session.started_at).total_seconds() // 60))
-            facts.append(f"{minutes} min")
         cost = state.cost_so_far(self.clock.now())
-        if cost is not None and credits is not None:
-            facts.append(f"{format_money(cost, credits.currency)} so far")
-        detail = f" ({', '.join(facts)})" if facts else ""
-        return f"A session is {session.raw_state}{detail}. Reconnect to it, or stop it."
+        money = Money(cost, credits.currency) if cost is not None and credits else None
+        return {
+            "state": session.raw_state if session is not None else None,
+            "minutes": minutes,
+            "cost": money,
+        }
 
     def signed_out_by_server(self, message: str | None) -> None:
         """The sign-in ended on its own (revoked, expired): say so, stop polling."""
         error = NotSignedIn(message) if message else NotSignedIn()
         self._signed_out()
         self.store.update(last_error=error)
-        self.notices.post(NoticeKind.ERROR, error.title, error.message)
+        self.notices.post(NoticeKind.ERROR, Topic.FAILED, error=error)
 
     def _signed_out(self) -> None:
         self._trouble.clear()
@@ -401,13 +396,11 @@ class Core:
         self.store.update(session=status)
         ended = old is not None and old.state.is_active and not status.state.is_active
         if ended and status.message and not self.playing:
-            self.notices.post(NoticeKind.WARNING, "Session stopped", status.message)
+            self.notices.post(NoticeKind.WARNING, Topic.STOPPED_BY_SERVER, message=status.message)
         began = old is not None and not old.state.is_active and status.state.is_active
         if began and not self.playing:
             # Started elsewhere, or by a start whose answer was lost: it bills, so say so.
-            self.notices.post(
-                NoticeKind.SESSION_FOUND, "Your gaming PC is running", self.describe_running()
-            )
+            self.notices.post(NoticeKind.SESSION_FOUND, Topic.SESSION_FOUND, **self.running_facts())
         self._update_money()
         self._poller.replan()
         return status
@@ -455,7 +448,7 @@ class Core:
             state.credits, state.low_balance_alert_minutes, during_session=session_on
         )
         if alert is not None:
-            self.notices.post(NoticeKind.LOW_BALANCE, "Balance running low", alert.message)
+            self.notices.post(NoticeKind.LOW_BALANCE, alert.topic, minutes=alert.minutes_left)
 
     async def wait_session(
         self, predicate: Callable[[SessionStatus], bool], deadline_s: float
@@ -529,10 +522,10 @@ class Core:
             self.store.update(last_error=error)
             offer = await self._topup_offer(error)
             if offer is None:
-                self.notices.post(NoticeKind.ERROR, error.title, error.message)
+                self.notices.post(NoticeKind.ERROR, Topic.FAILED, error=error)
             else:
                 self.store.update(topup_offer=offer)
-                self.notices.post(NoticeKind.NEEDS_CREDIT, error.title, error.message)
+                self.notices.post(NoticeKind.NEEDS_CREDIT, Topic.FAILED, error=error)
             raise
         finally:
             self._play_claim.release()
@@ -630,31 +623,17 @@ class Core:
             return
         state = self.store.state
         if not state.signed_in:
-            self.notices.post(
-                NoticeKind.WARNING,
-                "Stop not confirmed",
-                "Pawpado did not confirm the last stop of your gaming PC, and you are signed "
-                "out. Sign in and stop it (tray or `pawpado-desktop stop`): it may be billing.",
-            )
+            self.notices.post(NoticeKind.WARNING, Topic.STOP_UNCONFIRMED_SIGNED_OUT)
             return
         user = state.identity.huudis_user_id if state.identity else None
         if pending.user_id and user and pending.user_id != user:
-            self.notices.post(
-                NoticeKind.WARNING,
-                "Stop not confirmed",
-                "Pawpado did not confirm the last stop of a gaming PC of another Pawpado "
-                "account. Sign in with that account and stop it: it may be billing.",
-            )
+            self.notices.post(NoticeKind.WARNING, Topic.STOP_UNCONFIRMED_OTHER_ACCOUNT)
             return
         session = state.session
         if state.offline == "" and session is not None and pending.fulfilled_by(session):
             self.stopper.forget(pending)  # it went through after all, or that session ended
             return
-        self.notices.post(
-            NoticeKind.WARNING,
-            "Finishing a stop",
-            "Pawpado did not confirm the last stop of your gaming PC; sending it again.",
-        )
+        self.notices.post(NoticeKind.WARNING, Topic.FINISHING_STOP)
         if self.stopper.deadline_s is None:
             self._pending_stop_task = asyncio.get_running_loop().create_task(
                 self._finish_pending_stop(pending), name="pending-stop"
@@ -666,15 +645,11 @@ class Core:
         try:
             await self.stopper.resume(pending, wait_s=wait_s)
         except PawpadoError as error:
-            self.notices.post(NoticeKind.WARNING, error.title, error.message)
+            self.notices.post(NoticeKind.WARNING, Topic.FAILED, error=error)
             return
         finally:
             self._poller.poke()
-        self.notices.post(
-            NoticeKind.SESSION_STOPPED,
-            "Session stopped",
-            "Pawpado confirmed the stop asked for last time; billing ends once it is stopped.",
-        )
+        self.notices.post(NoticeKind.SESSION_STOPPED, Topic.PENDING_STOP_DONE)
 
     async def topup(self, amount: Decimal, *, open_browser: bool = True) -> TopupCheckout:
         """Create a checkout, open it, and watch the balance until it rises.
@@ -769,6 +744,8 @@ class Core:
                         TopupOutcome.CREDITED,
                         credits,
                         f"{added} was added; your balance is now {total}.",
+                        added=Money(credits.balance - baseline, credits.currency),
+                        balance=Money(credits.balance, credits.currency),
                     )
                 said = listener.status
                 if said in ("cancelled", "expired"):
@@ -811,16 +788,17 @@ class Core:
         return self._topup_ended(outcome, self.store.state.credits, message)
 
     def _topup_ended(
-        self, outcome: TopupOutcome, credits: Credits | None, message: str
+        self, outcome: TopupOutcome, credits: Credits | None, message: str, **params: Param
     ) -> TopupResult:
+        """Tell the outcome (a notice, worded by the presenter) and return it."""
         if outcome is TopupOutcome.CREDITED:
-            self.notices.post(NoticeKind.TOPUP_CREDITED, "Top-up credited", message)
+            self.notices.post(NoticeKind.TOPUP_CREDITED, Topic.TOPUP_CREDITED, **params)
         else:
-            title = {
-                TopupOutcome.CANCELLED: "Top-up cancelled",
-                TopupOutcome.EXPIRED: "Top-up expired",
-            }.get(outcome, "Top-up not credited yet")
-            self.notices.post(NoticeKind.WARNING, title, message)
+            topic = {
+                TopupOutcome.CANCELLED: Topic.TOPUP_CANCELLED,
+                TopupOutcome.EXPIRED: Topic.TOPUP_EXPIRED,
+            }.get(outcome, Topic.TOPUP_NOT_CREDITED)
+            self.notices.post(NoticeKind.WARNING, topic)
         return TopupResult(outcome, credits, message)
 
     async def start_sign_in(self, *, must_keep: bool = False) -> SignInFlow:

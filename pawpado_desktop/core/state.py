@@ -21,6 +21,7 @@ from pawpado_desktop.api.models import (
     SessionStatus,
     StorageBilling,
 )
+from pawpado_desktop.core.facts import Detail
 from pawpado_desktop.errors import PawpadoError
 from pawpado_desktop.tailscale.models import ConnectionPath
 
@@ -49,36 +50,21 @@ class PlayPhase(StrEnum):
         return self not in (PlayPhase.IDLE, PlayPhase.DONE, PlayPhase.FAILED, PlayPhase.CANCELLED)
 
 
-PHASE_LABELS: dict[PlayPhase, str] = {
-    PlayPhase.IDLE: "Idle",
-    PlayPhase.PREFLIGHT: "Checking everything is in place",
-    PlayPhase.STARTING: "Starting your gaming PC",
-    PlayPhase.BOOTING: "Your gaming PC is booting",
-    PlayPhase.WAITING_READY: "Waiting for the stream host",
-    PlayPhase.CONNECTING: "Connecting",
-    PlayPhase.PAIRING: "Pairing Moonlight",
-    PlayPhase.STREAMING: "Streaming",
-    PlayPhase.GRACE: "Stream ended",
-    PlayPhase.STOPPING: "Stopping your gaming PC",
-    PlayPhase.DONE: "Done",
-    PlayPhase.FAILED: "Failed",
-    PlayPhase.CANCELLED: "Cancelled",
-}
-
-
 @dataclass(frozen=True)
 class PhaseStep:
     phase: PlayPhase
     started: float  # clock.monotonic()
     ended: float | None = None
-    detail: str = ""
+    detail: tuple[Detail, ...] = ()
 
 
 @dataclass(frozen=True)
 class PlayProgress:
     phase: PlayPhase = PlayPhase.IDLE
     steps: tuple[PhaseStep, ...] = ()
-    detail: str = ""  # e.g. "retrying in 30 s (capacity)", "joined, direct path"
+    # What to add to the phase (a capacity retry, an attach, what a way out must tell),
+    # as data: present/progress.py words it.
+    detail: tuple[Detail, ...] = ()
     started_by_us: bool = False  # this Play started the instance (vs attached)
     grace_deadline: datetime | None = None  # when the instance stops unless kept
 

@@ -41,6 +41,7 @@ from pawpado_desktop.api.models import SessionState, SessionStatus, parse_time
 from pawpado_desktop.auth.errors import AuthServiceUnavailable
 from pawpado_desktop.clock import Clock
 from pawpado_desktop.config import config_dir, read_json, write_json
+from pawpado_desktop.core.facts import Detail, Remark
 from pawpado_desktop.core.state import StateStore
 from pawpado_desktop.errors import PawpadoError
 
@@ -58,7 +59,7 @@ _VERSION = 1
 # The server may have acted on the request: look at the session before resending.
 _ANSWER_LOST = (NetworkError, ProtocolError, ServerError)
 
-StopListener = Callable[[str], None]
+StopListener = Callable[[Detail], None]  # a progress line, worded by present/progress
 
 
 class StopNotConfirmed(NetworkError):
@@ -224,7 +225,7 @@ class Stopper:
     ) -> SessionStatus | None:
         """Carry out a stop found pending (its marker stays until it is confirmed)."""
         if not self.running:
-            self._say("Pawpado did not confirm the last stop of your gaming PC; sending it again.")
+            self._say(Detail(Remark.STOP_RESENDING))
             self._launch(pending, announce=True)
         return await self._wait(wait_s)
 
@@ -314,12 +315,14 @@ class Stopper:
                 asked = error.retry_after if error.retry_after is not None else 1.0
                 wait = min(asked, MAX_RETRY_AFTER)
                 said, self._problem = _reason(error)
+                http_status = error.status
             except Exception as error:
                 if not _retryable(error):
                     raise
                 assert isinstance(error, PawpadoError)
                 wait = self._backoff(attempt)
                 said, self._problem = _reason(error)
+                http_status = error.status if isinstance(error, ApiError) else None
             log.warning("stop attempt %d not confirmed: %s", attempt, self._problem)
             if self._budget_end is not None:
                 left = self._budget_end - self.clock.monotonic()
@@ -332,7 +335,7 @@ class Stopper:
                         problem=self._problem,
                     )
                 wait = min(wait, left)
-            self._say(f"{said}; trying again in {max(1, round(wait))} s")
+            self._say(Detail(said, status=http_status, seconds=max(1, round(wait))))
             await self.clock.sleep(wait)
 
     def _confirmed(
@@ -342,7 +345,7 @@ class Stopper:
         if status is not None:
             self.store.update(session=status)
         if attempt > 1 or announce:
-            self._say("Pawpado confirmed the stop.")
+            self._say(Detail(Remark.STOP_CONFIRMED))
         log.info("stop confirmed after %d attempt(s)", attempt)
         return status
 
@@ -356,7 +359,7 @@ class Stopper:
         base = min(BACKOFF_CAP_S, BACKOFF_FIRST_S * 2 ** (attempt - 1))
         return float(base * (0.75 + 0.5 * self._jitter()))
 
-    def _say(self, line: str) -> None:
+    def _say(self, line: Detail) -> None:
         for listener in list(self._listeners):
             try:
                 listener(line)
@@ -370,15 +373,16 @@ def _retryable(error: BaseException) -> bool:
     return isinstance(error, ApiError) and error.status is not None and error.status >= 500
 
 
-def _reason(error: PawpadoError) -> tuple[str, str]:
+def _reason(error: PawpadoError) -> tuple[Remark, str]:
     """(what the progress line says, the failure in short) for a failed attempt."""
     if isinstance(error, NetworkError | AuthServiceUnavailable):
-        return "Pawpado cannot be reached", "no connection"
+        return Remark.STOP_RETRY_UNREACHABLE, "no connection"
     if isinstance(error, ApiError) and error.status is not None:
-        code = f"HTTP {error.status}"
         busy = error.status in (429, 503)
-        return ("Pawpado is busy" if busy else f"Pawpado had a problem ({code})"), code
-    return "Pawpado had a problem", "an unexpected answer"
+        return (
+            Remark.STOP_RETRY_BUSY if busy else Remark.STOP_RETRY_FAILED
+        ), f"HTTP {error.status}"
+    return Remark.STOP_RETRY_UNEXPECTED, "an unexpected answer"
 
 
 def _retrieve(task: asyncio.Task[Any]) -> None:

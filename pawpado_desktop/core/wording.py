@@ -1,7 +1,7 @@
 """Small rules for sentences the core builds from parts (some from a server).
 
-A server message may or may not end with a full stop, and a duration may be
-fractional or exactly one: the tray and the CLI show these sentences as they are.
+A server message may or may not end with a full stop: the tray and the CLI show
+these sentences as they are. (Spans are worded by present/format.duration.)
 """
 
 from __future__ import annotations
@@ -19,15 +19,3 @@ def sentence(text: str) -> str:
 def clause(text: str) -> str:
     """`text` without its final full stop, to sit inside a sentence of ours."""
     return text.strip().rstrip(".").rstrip()
-
-
-def duration(minutes: float) -> str:
-    """ "1 minute", "5 minutes", "15 seconds", "1 minute 30 seconds"."""
-    total = max(0, round(minutes * 60))
-    whole, seconds = divmod(total, 60)
-    parts = []
-    if whole:
-        parts.append(f"{whole} minute" + ("" if whole == 1 else "s"))
-    if seconds or not whole:
-        parts.append(f"{seconds} second" + ("" if seconds == 1 else "s"))
-    return " ".join(parts)

@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from pawpado_desktop.core.state import PHASE_LABELS, AppState, PlayPhase
+from pawpado_desktop.core.state import AppState, PlayPhase
 from pawpado_desktop.core.types import PathKind, SessionState, region_name
 from pawpado_desktop.present import format as fmt
 from pawpado_desktop.present.i18n import tr
+from pawpado_desktop.present.progress import phase_label
 
 STARTING_PHASES = frozenset(
     {
@@ -87,10 +88,6 @@ def balance_line(state: AppState) -> str | None:
         needed = fmt.money(credits.minimum_start_balance, credits.currency)
         line += " · " + tr("{amount} needed to start", amount=needed)
     return line
-
-
-def phase_label(phase: PlayPhase) -> str:
-    return tr(PHASE_LABELS[phase])
 
 
 def play_elapsed(state: AppState, mono: float) -> float:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QSystemTrayIcon
 from pawpado_desktop.core.notices import Notice, NoticeKind
 from pawpado_desktop.present.i18n import tr
 from pawpado_desktop.present.menu import Act
+from pawpado_desktop.present.notices import notice_text, notice_title
 from pawpado_desktop.ui.dbus import BusUnavailable
 from pawpado_desktop.ui.notifications import DesktopNotifications
 
@@ -101,7 +102,7 @@ class Notifier:
                 self._spawn(self._desktop.close(nid))
 
     async def _deliver(self, notice: Notice) -> None:
-        title, body = tr(notice.title), tr(notice.message)
+        title, body = notice_title(notice), notice_text(notice)
         actions = tuple((act, tr(label)) for act, label in NOTICE_ACTIONS.get(notice.kind, ()))
         if self._desktop is not None:
             try:

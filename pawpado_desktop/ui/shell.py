@@ -24,7 +24,8 @@ from PySide6.QtWidgets import QApplication
 
 from pawpado_desktop.clock import SYSTEM_CLOCK
 from pawpado_desktop.config import LocalSettings
-from pawpado_desktop.core.notices import Notice, NoticeKind
+from pawpado_desktop.core.facts import Question
+from pawpado_desktop.core.notices import Notice, NoticeKind, Topic
 from pawpado_desktop.core.state import AppState, PlayPhase
 from pawpado_desktop.errors import PawpadoError
 from pawpado_desktop.present import i18n
@@ -151,9 +152,9 @@ class TrayApp(QObject):
 
     def say(self, title: str, message: str, kind: NoticeKind = NoticeKind.WARNING) -> None:
         """A notice of the tray's own (not the core's), through the same channels."""
-        self.notifier.post(Notice(kind, title, message))
+        self.notifier.post(Notice(kind, Topic.WORDED, title=title, text=message))
 
-    async def confirm(self, question: str) -> bool:
+    async def confirm(self, question: str | Question) -> bool:
         if self.auto_confirm:
             return True
         return await self.windows.ask_stop(question)

@@ -14,8 +14,11 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
+from pawpado_desktop.core.facts import Question
 from pawpado_desktop.present.i18n import tr
 from pawpado_desktop.present.menu import Act, Entry
+from pawpado_desktop.present.notices import notice_text, notice_title
+from pawpado_desktop.present.progress import question_text
 from pawpado_desktop.ui.windows.common import finished, plain_text, window_title
 
 if TYPE_CHECKING:
@@ -143,7 +146,7 @@ class WindowManager:
         from pawpado_desktop.ui.windows.notice import NoticeWindow
 
         window = NoticeWindow(
-            demo=self.demo, title=tr(notice.title), body=tr(notice.message), actions=actions
+            demo=self.demo, title=notice_title(notice), body=notice_text(notice), actions=actions
         )
         window.act.connect(self._perform)
         window.destroyed.connect(lambda: self._forget_notice(window))
@@ -169,11 +172,10 @@ class WindowManager:
         box.show()
         box.raise_()
 
-    async def ask_stop(self, question: str) -> bool:
+    async def ask_stop(self, question: str | Question) -> bool:
         """Stop the gaming PC? Yes or no, without blocking the loop."""
-        box = QMessageBox(
-            QMessageBox.Icon.Question, window_title(tr("Confirm"), self.demo), tr(question)
-        )
+        text = question_text(question) if isinstance(question, Question) else tr(question)
+        box = QMessageBox(QMessageBox.Icon.Question, window_title(tr("Confirm"), self.demo), text)
         plain_text(box)
         yes = box.addButton(tr("Yes, stop it"), QMessageBox.ButtonRole.YesRole)
         box.addButton(tr("No, keep it running"), QMessageBox.ButtonRole.NoRole)

@@ -16,6 +16,7 @@ from pawpado_desktop.cli.wiring import wiring_from_env
 from pawpado_desktop.core.factory import build_core
 from pawpado_desktop.core.notices import NoticeKind
 from pawpado_desktop.errors import ExitCode
+from pawpado_desktop.present.notices import notice_text, notice_title
 from pawpado_desktop.tailscale.join_state import JoinStateStore
 from tests.support.cli import PAWPADO_ENV, Cli
 from tests.support.waiting import wait_until_blocking
@@ -193,10 +194,10 @@ async def test_recovery_after_the_app_is_killed_mid_start(
     try:
         await core.start(poll=False)
         found = [n for n in core.notices.history if n.kind is NoticeKind.SESSION_FOUND]
-        assert len(found) == 1 and "A session is starting" in found[0].message
-        assert "so far" in found[0].message  # with its cost, for the user to decide
+        assert len(found) == 1 and "A session is starting" in notice_text(found[0])
+        assert "so far" in notice_text(found[0])  # with its cost, for the user to decide
         assert not state_file.exists()  # the user's Tailscale profile was restored
-        assert any(n.title == "Tailscale restored" for n in core.notices.history)
+        assert any(notice_title(n) == "Tailscale restored" for n in core.notices.history)
         await core.stop_session()
     finally:
         await core.aclose()

@@ -25,6 +25,7 @@ from pawpado_desktop.cli.wiring import wiring_from_env
 from pawpado_desktop.core.factory import build_core
 from pawpado_desktop.core.notices import NoticeKind
 from pawpado_desktop.errors import ExitCode
+from pawpado_desktop.present.notices import notice_text, notice_title
 from pawpado_desktop.sim.fake_tailscaled import FakeTailscaled
 from pawpado_desktop.sim.faults import FaultResponse
 from pawpado_desktop.tailscale.join_state import STATE_FILE
@@ -150,11 +151,12 @@ async def test_killed_in_each_phase_then_started_again(
         await core.start()
         history = core.notices.history
         found = [n for n in history if n.kind is NoticeKind.SESSION_FOUND]
-        restored = [n for n in history if n.title == "Tailscale restored"]
+        restored = [n for n in history if notice_title(n) == "Tailscale restored"]
         if death.billing:
             assert len(found) == 1, history
             assert (
-                "so far" in found[0].message and "Reconnect to it, or stop it" in found[0].message
+                "so far" in notice_text(found[0])
+                and "Reconnect to it, or stop it" in notice_text(found[0])
             )
         else:
             assert found == [], history

@@ -14,6 +14,7 @@ from pawpado_desktop.core.play import PlayOptions
 from pawpado_desktop.core.state import PlayPhase
 from pawpado_desktop.errors import PawpadoError
 from pawpado_desktop.moonlight import PinExpired, StreamFailed
+from pawpado_desktop.present.notices import notice_title
 from pawpado_desktop.sim.fake_tailscaled import FakeTailscaled
 from pawpado_desktop.sim.fake_tailscaled_keys import HttpKeyVerifier
 from pawpado_desktop.sim.faults import FaultResponse
@@ -66,7 +67,7 @@ async def test_tailscaled_stopping_mid_join(hrig: PlayRig) -> None:
 
     hrig.tailscaled.start()  # tailscaled is back; the app starts again
     await hrig.core.start(poll=False)
-    assert any(n.title == "Tailscale restored" for n in hrig.notices)
+    assert any(notice_title(n) == "Tailscale restored" for n in hrig.notices)
     await left_clean(hrig)
 
 

@@ -17,6 +17,7 @@ from pawpado_desktop.api.errors import NetworkError, RateLimited, ServerError
 from pawpado_desktop.auth.manager import AuthManager
 from pawpado_desktop.core.play import PlayOptions
 from pawpado_desktop.core.state import PlayPhase
+from pawpado_desktop.present.notices import notice_text
 from pawpado_desktop.sim.faults import FaultResponse
 from tests.support.play import (
     CONNECT,
@@ -125,7 +126,7 @@ async def test_pawpado_unreachable_mid_stream_says_the_pc_may_still_bill(hrig: P
         await hrig.core.play(PlayOptions(grace_minutes=0))
 
     assert hrig.core.store.state.offline  # the tray shows it is offline
-    warning = [n.message for n in hrig.notices if n.kind.value == "warning"][-1]
+    warning = [notice_text(n) for n in hrig.notices if n.kind.value == "warning"][-1]
     assert "still be running and billing" in warning and "pawpado-desktop stop" in warning
     assert hrig.user_profile_back()  # the tailnet was left even so
     control.clear_faults()  # back online: the user stops it as told
@@ -249,7 +250,7 @@ async def test_a_start_that_times_out_is_reported_and_a_late_one_offered(hrig: P
     with pytest.raises(NetworkError) as info:
         await core.play(PlayOptions(grace_minutes=0))
     assert "did not answer in time" in info.value.message
-    warnings = [n.message for n in hrig.notices if n.kind.value == "warning"]
+    warnings = [notice_text(n) for n in hrig.notices if n.kind.value == "warning"]
     assert any("did not confirm whether your gaming PC started" in w for w in warnings)
     assert hrig.user_profile_back()
 
@@ -263,6 +264,6 @@ async def test_a_start_that_times_out_is_reported_and_a_late_one_offered(hrig: P
     assert late.status_code == 200
     await core.refresh_session()
     found = [n for n in hrig.notices if n.kind.value == "session_found"]
-    assert found and "Reconnect to it, or stop it" in found[-1].message
+    assert found and "Reconnect to it, or stop it" in notice_text(found[-1])
     await core.stop_session()
     await left_clean(hrig)  # (core.aclose at teardown closes the swapped-in client)

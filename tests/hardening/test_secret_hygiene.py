@@ -22,6 +22,7 @@ from pawpado_desktop.auth.tokens import TokenSet
 from pawpado_desktop.core.play import PlayOptions
 from pawpado_desktop.core.state import PlayPhase
 from pawpado_desktop.diagnostics import debug_info
+from pawpado_desktop.present.notices import notice_text, notice_title
 from pawpado_desktop.sim.faults import FaultResponse
 from tests.support.play import PlayRig, sign_in_with
 from tests.support.secrets import assert_nowhere, descendants_cmdlines
@@ -89,7 +90,7 @@ async def test_a_full_play_at_debug_level_leaks_no_secret(
 
     state = core.store.state
     texts = [caplog.text, *seen, str(failure.value), repr(failure.value), repr(state)]
-    texts += [f"{n.title} {n.message}" for n in hrig.notices]
+    texts += [f"{notice_title(n)} {notice_text(n)}" for n in hrig.notices]
     texts += [debug_info(state, core.clock.now(), {"Demo": "no"})]
     for record in caplog.records:
         texts += [record.getMessage(), repr(record.args), str(record.exc_info)]

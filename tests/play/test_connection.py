@@ -12,12 +12,13 @@ from typing import Any
 
 import pytest
 
-from pawpado_desktop.core.connection import RELAY_TITLE
 from pawpado_desktop.core.history import HistoryRecorder
 from pawpado_desktop.core.history_db import HistoryDb
+from pawpado_desktop.core.notices import Topic
 from pawpado_desktop.core.play import PlayOptions
 from pawpado_desktop.core.state import AppState, PlayPhase
 from pawpado_desktop.present.history import connection
+from pawpado_desktop.present.notices import notice_text
 from pawpado_desktop.tailscale.models import ConnectionPath, PathKind
 from pawpado_desktop.tailscale.path import describe
 from tests.support.play import PlayRig
@@ -74,7 +75,7 @@ class Paths:
 
 
 def relay_notices(rig: PlayRig) -> list[str]:
-    return [n.message for n in rig.notices if n.title == RELAY_TITLE]
+    return [notice_text(n) for n in rig.notices if n.topic is Topic.RELAYED]
 
 
 async def test_a_direct_path_is_shown_while_streaming_and_cleared_after(rig: PlayRig) -> None:

@@ -13,6 +13,8 @@ from pawpado_desktop.config import Endpoints
 from pawpado_desktop.core.notices import NoticeKind
 from pawpado_desktop.core.play import PlayOptions
 from pawpado_desktop.core.state import PlayPhase
+from pawpado_desktop.present.notices import notice_text
+from pawpado_desktop.present.progress import detail_text, question_text
 from tests.support.holding_proxy import HoldingProxy, holding_proxy
 from tests.support.play import PlayRig
 from tests.support.waiting import wait_until
@@ -42,7 +44,7 @@ async def start_held(rig: PlayRig, proxy: HoldingProxy) -> asyncio.Future[PlayPh
 
 
 def warnings(rig: PlayRig) -> list[str]:
-    return [n.message for n in rig.notices if n.kind is NoticeKind.WARNING]
+    return [notice_text(n) for n in rig.notices if n.kind is NoticeKind.WARNING]
 
 
 async def test_a_cancel_while_the_start_answer_is_awaited_stops_the_session(
@@ -56,7 +58,7 @@ async def test_a_cancel_while_the_start_answer_is_awaited_stops_the_session(
     assert rig.sim.control.session()["state"] in ("stopping", "stopped")
     await rig.session_state("stopped")
     assert rig.phases[-1] is PlayPhase.CANCELLED
-    assert "stopped" in rig.core.store.state.play.detail
+    assert "stopped" in detail_text(rig.core.store.state.play.detail)
     assert rig.user_profile_back()
     assert rig.moonlight.running_pids() == []
 
@@ -103,7 +105,7 @@ async def test_shutdown_restores_tailscale_before_waiting_for_stopped(rig: PlayR
     assert rig.sim.control.session()["state"] == "stopping"  # the stop was accepted
     assert rig.user_profile_back()
     assert rig.moonlight.running_pids() == []
-    assert "billing ends once it has stopped" in rig.core.store.state.play.detail
+    assert "billing ends once it has stopped" in detail_text(rig.core.store.state.play.detail)
 
 
 async def test_sign_out_during_a_play_of_ours_stops_it_first(rig: PlayRig) -> None:
@@ -170,7 +172,7 @@ async def test_an_attached_session_is_kept_running_unless_the_user_says_stop(
 
     assert await rig.core.play(PlayOptions(grace_minutes=0)) is PlayPhase.DONE
 
-    assert len(rig.answers) == 1 and "already running" in rig.answers[0]
+    assert len(rig.answers) == 1 and "already running" in question_text(rig.answers[0])
     assert rig.sim.control.session()["state"] == "running"
     assert rig.requests(STOP) == 0
     assert any("still running and billing" in w for w in warnings(rig))

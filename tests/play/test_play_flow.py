@@ -11,6 +11,7 @@ from pawpado_desktop.api.errors import AwsCapacity, InsufficientCredits
 from pawpado_desktop.core.notices import NoticeKind
 from pawpado_desktop.core.play import PlayOptions, SessionEnded, StartFailed
 from pawpado_desktop.core.state import PlayPhase
+from pawpado_desktop.present.notices import notice_text
 from pawpado_desktop.sim.faults import FaultResponse
 from tests.support.play import PlayRig
 
@@ -155,7 +156,7 @@ async def test_cancel_after_attaching_asks_before_stopping(rig: PlayRig) -> None
 
     assert len(rig.answers) == 1  # the user was asked, and said no
     assert rig.sim.control.session()["state"] in ("provisioning", "starting", "running")
-    warnings = [n.message for n in rig.notices if n.kind is NoticeKind.WARNING]
+    warnings = [notice_text(n) for n in rig.notices if n.kind is NoticeKind.WARNING]
     assert any("still running and billing" in w for w in warnings)  # never silently
     assert rig.user_profile_back()
 
@@ -177,7 +178,7 @@ async def test_keep_running_during_grace_leaves_it_running(rig: PlayRig) -> None
     assert await play is PlayPhase.DONE
     assert rig.sim.control.session()["state"] == "running"
     assert rig.user_profile_back()  # the tailnet is left; Reconnect joins again
-    assert any("still running and billing" in n.message for n in rig.notices)
+    assert any("still running and billing" in notice_text(n) for n in rig.notices)
 
 
 async def test_stop_now_during_grace(rig: PlayRig) -> None:
@@ -222,4 +223,4 @@ async def test_a_top_up_is_credited_and_reported(rig: PlayRig) -> None:
     credits = await rig.core.wait_for_topup()
     assert credits is not None and credits.balance == Decimal("130000.00")
     credited = [n for n in rig.notices if n.kind is NoticeKind.TOPUP_CREDITED]
-    assert len(credited) == 1 and "Rp 30.000" in credited[0].message
+    assert len(credited) == 1 and "Rp 30.000" in notice_text(credited[0])

@@ -12,20 +12,15 @@ import pytest
 from pawpado_desktop.api.errors import ServerError
 from pawpado_desktop.core.play import PlayOptions, SessionEnded, StartFailed
 from pawpado_desktop.core.state import PlayPhase
-from pawpado_desktop.core.wording import clause, duration, sentence
+from pawpado_desktop.core.wording import clause, sentence
+from pawpado_desktop.present.notices import notice_text
 from pawpado_desktop.sim.faults import FaultResponse
 from tests.support.play import PlayRig
 
 START = "/api/v1/sessions/start"
 
 
-def test_durations_and_sentences() -> None:
-    assert duration(1) == "1 minute"
-    assert duration(5) == "5 minutes"
-    assert duration(0.25) == "15 seconds"
-    assert duration(1 / 60) == "1 second"
-    assert duration(1.5) == "1 minute 30 seconds"
-    assert duration(0) == "0 seconds"
+def test_sentences() -> None:
     assert sentence("Could not attach") == "Could not attach."
     assert sentence("Top up to play again.") == "Top up to play again."
     assert sentence("Why?") == "Why?"
@@ -84,7 +79,7 @@ async def test_a_refused_start_with_an_error_body_says_no_more_than_the_error(
     with pytest.raises(ServerError) as info:
         await rig.core.play(PlayOptions(grace_minutes=0))
     assert "The provisioning queue is down" in info.value.message
-    warnings = [n.message for n in rig.notices if n.kind.value == "warning"]
+    warnings = [notice_text(n) for n in rig.notices if n.kind.value == "warning"]
     assert not any("did not confirm" in w for w in warnings)
 
 
@@ -92,5 +87,5 @@ async def test_a_bare_502_on_start_still_says_it_is_unknown(rig: PlayRig) -> Non
     rig.sim.control.replace_responses(START, FaultResponse(502, b""), method="POST")
     with pytest.raises(ServerError):
         await rig.core.play(PlayOptions(grace_minutes=0))
-    warnings = [n.message for n in rig.notices if n.kind.value == "warning"]
+    warnings = [notice_text(n) for n in rig.notices if n.kind.value == "warning"]
     assert any("did not confirm whether your gaming PC started" in w for w in warnings)

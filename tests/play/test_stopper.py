@@ -12,6 +12,7 @@ from pawpado_desktop.core.notices import NoticeKind
 from pawpado_desktop.core.play import PlayOptions
 from pawpado_desktop.core.state import AppState, PlayPhase
 from pawpado_desktop.core.stopper import PendingStop, StopMarker
+from pawpado_desktop.present.notices import notice_text, notice_title
 from pawpado_desktop.sim.faults import FaultResponse
 from tests.support.play import PlayRig
 
@@ -56,7 +57,7 @@ async def test_a_long_outage_during_the_stop_is_not_given_up(rig: PlayRig) -> No
 
     with pytest.raises(NetworkError):  # StopNotConfirmed, or the look at the session after it
         await rig.core.play(PlayOptions(grace_minutes=0))
-    warning = [n.message for n in rig.notices if n.kind is NoticeKind.WARNING][-1]
+    warning = [notice_text(n) for n in rig.notices if n.kind is NoticeKind.WARNING][-1]
     assert "still be running and billing" in warning
     assert rig.user_profile_back()  # the tailnet was left without waiting for Pawpado
     assert rig.sim.control.session()["state"] == "running"  # still billing, for now
@@ -80,7 +81,7 @@ async def test_a_stop_left_pending_is_carried_out_at_start_in_the_background(
     )
 
     await rig.core.start(poll=False)  # what the tray runs when it starts
-    assert "Finishing a stop" in [n.title for n in rig.notices]
+    assert "Finishing a stop" in [notice_title(n) for n in rig.notices]
     await rig.session_state("stopped")
     assert not StopMarker().path.exists()
 

@@ -17,6 +17,7 @@ from pawpado_desktop.core.checkout import TopupNotCompleted
 from pawpado_desktop.core.notices import NoticeKind
 from pawpado_desktop.core.play import PlayOptions, SessionEnded
 from pawpado_desktop.core.state import PlayPhase
+from pawpado_desktop.present.notices import notice_title
 from tests.support.play import PlayRig
 
 START = "/api/v1/sessions/start"
@@ -74,7 +75,7 @@ async def test_a_cancelled_checkout_is_noticed_and_nothing_starts(rig: PlayRig) 
         await asyncio.wait_for(play, 30)
     assert "cancelled" in info.value.message and "Nothing was started" in info.value.message
     assert info.value.exit_code == 4
-    assert [n.title for n in rig.notices if n.kind is NoticeKind.WARNING] == ["Top-up cancelled"]
+    assert [notice_title(n) for n in rig.notices if n.kind is NoticeKind.WARNING] == ["Top-up cancelled"]
     assert rig.requests(START, "POST") == 0
     assert rig.core.store.state.topup_offer == offer  # still short: the offer stands
 
@@ -88,7 +89,7 @@ async def test_an_expired_checkout_is_noticed(rig: PlayRig) -> None:
     with pytest.raises(TopupNotCompleted) as info:
         await asyncio.wait_for(play, 60)
     assert "expired" in info.value.message
-    assert [n.title for n in rig.notices if n.kind is NoticeKind.WARNING] == ["Top-up expired"]
+    assert [notice_title(n) for n in rig.notices if n.kind is NoticeKind.WARNING] == ["Top-up expired"]
     assert rig.requests(START, "POST") == 0
 
 

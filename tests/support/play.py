@@ -8,7 +8,7 @@ second; Moonlight and tailscaled keep real time, as they would.
 
 Fixtures (any folder): `play_rig` (tests/play and tests/hardening call it `rig`),
 `confirm_answer`, `moonlight_knobs`, `local_settings` (override per test or folder).
-Helpers: `on_phase`, `shown_error`, `warnings_shown`, `left_clean`, `failed_in`,
+Helpers: `on_phase`, `shown_error`, `warnings_shown`, `notice_titles`, `left_clean`, `failed_in`,
 `sign_in_with`, `token_set`, `low_balance`, the API paths.
 """
 
@@ -29,12 +29,15 @@ from pawpado_desktop.auth.tokens import TokenSet
 from pawpado_desktop.clock import ScaledClock
 from pawpado_desktop.config import Endpoints, LocalSettings
 from pawpado_desktop.core.factory import build_core
+from pawpado_desktop.core.facts import Question
 from pawpado_desktop.core.notices import Notice, NoticeKind
 from pawpado_desktop.core.play import Confirm
 from pawpado_desktop.core.service import Core
 from pawpado_desktop.core.state import AppState, PlayPhase
 from pawpado_desktop.core.wiring import Wiring, tailscaled_at
+from pawpado_desktop.errors import PawpadoError
 from pawpado_desktop.moonlight.client import MoonlightTimeouts
+from pawpado_desktop.present.notices import notice_text, notice_title
 from pawpado_desktop.sim.fake_tailscaled import FakeTailscaled
 from pawpado_desktop.sim.server import SimulatorServer
 from pawpado_desktop.tailscale.join_state import JoinStateStore
@@ -65,7 +68,7 @@ class PlayRig:
     phases: list[PlayPhase] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     opened_urls: list[str] = field(default_factory=list)
-    answers: list[str] = field(default_factory=list)  # questions the core asked the user
+    answers: list[Question] = field(default_factory=list)  # questions the core asked the user
 
     def requests(self, path: str, method: str | None = None) -> int:
         return sum(
@@ -184,12 +187,12 @@ async def play_rig(
     store = MemoryStore()
     await store.save(token_set(sim, sim_clock))
     opened: list[str] = []
-    asked: list[str] = []
+    asked: list[Question] = []
 
     async def open_url(url: str) -> None:
         opened.append(url)
 
-    async def confirm(question: str) -> bool:
+    async def confirm(question: Question) -> bool:
         asked.append(question)
         return confirm_answer
 
@@ -242,15 +245,22 @@ def on_phase(play: PlayRig, phase: PlayPhase, action: Callable[[], object]) -> N
     play.core.store.subscribe(listener)
 
 
-def shown_error(play: PlayRig) -> Notice:
-    """The last error notice: what the tray pops up and the CLI prints."""
+def shown_error(play: PlayRig) -> PawpadoError:
+    """The error of the last error notice: what the tray pops up and the CLI prints."""
     errors = [n for n in play.notices if n.kind is NoticeKind.ERROR]
     assert errors, f"no error was shown; notices: {play.notices}"
-    return errors[-1]
+    error = errors[-1].params["error"]
+    assert isinstance(error, PawpadoError)
+    return error
 
 
 def warnings_shown(play: PlayRig) -> list[str]:
-    return [n.message for n in play.notices if n.kind is NoticeKind.WARNING]
+    """The texts of the warnings, as the tray and the CLI word them."""
+    return [notice_text(n) for n in play.notices if n.kind is NoticeKind.WARNING]
+
+
+def notice_titles(play: PlayRig) -> list[str]:
+    return [notice_title(n) for n in play.notices]
 
 
 async def left_clean(play: PlayRig, *, timeout: float = 30.0) -> None:

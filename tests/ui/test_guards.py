@@ -3,17 +3,21 @@ levels and fallbacks, languages, errors, the log folder and the debug info."""
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QApplication, QPushButton
 
+from pawpado_desktop.cli.progress import ProgressPrinter
 from pawpado_desktop.config import LocalSettings, config_dir, log_dir
-from pawpado_desktop.core.notices import NoticeKind
+from pawpado_desktop.core.facts import Money
+from pawpado_desktop.core.notices import NoticeKind, Topic
 from pawpado_desktop.instance_channel import instance_name
 from pawpado_desktop.present.menu import Act
 from pawpado_desktop.ui.shell import ShellOptions
@@ -95,8 +99,8 @@ class TestImportantOnly:
         return LocalSettings(notification_level="important")
 
     def test_only_important_notices_are_shown(self, rig: UiRig) -> None:
-        rig.core.notices.post(NoticeKind.SESSION_READY, "Your gaming PC is ready", "Launching.")
-        rig.core.notices.post(NoticeKind.LOW_BALANCE, "Balance running low", "About 9 minutes.")
+        rig.core.notices.post(NoticeKind.SESSION_READY, Topic.SESSION_READY)
+        rig.core.notices.post(NoticeKind.LOW_BALANCE, Topic.BALANCE_LOW, minutes=9)
         assert rig.notifyd is not None
         rig.until(lambda: "Balance running low" in rig.notifyd.titles(), what="the low balance")
         low = rig.notifyd.find("Balance running low")
@@ -123,7 +127,7 @@ class TestNoNotificationDaemon:
     def test_notices_with_buttons_fall_back_to_a_window(self, rig: UiRig) -> None:
         from pawpado_desktop.ui.windows.topup import TopupDialog
 
-        rig.core.notices.post(NoticeKind.LOW_BALANCE, "Balance running low", "About 9 minutes.")
+        rig.core.notices.post(NoticeKind.LOW_BALANCE, Topic.BALANCE_LOW, minutes=9)
         rig.until(lambda: _shown(NoticeWindow), what="the notice window")
         assert rig.app.notifier.shown[-1].via == "window"
         window = _shown(NoticeWindow)[0]
@@ -149,6 +153,22 @@ class TestIndonesian:
         assert "Isi saldo > 1 jam bermain · Rp 30.000" in items
         assert "Keluar" in items
         assert "Siap bermain" in rig.app.tray.icon.toolTip()
+
+    def test_a_notice_reads_the_same_in_the_tray_and_the_cli(self, rig: UiRig) -> None:
+        notice = rig.core.notices.post(
+            NoticeKind.TOPUP_CREDITED,
+            Topic.TOPUP_CREDITED,
+            added=Money(Decimal(30000), "IDR"),
+            balance=Money(Decimal(130000), "IDR"),
+        )
+        assert rig.notifyd is not None
+        rig.until(lambda: "Isi saldo masuk" in rig.notifyd.titles(), what="the notice")
+        shown = rig.notifyd.find("Isi saldo masuk")
+        assert shown is not None
+        assert shown.body == "Rp 30.000 telah ditambahkan; saldo Anda sekarang Rp 130.000."
+        printed = io.StringIO()
+        ProgressPrinter(rig.core.clock, printed).on_notice(notice)
+        assert printed.getvalue() == f"  * Isi saldo masuk: {shown.body}\n"
 
 
 def test_unexpected_errors_are_logged_and_shown_without_a_traceback(

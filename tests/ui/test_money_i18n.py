@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from pawpado_desktop.api.models import Credits, Identity, SessionState, SessionStatus
-from pawpado_desktop.core.state import PHASE_LABELS, AppState, PlayPhase, PlayProgress
-from pawpado_desktop.present import i18n
+from pawpado_desktop.core.state import AppState, PlayPhase, PlayProgress
+from pawpado_desktop.present import i18n, notices, progress
 from pawpado_desktop.present.menu import Kind, menu_entries
 from pawpado_desktop.present.status import SERVICE_LINES
 from pawpado_desktop.ui.notifier import NOTICE_ACTIONS
@@ -61,8 +61,9 @@ def _literals() -> set[str]:
             ):
                 found.add(node.args[0].value)
     found.update(label for actions in NOTICE_ACTIONS.values() for _, label in actions)
-    found.update(PHASE_LABELS.values())
     found.update(SERVICE_LINES.values())
+    found.update(notices.templates())  # every notice's title and text
+    found.update(progress.templates())  # the phases and the Play's remarks
     return found
 
 

@@ -10,6 +10,7 @@ from pawpado_desktop.core.budget import (
     runs_out_at,
     topup_suggestions,
 )
+from pawpado_desktop.core.notices import Topic
 from pawpado_desktop.core.state import Attention
 
 
@@ -52,7 +53,7 @@ def test_a_top_up_re_arms_the_alerts() -> None:
 def test_a_first_look_at_a_low_balance_gives_one_alert_the_most_urgent() -> None:
     alert = BudgetGuard().observe(credits("1500"), 30, during_session=True)
     assert alert is not None and alert.threshold == 5 and alert.minutes_left == 3
-    assert "3 more minutes" in alert.message
+    assert alert.topic is Topic.BALANCE_LOW_PLAYING
 
 
 def test_attention_levels() -> None:

@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING
 
-from pawpado_desktop.core.notices import NoticeKind
+from pawpado_desktop.core.notices import Notice, NoticeKind, Topic
 from pawpado_desktop.errors import CancelledByUser, PawpadoError
-from pawpado_desktop.present.i18n import tr
 
 if TYPE_CHECKING:
     from pawpado_desktop.ui.shell import TrayApp
@@ -26,4 +25,4 @@ async def reporting(app: TrayApp, work: Awaitable[object]) -> None:
     except CancelledByUser:
         pass
     except PawpadoError as error:
-        app.say(tr(error.title), error.message, NoticeKind.ERROR)
+        app.notifier.post(Notice(NoticeKind.ERROR, Topic.FAILED, error=error))

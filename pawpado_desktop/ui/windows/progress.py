@@ -12,11 +12,11 @@ from pawpado_desktop.core.state import AppState, PlayPhase
 from pawpado_desktop.present import format as fmt
 from pawpado_desktop.present.i18n import tr
 from pawpado_desktop.present.menu import Act, Entry, primary_actions
+from pawpado_desktop.present.progress import detail_text, phase_label
 from pawpado_desktop.present.status import (
     balance_line,
     connection_line,
     cost_line,
-    phase_label,
     status_line,
 )
 from pawpado_desktop.ui.windows.common import button, demo_banner, label, plain_label, prepare
@@ -60,7 +60,7 @@ class ProgressWindow(QWidget):
         self.connection.setText(connection)
         self.connection.setVisible(bool(connection))
         self._render_steps(state, mono)
-        detail = play.detail
+        detail = detail_text(play.detail)
         if play.phase is PlayPhase.FAILED and state.last_error is not None:
             detail = state.last_error.message
         self.detail.setText(detail)
