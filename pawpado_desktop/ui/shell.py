@@ -199,7 +199,7 @@ class TrayApp(QObject):
         return clock.now(), clock.monotonic()
 
     def set_language(self, setting: str) -> None:
-        i18n.set_language(i18n.choose_language(setting, QLocale.system().name()))
+        i18n.set_language(i18n.language_for(setting, platform=QLocale.system().name()))
         self.fmt = MoneyFormat(locale_for(i18n.language()))
 
     def status(self) -> TrayStatus:
