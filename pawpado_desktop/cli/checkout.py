@@ -11,6 +11,7 @@ from pawpado_desktop.core.checkout import TopupOutcome, TopupResult
 from pawpado_desktop.core.service import Core
 from pawpado_desktop.core.types import TopupCheckout
 from pawpado_desktop.errors import ExitCode
+from pawpado_desktop.present.i18n import tr
 from pawpado_desktop.safe_url import checkout_url
 
 
@@ -19,15 +20,19 @@ def presenter(core: Core, *, browser: bool) -> Callable[[TopupCheckout], Awaitab
 
     async def show(checkout: TopupCheckout) -> None:
         page = checkout_url(checkout.checkout_url)  # the host to show
-        print(f"Pay here: {plain(page.url)}")
+        print(tr("Pay here: {url}", url=plain(page.url)))
         if browser:
-            print(f"Opening the checkout page on {page.host} in your browser...", flush=True)
+            opening = tr("Opening the checkout page on {host} in your browser...", host=page.host)
+            print(opening, flush=True)
             if not await core.open_in_browser(page.url):
-                print("Could not open a browser; open the address above yourself.", flush=True)
+                print(tr("Could not open a browser; open the address above yourself."), flush=True)
         until = checkout.expires_at.astimezone().strftime("%H:%M")
         print(
-            f"Waiting for the payment to be credited (the checkout expires at {until}; "
-            "Ctrl-C stops waiting)...",
+            tr(
+                "Waiting for the payment to be credited (the checkout expires at {time}; "
+                "Ctrl-C stops waiting)...",
+                time=until,
+            ),
             flush=True,
         )
 
@@ -38,7 +43,8 @@ def report(result: TopupResult) -> int:
     """Print how the top-up ended; the exit code for `topup`."""
     credits = result.credits
     if result.outcome is TopupOutcome.CREDITED and credits is not None:
-        print(f"Credited. Your balance is {format_money(credits.balance, credits.currency)}.")
+        balance = format_money(credits.balance, credits.currency)
+        print(tr("Credited. Your balance is {balance}.", balance=balance))
         return int(ExitCode.OK)
     print(plain(result.message))
     return int(ExitCode.ERROR)
@@ -47,4 +53,4 @@ def report(result: TopupResult) -> int:
 def topup_and_play_hint(amount: Decimal | None) -> str | None:
     if amount is None:
         return None
-    return f"Top up and play: pawpado-desktop play --topup {format(amount, 'f')}"
+    return tr("Top up and play: {command}", command=f"pawpado-desktop play --topup {amount:f}")

@@ -11,6 +11,7 @@ import asyncio
 import csv
 import json
 import sys
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -21,6 +22,7 @@ from pawpado_desktop.core.history import Ending, History, SessionLine, history_p
 from pawpado_desktop.core.history_db import HistoryDb, PathSummary
 from pawpado_desktop.core.types import region_name
 from pawpado_desktop.errors import ExitCode
+from pawpado_desktop.present.i18n import tr
 
 MAX_DAYS = 366
 
@@ -28,27 +30,31 @@ MAX_DAYS = 366
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "history",
-        help="past sessions, their minutes and cost, and the spend per day",
-        description="Sessions this computer saw (started here or elsewhere), what each "
-        "cost, and the spend and top-ups per day. Only what the app observed is shown; "
-        "a figure it did not see is 'unknown'. Kept for a year.",
+        help=tr("past sessions, their minutes and cost, and the spend per day"),
+        description=tr(
+            "Sessions this computer saw (started here or elsewhere), what each "
+            "cost, and the spend and top-ups per day. Only what the app observed is shown; "
+            "a figure it did not see is 'unknown'. Kept for a year."
+        ),
     )
     parser.add_argument(
         "--days",
         type=_days,
         default=30,
         metavar="N",
-        help=f"how many days back, today included (default: 30, at most {MAX_DAYS})",
+        help=tr("how many days back, today included (default: 30, at most {most})", most=MAX_DAYS),
     )
     form = parser.add_mutually_exclusive_group()
     form.add_argument(
         "--json",
         action="store_true",
-        help="print one JSON object instead of the table: days, currency, sessions, topups, "
-        "daily, totalSpent, totalToppedUp (amounts as decimal strings)",
+        help=tr(
+            "print one JSON object instead of the table: days, currency, sessions, topups, "
+            "daily, totalSpent, totalToppedUp (amounts as decimal strings)"
+        ),
     )
     form.add_argument(
-        "--csv", action="store_true", help="print one CSV row per session, with a header row"
+        "--csv", action="store_true", help=tr("print one CSV row per session, with a header row")
     )
     parser.set_defaults(handler=history_command)
 
@@ -57,9 +63,11 @@ def _days(raw: str) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{raw!r} is not a whole number of days") from None
+        raise argparse.ArgumentTypeError(
+            tr("{text} is not a whole number of days", text=repr(raw))
+        ) from None
     if not 1 <= value <= MAX_DAYS:
-        raise argparse.ArgumentTypeError(f"the days must be between 1 and {MAX_DAYS}")
+        raise argparse.ArgumentTypeError(tr("the days must be between 1 and {most}", most=MAX_DAYS))
     return value
 
 
@@ -137,12 +145,14 @@ def _ms(value: float | None) -> float | None:
 def path_text(summary: PathSummary) -> str:
     """`direct · 18 ms`, `relayed via Singapore · 95 ms`, `direct and relayed · 40 ms`
     (the median round trip)."""
-    region = f" via {region_name(summary.relay_code)}" if summary.relay_code else ""
+    region = region_name(summary.relay_code) if summary.relay_code else ""
     text = {
-        "direct": "direct",
-        "relayed": f"relayed{region}",
-        "mixed": f"direct and relayed{region}",
-    }.get(summary.kind, "path unknown")
+        "direct": tr("direct"),
+        "relayed": tr("relayed via {region}", region=region) if region else tr("relayed"),
+        "mixed": tr("direct and relayed via {region}", region=region)
+        if region
+        else tr("direct and relayed"),
+    }.get(summary.kind, tr("path unknown"))
     rtt = summary.median_rtt_ms
     return text if rtt is None else f"{text} · {round(rtt)} ms"
 
@@ -202,41 +212,49 @@ def write_csv(history: History, out: Any) -> None:
         writer.writerow({k: "" if v is None else v for k, v in row.items()})
 
 
-def how_it_ended(line: SessionLine) -> str:
+ENDINGS = {
+    Ending.RUNNING: "running",
+    Ending.STOPPED: "stopped",
+    Ending.BY_PAWPADO: "stopped by Pawpado: {reason}",
+    Ending.FAILED: "failed: {reason}",
+    Ending.UNOBSERVED: "ended while the app was closed",
+}
+
+
+def how_it_ended(line: SessionLine, words: Callable[..., str] = str.format) -> str:
+    """How the session ended: English for --json and --csv (`str.format`), `tr` for text."""
     reason = line.record.end_message
-    return {
-        Ending.RUNNING: "running",
-        Ending.STOPPED: "stopped",
-        Ending.BY_PAWPADO: f"stopped by Pawpado: {reason}",
-        Ending.FAILED: "failed" + (f": {reason}" if reason else ""),
-        Ending.UNOBSERVED: "ended while the app was closed",
-    }[line.ending]
+    if line.ending is Ending.FAILED and not reason:
+        return words("failed")
+    return words(ENDINGS[line.ending], reason=reason)
 
 
 def print_history(history: History, days: int) -> None:
-    period = "today" if days == 1 else f"the last {days} days"
+    period = tr("today") if days == 1 else tr("the last {days} days", days=days)
     if not history.sessions and not history.topups:
-        print(f"No sessions or top-ups recorded on this computer in {period}.")
+        print(tr("No sessions or top-ups recorded on this computer in {period}.", period=period))
         return
-    print(f"Sessions in {period} (local time):")
+    print(tr("Sessions in {period} (local time):", period=period))
     for line in history.sessions:
         record = line.record
         when = record.start.astimezone().strftime("%Y-%m-%d %H:%M")
         duration = line.duration
         length = (
-            format_minutes(int(duration.total_seconds() // 60)) if duration else "still running"
+            format_minutes(int(duration.total_seconds() // 60)) if duration else tr("still running")
         )
         cost = (
             format_money(line.cost, record.currency)
             if line.cost is not None and record.currency
-            else "cost unknown"
+            else tr("cost unknown")
         )
         path = f"  ({path_text(record.connection)})" if record.connection else ""
-        print(f"  {when}  {length:>13}  {cost:>14}  {how_it_ended(line)}{path}")
+        print(f"  {when}  {length:>13}  {cost:>14}  {how_it_ended(line, tr)}{path}")
     currency = history.currency
     if currency:
         unknown = sum(1 for ln in history.sessions if ln.cost is None and ln.record.end_state)
-        note = f" ({unknown} with a cost not observed)" if unknown else ""
-        print(f"Spent: {format_money(history.total_spent, currency)}{note}")
+        note = " " + tr("({count} with a cost not observed)", count=unknown) if unknown else ""
+        spent = format_money(history.total_spent, currency)
+        print(tr("Spent: {amount}{note}", amount=spent, note=note))
         if history.topups:
-            print(f"Topped up: {format_money(history.total_topped_up, currency)}")
+            topped_up = format_money(history.total_topped_up, currency)
+            print(tr("Topped up: {amount}", amount=topped_up))

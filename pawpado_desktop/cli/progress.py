@@ -12,6 +12,7 @@ from pawpado_desktop.clock import Clock
 from pawpado_desktop.core.notices import Notice, NoticeKind
 from pawpado_desktop.core.state import PHASE_LABELS, AppState, PlayPhase
 from pawpado_desktop.errors import PawpadoError
+from pawpado_desktop.present.i18n import tr
 
 SPINNER = "|/-\\"
 
@@ -65,7 +66,7 @@ class ProgressPrinter:
 
     def _print_phase(self) -> None:
         total = self.clock.monotonic() - self._play_started
-        label = PHASE_LABELS[self._phase]
+        label = tr(PHASE_LABELS[self._phase])
         detail = f" ({plain(self._detail)})" if self._detail else ""
         if self.live and self._phase.is_running:
             self.out.write(f"[{total:6.1f}s] {label}{detail} ")
@@ -77,7 +78,8 @@ class ProgressPrinter:
     def _close_line(self) -> None:
         if self._line_open:
             elapsed = self.clock.monotonic() - self._phase_started
-            self.out.write(f"\b done in {elapsed:.1f}s\n")
+            done = tr("done in {seconds}s", seconds=f"{elapsed:.1f}")
+            self.out.write(f"\b {done}\n")
             self.out.flush()
             self._line_open = False
 

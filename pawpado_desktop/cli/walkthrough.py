@@ -19,6 +19,7 @@ from pawpado_desktop.cli.wiring import open_core
 from pawpado_desktop.core.budget import format_money
 from pawpado_desktop.core.play import PlayOptions
 from pawpado_desktop.errors import ExitCode, PawpadoError
+from pawpado_desktop.present.i18n import tr
 
 
 async def press(page_url: str, **fields: str) -> None:
@@ -36,18 +37,24 @@ def step(text: str) -> None:
 async def walkthrough(args: argparse.Namespace) -> int:
     args.demo = True
     async with open_core(args) as core:
-        step("Demo mode: a simulated Pawpado, Tailscale and Moonlight on this computer")
-        print(f"Pawpado API: {core.api_url}")
+        step(tr("Demo mode: a simulated Pawpado, Tailscale and Moonlight on this computer"))
+        print(tr("Pawpado API: {url}", url=core.api_url))
 
-        step("Sign in with Huudis")
+        step(tr("Sign in with Huudis"))
         flow = await core.start_sign_in()
-        print(f"Open {plain(flow.verification_uri)} and enter the code {plain(flow.user_code)}")
-        print("(demo: pressing Approve on that page for you)")
+        print(
+            tr(
+                "Open {url} and enter the code {code}",
+                url=plain(flow.verification_uri),
+                code=plain(flow.user_code),
+            )
+        )
+        print(tr("(demo: pressing Approve on that page for you)"))
         await press(flow.verification_uri, user_code=flow.user_code, action="approve")
         await core.complete_sign_in(flow)
         print_status(core.store.state, core.clock.now())
 
-        step("Play: start the gaming PC, join its tailnet, pair Moonlight, stream")
+        step(tr("Play: start the gaming PC, join its tailnet, pair Moonlight, stream"))
         printer = ProgressPrinter(core.clock)
         core.store.subscribe(printer.on_state)
         core.notices.subscribe(printer.on_notice)
@@ -63,11 +70,11 @@ async def walkthrough(args: argparse.Namespace) -> int:
 
         step("Top up 30,000 through the checkout page")
         checkout = await core.topup(Decimal(30000), open_browser=False)
-        print(f"Checkout: {plain(checkout.checkout_url)}")
-        print("(demo: pressing Pay on that page for you)")
+        print(tr("Checkout: {url}", url=plain(checkout.checkout_url)))
+        print(tr("(demo: pressing Pay on that page for you)"))
         await press(checkout.checkout_url, action="pay")
         credits = await core.wait_for_topup()
         if credits is not None:
             print(f"Balance now {format_money(credits.balance, credits.currency)}")
-        step("Done. Run `pawpado-desktop --help` for the commands.")
+        step(tr("Done. Run `pawpado-desktop --help` for the commands."))
         return int(ExitCode.OK)
