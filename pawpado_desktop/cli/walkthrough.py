@@ -68,8 +68,10 @@ async def walkthrough(args: argparse.Namespace) -> int:
             await printer.stop()
         print_status(core.store.state, core.clock.now())
 
-        step("Top up 30,000 through the checkout page")
-        checkout = await core.topup(Decimal(30000), open_browser=False)
+        amount = Decimal(30000)
+        shown = format_money(amount, "IDR")
+        step(tr("Top up {amount} through the checkout page", amount=shown))
+        checkout = await core.topup(amount, open_browser=False)
         print(tr("Checkout: {url}", url=plain(checkout.checkout_url)))
         print(tr("(demo: pressing Pay on that page for you)"))
         await press(checkout.checkout_url, action="pay")
