@@ -20,15 +20,19 @@ def presenter(core: Core, *, browser: bool) -> Callable[[TopupCheckout], Awaitab
 
     async def show(checkout: TopupCheckout) -> None:
         page = checkout_url(checkout.checkout_url)  # the host to show
-        print(f"Pay here: {plain(page.url)}")
+        print(tr("Pay here: {url}", url=plain(page.url)))
         if browser:
-            print(f"Opening the checkout page on {page.host} in your browser...", flush=True)
+            opening = tr("Opening the checkout page on {host} in your browser...", host=page.host)
+            print(opening, flush=True)
             if not await core.open_in_browser(page.url):
                 print("Could not open a browser; open the address above yourself.", flush=True)
         until = fmt.time_of_day(checkout.expires_at)
         print(
-            f"Waiting for the payment to be credited (the checkout expires at {until}; "
-            "Ctrl-C stops waiting)...",
+            tr(
+                "Waiting for the payment to be credited (the checkout expires at {time}; "
+                "Ctrl-C stops waiting)...",
+                time=until,
+            ),
             flush=True,
         )
 
@@ -49,4 +53,4 @@ def report(result: TopupResult) -> int:
 def topup_and_play_hint(amount: Decimal | None) -> str | None:
     if amount is None:
         return None
-    return f"Top up and play: pawpado-desktop play --topup {format(amount, 'f')}"
+    return tr("Top up and play: {command}", command=f"pawpado-desktop play --topup {amount:f}")

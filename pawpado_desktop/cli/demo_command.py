@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import argparse
 
+from pawpado_desktop.present.i18n import tr
+
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "demo",
-        help="walk through sign-in, Play, stop and top-up in the terminal (simulated)",
-        description="Run the whole journey against the built-in simulator and print each "
-        "step: sign in, Play (start, tailnet, pairing, a short stream), stop, top up. "
-        "`pawpado-desktop --demo` shows the same in the tray app.",
+        help=tr("walk through sign-in, Play, stop and top-up in the terminal (simulated)"),
+        description=tr(
+            "Run the whole journey against the built-in simulator and print each "
+            "step: sign in, Play (start, tailnet, pairing, a short stream), stop, top up. "
+            "`pawpado-desktop --demo` shows the same in the tray app."
+        ),
     )
     parser.set_defaults(handler=run_demo)
 

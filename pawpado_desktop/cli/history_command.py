@@ -11,6 +11,7 @@ import asyncio
 import csv
 import json
 import sys
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -31,27 +32,31 @@ MAX_DAYS = 366
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "history",
-        help="past sessions, their minutes and cost, and the spend per day",
-        description="Sessions this computer saw (started here or elsewhere), what each "
-        "cost, and the spend and top-ups per day. Only what the app observed is shown; "
-        "a figure it did not see is 'unknown'. Kept for a year.",
+        help=tr("past sessions, their minutes and cost, and the spend per day"),
+        description=tr(
+            "Sessions this computer saw (started here or elsewhere), what each "
+            "cost, and the spend and top-ups per day. Only what the app observed is shown; "
+            "a figure it did not see is 'unknown'. Kept for a year."
+        ),
     )
     parser.add_argument(
         "--days",
         type=_days,
         default=30,
         metavar="N",
-        help=f"how many days back, today included (default: 30, at most {MAX_DAYS})",
+        help=tr("how many days back, today included (default: 30, at most {most})", most=MAX_DAYS),
     )
     form = parser.add_mutually_exclusive_group()
     form.add_argument(
         "--json",
         action="store_true",
-        help="print one JSON object instead of the table: days, currency, sessions, topups, "
-        "daily, totalSpent, totalToppedUp (amounts as decimal strings)",
+        help=tr(
+            "print one JSON object instead of the table: days, currency, sessions, topups, "
+            "daily, totalSpent, totalToppedUp (amounts as decimal strings)"
+        ),
     )
     form.add_argument(
-        "--csv", action="store_true", help="print one CSV row per session, with a header row"
+        "--csv", action="store_true", help=tr("print one CSV row per session, with a header row")
     )
     parser.set_defaults(handler=history_command)
 
@@ -60,9 +65,11 @@ def _days(raw: str) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{raw!r} is not a whole number of days") from None
+        raise argparse.ArgumentTypeError(
+            tr("{text} is not a whole number of days", text=repr(raw))
+        ) from None
     if not 1 <= value <= MAX_DAYS:
-        raise argparse.ArgumentTypeError(f"the days must be between 1 and {MAX_DAYS}")
+        raise argparse.ArgumentTypeError(tr("the days must be between 1 and {most}", most=MAX_DAYS))
     return value
 
 
@@ -192,15 +199,21 @@ def write_csv(history: History, out: Any) -> None:
         writer.writerow({k: "" if v is None else v for k, v in row.items()})
 
 
-def how_it_ended(line: SessionLine) -> str:
+ENDINGS = {
+    Ending.RUNNING: "running",
+    Ending.STOPPED: "stopped",
+    Ending.BY_PAWPADO: "stopped by Pawpado: {reason}",
+    Ending.FAILED: "failed: {reason}",
+    Ending.UNOBSERVED: "ended while the app was closed",
+}
+
+
+def how_it_ended(line: SessionLine, words: Callable[..., str] = str.format) -> str:
+    """How the session ended: English for --json and --csv (`str.format`), `tr` for text."""
     reason = line.record.end_message
-    return {
-        Ending.RUNNING: "running",
-        Ending.STOPPED: "stopped",
-        Ending.BY_PAWPADO: f"stopped by Pawpado: {reason}",
-        Ending.FAILED: "failed" + (f": {reason}" if reason else ""),
-        Ending.UNOBSERVED: "ended while the app was closed",
-    }[line.ending]
+    if line.ending is Ending.FAILED and not reason:
+        return words("failed")
+    return words(ENDINGS[line.ending], reason=reason)
 
 
 def print_history(history: History, days: int) -> None:

@@ -13,8 +13,10 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from pawpado_desktop import __version__
-from pawpado_desktop.cli.helptext import polish
+from pawpado_desktop.cli.helptext import polish, speak_argparse
 from pawpado_desktop.errors import ExitCode, PawpadoError
+from pawpado_desktop.present import i18n
+from pawpado_desktop.present.i18n import tr
 
 Handler = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
 
@@ -34,26 +36,35 @@ def top_level_parser() -> argparse.ArgumentParser:
     """The options that start the tray, without the subcommands (imports no command module)."""
     parser = argparse.ArgumentParser(
         prog="pawpado-desktop",
-        description="Play on your Pawpado cloud gaming PC. Without a command, starts the tray app.",
+        description=tr(
+            "Play on your Pawpado cloud gaming PC. Without a command, starts the tray app."
+        ),
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"%(prog)s {__version__}",
+        help=tr("show program's version number and exit"),
+    )
     parser.add_argument(
         "--demo",
         action="store_true",
-        help="run against the built-in simulator (no account, no real cloud PC)",
+        help=tr("run against the built-in simulator (no account, no real cloud PC)"),
     )
     parser.add_argument(
         "--background",
         action="store_true",
-        help="start quietly in the tray, opening no window (used by launch at login)",
+        help=tr("start quietly in the tray, opening no window (used by launch at login)"),
     )
     parser.add_argument(
         "-v",
         "--verbose",
         action="count",
         default=0,
-        help="more output on the terminal: -v progress details, -vv debugging "
-        "(default: errors only; the log file always has the details)",
+        help=tr(
+            "more output on the terminal: -v progress details, -vv debugging "
+            "(default: errors only; the log file always has the details)"
+        ),
     )
     parser.set_defaults(command=None)
     return parser
@@ -120,7 +131,7 @@ def _log_folder() -> str:
 
         return str(log_dir())
     except (OSError, PawpadoError):
-        return "the app's log folder"
+        return tr("the app's log folder")
 
 
 def report(error: PawpadoError) -> None:
@@ -180,13 +191,16 @@ def run_handler(handler: Handler, args: argparse.Namespace) -> int:
         report(error)
         return int(error.exit_code)
     except (KeyboardInterrupt, asyncio.CancelledError):
-        _say("Cancelled.")
+        _say(tr("Cancelled."))
         return int(ExitCode.CANCELLED)
     except Exception:  # a bug: full details to the log, a plain sentence to the user
         logging.getLogger("pawpado_desktop").exception("unexpected error")
         print(
-            f"Unexpected error: this is a bug in Pawpado Desktop. The details are in the log "
-            f"in {_log_folder()}; please report it.",
+            tr(
+                "Unexpected error: this is a bug in Pawpado Desktop. The details are in the "
+                "log in {folder}; please report it.",
+                folder=_log_folder(),
+            ),
             file=sys.stderr,
         )
         return int(ExitCode.ERROR)
@@ -200,8 +214,40 @@ def names_a_command(argv: Sequence[str]) -> bool:
     return any(arg in ("-h", "--help") or not arg.startswith("-") for arg in argv)
 
 
+def _language_setting() -> str:
+    """The `language` local setting, read on its own and silently (logging is not set
+    up yet, and a bad field elsewhere in settings.json is the command's to report)."""
+    from pawpado_desktop.config import LANGUAGES, config_dir, read_json
+
+    try:
+        raw = read_json(config_dir() / "settings.json")
+    except (OSError, PawpadoError):
+        return "system"
+    value = raw.get("language") if isinstance(raw, dict) else None
+    return value if isinstance(value, str) and value in LANGUAGES else "system"
+
+
+def _platform_locale() -> str:
+    """The OS's locale where no variable names one (Windows: "Indonesian_Indonesia")."""
+    import locale
+
+    try:
+        return locale.getlocale()[0] or ""
+    except ValueError:
+        return ""
+
+
+def choose_language() -> None:
+    """The language of everything this run prints, by the tray's rule
+    (`i18n.language_for`): the setting, else LC_ALL, LC_MESSAGES, LANG, else the OS.
+    Chosen once, before a parser is built: help texts are translated as they are added."""
+    i18n.set_language(i18n.language_for(_language_setting(), platform=_platform_locale()))
+    speak_argparse()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     words = sys.argv[1:] if argv is None else list(argv)
+    choose_language()
     # The tray's path to its icon: no command module (httpx, auth, wiring) is imported.
     parser = build_parser() if names_a_command(words) else top_level_parser()
     args = parser.parse_args(words)
@@ -218,8 +264,11 @@ def run_app(args: argparse.Namespace) -> int:
         from pawpado_desktop.ui.app import run
     except ImportError as exc:  # a Qt that cannot load (missing system libraries)
         print(
-            f"The tray app cannot start: {exc}. The commands still work; see "
-            "`pawpado-desktop --help`.",
+            tr(
+                "The tray app cannot start: {problem}. The commands still work; see "
+                "`pawpado-desktop --help`.",
+                problem=exc,
+            ),
             file=sys.stderr,
         )
         return int(ExitCode.ERROR)

@@ -17,6 +17,7 @@ from pathlib import Path
 from pawpado_desktop.cli.terminal import plain
 from pawpado_desktop.config import config_dir, read_json, write_json
 from pawpado_desktop.errors import PawpadoError
+from pawpado_desktop.present.i18n import tr
 
 NOTES_FILE = "notes-shown.json"
 MAX_REMEMBERED = 50
@@ -40,8 +41,9 @@ def _remembered(path: Path | None) -> list[str]:
     return [d for d in raw if isinstance(d, str)] if isinstance(raw, list) else []
 
 
-def show_once(note: str, *, label: str = "Note", again: bool = False) -> bool:
-    """Print `label: note` on stderr unless it was shown before; True if printed.
+def show_once(note: str, *, label: str | None = None, again: bool = False) -> bool:
+    """Print `label: note` on stderr unless it was shown before; True if printed
+    (`label`: "Note" unless told, in the user's language).
 
     `again`: print it even if an earlier run did (it explains an error now), but
     still not twice in one run.
@@ -55,7 +57,8 @@ def show_once(note: str, *, label: str = "Note", again: bool = False) -> bool:
     if digest in seen and not again:
         return False
     with contextlib.suppress(OSError, ValueError):  # the terminal is gone (SIGHUP)
-        print(f"{label}: {plain(note)}", file=sys.stderr, flush=True)
+        line = tr("{label}: {note}", label=label or tr("Note"), note=plain(note))
+        print(line, file=sys.stderr, flush=True)
     if path is not None and digest not in seen:
         with contextlib.suppress(OSError):  # unwritable: shown again next time, no harm
             write_json(path, [*seen, digest][-MAX_REMEMBERED:])

@@ -13,6 +13,7 @@ from pawpado_desktop.core.facts import Detail
 from pawpado_desktop.core.notices import Notice, NoticeKind
 from pawpado_desktop.core.state import AppState, PlayPhase
 from pawpado_desktop.errors import PawpadoError
+from pawpado_desktop.present.i18n import tr
 from pawpado_desktop.present.notices import notice_text, notice_title
 from pawpado_desktop.present.progress import detail_text, phase_label
 
@@ -88,7 +89,8 @@ class ProgressPrinter:
     def _close_line(self) -> None:
         if self._line_open:
             elapsed = self.clock.monotonic() - self._phase_started
-            self.out.write(f"\b done in {elapsed:.1f}s\n")
+            done = tr("done in {seconds}s", seconds=f"{elapsed:.1f}")
+            self.out.write(f"\b {done}\n")
             self.out.flush()
             self._line_open = False
 

@@ -13,6 +13,7 @@ import sys
 import threading
 
 from pawpado_desktop.cli.main import received_signals
+from pawpado_desktop.present.i18n import tr
 
 
 def can_ask() -> bool:
@@ -46,4 +47,4 @@ async def ask_yes_no(question: str) -> bool:
     """Yes or no, defaulting to no; without a terminal the answer is no."""
     if not can_ask():
         return False
-    return await read_answer(f"{question} [y/N] ") in ("y", "yes")
+    return await read_answer(tr("{question} [y/N] ", question=question)) in ("y", "yes", "ya")

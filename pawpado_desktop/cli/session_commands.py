@@ -37,89 +37,108 @@ STOPPED_WAIT_S = 300.0  # after the confirmed stop, how long to show it going to
 def register(sub: Any) -> None:
     status = sub.add_parser(
         "status",
-        help="who is signed in, the balance and the session",
-        description="Show who is signed in, the balance and the play time it buys, the "
-        "minimum balance a start needs, a low-balance warning, and the session's state and "
-        "cost so far. Exits 8 when Pawpado could not be read (the session is then unknown).",
+        help=tr("who is signed in, the balance and the session"),
+        description=tr(
+            "Show who is signed in, the balance and the play time it buys, the "
+            "minimum balance a start needs, a low-balance warning, and the session's state "
+            "and cost so far. Exits 8 when Pawpado could not be read (the session is then "
+            "unknown)."
+        ),
     )
     status.add_argument(
         "--json",
         action="store_true",
-        help="print one JSON object instead of text: signedIn, reachable, problem, identity, "
-        "session, ready, balance, currency, ratePerMinute, minutesLeft, minimumStartBalance, "
-        "balanceWarning, costSoFar, attention, demo",
+        help=tr(
+            "print one JSON object instead of text: signedIn, reachable, problem, identity, "
+            "session, ready, balance, currency, ratePerMinute, minutesLeft, "
+            "minimumStartBalance, balanceWarning, costSoFar, attention, demo"
+        ),
     )
     status.set_defaults(handler=status_command)
 
     play = sub.add_parser(
         "play",
-        help="start (or attach to) your gaming PC and stream",
-        description="Start your gaming PC (or attach to the one already running), join its "
-        "tailnet, pair Moonlight if needed and stream. When the stream ends, a PC this "
-        "command started is stopped after the grace period unless --keep-running.",
+        help=tr("start (or attach to) your gaming PC and stream"),
+        description=tr(
+            "Start your gaming PC (or attach to the one already running), join its "
+            "tailnet, pair Moonlight if needed and stream. When the stream ends, a PC this "
+            "command started is stopped after the grace period unless --keep-running."
+        ),
     )
     play.add_argument(
         "--app",
         type=app_name,
         metavar="NAME",
-        help="the app to stream, as your gaming PC names it (e.g. Desktop, Steam Big Picture). "
-        "Its form is checked at once; whether the PC has it can only be checked once the PC "
-        "runs (default: the app in Settings, Desktop unless changed)",
+        help=tr(
+            "the app to stream, as your gaming PC names it (e.g. Desktop, Steam Big "
+            "Picture). Its form is checked at once; whether the PC has it can only be checked "
+            "once the PC runs (default: the app in Settings, Desktop unless changed)"
+        ),
     )
     play.add_argument(
         "--topup",
         type=_amount,
         metavar="AMOUNT",
-        help="top up AMOUNT first (opens the checkout) and start once the payment is credited "
-        "(default: no top-up)",
+        help=tr(
+            "top up AMOUNT first (opens the checkout) and start once the payment is "
+            "credited (default: no top-up)"
+        ),
     )
     play.add_argument(
         "--grace",
         type=_minutes,
         metavar="MINUTES",
-        help="after the stream ends, stop the gaming PC after this many minutes, 0 to 240 "
-        "(0: at once) (default: the grace period in Settings, 5 unless changed)",
+        help=tr(
+            "after the stream ends, stop the gaming PC after this many minutes, 0 to 240 "
+            "(0: at once) (default: the grace period in Settings, 5 unless changed)"
+        ),
     )
     after = play.add_mutually_exclusive_group()
     after.add_argument(
         "--keep-running",
         action="store_true",
-        help="leave the gaming PC running (and billing) after the stream",
+        help=tr("leave the gaming PC running (and billing) after the stream"),
     )
     after.add_argument(
         "--stop-after",
         action="store_true",
-        help="also stop a session that was already running (one this Play attached to) after "
-        "the stream; without it you are asked, or without a terminal it keeps running",
+        help=tr(
+            "also stop a session that was already running (one this Play attached to) "
+            "after the stream; without it you are asked, or without a terminal it keeps running"
+        ),
     )
     play.set_defaults(handler=play_command)
 
     stop = sub.add_parser(
         "stop",
-        help="stop your gaming PC (billing ends when it is stopped)",
-        description="Stop your gaming PC, wherever it was started. The stop is resent on a "
-        "passing problem for up to 10 minutes; exits 0 once Pawpado confirmed it, 8 if it "
-        "could not be confirmed (the PC may still be billing).",
+        help=tr("stop your gaming PC (billing ends when it is stopped)"),
+        description=tr(
+            "Stop your gaming PC, wherever it was started. The stop is resent on a "
+            "passing problem for up to 10 minutes; exits 0 once Pawpado confirmed it, 8 if it "
+            "could not be confirmed (the PC may still be billing)."
+        ),
     )
     stop.set_defaults(handler=stop_command)
 
     topup = sub.add_parser(
         "topup",
-        help="add credit: opens the checkout, waits for the payment",
-        description="Open a checkout for AMOUNT (after naming its host) and wait up to 10 "
-        "minutes for the payment to be credited. Ctrl-C stops waiting (exit 130); a payment "
-        "made meanwhile is still credited.",
+        help=tr("add credit: opens the checkout, waits for the payment"),
+        description=tr(
+            "Open a checkout for AMOUNT (after naming its host) and wait up to 10 "
+            "minutes for the payment to be credited. Ctrl-C stops waiting (exit 130); a "
+            "payment made meanwhile is still credited."
+        ),
     )
     topup.add_argument(
         "amount",
         type=_amount,
         metavar="AMOUNT",
-        help=f"how much to add, in your wallet currency (IDR): {_range()}",
+        help=tr("how much to add, in your wallet currency (IDR): {range}", range=_range()),
     )
     topup.add_argument(
         "--no-browser",
         action="store_true",
-        help="print the checkout link only, without opening a browser",
+        help=tr("print the checkout link only, without opening a browser"),
     )
     topup.set_defaults(handler=topup_command)
 
@@ -134,12 +153,17 @@ def app_name(raw: str) -> str:
     here, before anything starts or bills."""
     name = raw.strip()
     if not name:
-        raise argparse.ArgumentTypeError("name the app to stream, for example Desktop")
+        raise argparse.ArgumentTypeError(tr("name the app to stream, for example Desktop"))
     if name.startswith("-"):
-        raise argparse.ArgumentTypeError(f"{plain(name)!r} is not an app name (it starts with -)")
+        raise argparse.ArgumentTypeError(
+            tr("{name} is not an app name (it starts with -)", name=repr(plain(name)))
+        )
     if len(name) > MAX_APP_NAME or plain(name) != name:
         raise argparse.ArgumentTypeError(
-            f"not an app name: at most {MAX_APP_NAME} characters, no control characters"
+            tr(
+                "not an app name: at most {count} characters, no control characters",
+                count=MAX_APP_NAME,
+            )
         )
     return name
 
@@ -148,24 +172,26 @@ def _minutes(raw: str) -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{raw!r} is not a number of minutes") from None
+        raise argparse.ArgumentTypeError(
+            tr("{text} is not a number of minutes", text=repr(raw))
+        ) from None
     if not 0 <= value <= 240:
-        raise argparse.ArgumentTypeError("the grace period must be between 0 and 240 minutes")
+        raise argparse.ArgumentTypeError(tr("the grace period must be between 0 and 240 minutes"))
     return value
 
 
 def _range() -> str:
-    return f"from {MINIMUM_TOPUP:,} to {MAXIMUM_TOPUP:,}"
+    return tr("from {low} to {high}", low=f"{MINIMUM_TOPUP:,}", high=f"{MAXIMUM_TOPUP:,}")
 
 
 def _amount(raw: str) -> Decimal:
     try:
         value = Decimal(raw.replace(",", ""))
     except InvalidOperation:
-        raise argparse.ArgumentTypeError(f"{raw!r} is not an amount") from None
+        raise argparse.ArgumentTypeError(tr("{text} is not an amount", text=repr(raw))) from None
     if not value.is_finite() or not MINIMUM_TOPUP <= value <= MAXIMUM_TOPUP:
         raise argparse.ArgumentTypeError(
-            f"the amount must be {_range()} (in your wallet currency, IDR)"
+            tr("the amount must be {range} (in your wallet currency, IDR)", range=_range())
         )
     return value
 
@@ -324,18 +350,19 @@ def _unchecked_app_note(app: str | None) -> str | None:
     usual = {*KNOWN_APPS, LocalSettings.load().moonlight_app}
     if app.casefold() in {name.casefold() for name in usual}:
         return None
-    return (
-        f'Whether your gaming PC has an app named "{app}" can only be checked once it runs. '
-        "If it has none, the Play ends there and a PC this Play started is stopped."
+    return tr(
+        'Whether your gaming PC has an app named "{app}" can only be checked once it runs. '
+        "If it has none, the Play ends there and a PC this Play started is stopped.",
+        app=app,
     )
 
 
 async def play_command(args: argparse.Namespace) -> int:
     note = _unchecked_app_note(args.app)
     if note:
-        print(f"Note: {plain(note)}", flush=True)
+        print(tr("Note: {note}", note=plain(note)), flush=True)
     if await hand_play_to_owner(args):
-        print("Play is running in the tray; showing it there.")
+        print(tr("Play is running in the tray; showing it there."))
         return int(ExitCode.OK)
     options = PlayOptions(
         app=args.app,
@@ -383,7 +410,7 @@ async def _ask_question(question: Question) -> bool:
 async def stop_command(args: argparse.Namespace) -> int:
     """Exit 0 only once Pawpado confirmed the stop; 8 when it could not be confirmed."""
     if await ask_owner_to_stop(args):
-        print("Your Play runs in the tray; it was asked to stop and put Tailscale back.")
+        print(tr("Your Play runs in the tray; it was asked to stop and put Tailscale back."))
     async with open_core(args) as core:
         state = core.store.state
         if not state.signed_in:
@@ -391,28 +418,30 @@ async def stop_command(args: argparse.Namespace) -> int:
         session = state.session
         if state.offline:
             # The state is unknown, so "nothing to stop" would be a guess: send the stop.
-            print(f"Pawpado could not be reached: {state.offline}")
-            print("Your gaming PC may still be running; sending the stop anyway...", flush=True)
+            print(tr("Pawpado could not be reached: {problem}", problem=state.offline))
+            print(tr("Your gaming PC may still be running; sending the stop anyway..."), flush=True)
         elif session is None or not (session.state.is_active or session.state is UNKNOWN):
-            current = plain(session.raw_state) if session else "stopped"
-            print(f"Nothing to stop: your session is {current}.")
+            current = plain(session.raw_state) if session else tr("stopped")
+            print(tr("Nothing to stop: your session is {state}.", state=current))
             return int(ExitCode.OK)
         else:
-            print("Stopping your gaming PC...", flush=True)
+            print(tr("Stopping your gaming PC..."), flush=True)
         status = await core.stop_session()  # StopNotConfirmed (exit 8) after 10 minutes
         if status is not None and status.state.can_start:
-            print("Stopped. Billing has ended.")
+            print(tr("Stopped. Billing has ended."))
             return int(ExitCode.OK)
-        print("Pawpado confirmed the stop; your gaming PC is shutting down...", flush=True)
+        print(tr("Pawpado confirmed the stop; your gaming PC is shutting down..."), flush=True)
         try:
             await core.wait_session(lambda s: s.state.can_start, STOPPED_WAIT_S)
         except PawpadoError:
             print(
-                "It is still shutting down; billing ends once it is stopped "
-                "(`pawpado-desktop status` shows it)."
+                tr(
+                    "It is still shutting down; billing ends once it is stopped "
+                    "(`pawpado-desktop status` shows it)."
+                )
             )
             return int(ExitCode.OK)
-        print("Stopped. Billing has ended.")
+        print(tr("Stopped. Billing has ended."))
         return int(ExitCode.OK)
 
 

@@ -25,6 +25,7 @@ from pawpado_desktop.core.settings import (
     unknown_key,
 )
 from pawpado_desktop.errors import ExitCode, NotSignedIn, PawpadoError
+from pawpado_desktop.present.i18n import tr
 
 
 class ServerSettingsUnavailable(PawpadoError):
@@ -35,22 +36,23 @@ class ServerSettingsUnavailable(PawpadoError):
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "settings",
-        help="show or change settings (this computer's and your account's)",
-        description="Without an action: `get`. Local settings: "
-        + ", ".join(LOCAL_KEYS)
-        + ". Account settings (need a sign-in): "
-        + ", ".join(SERVER_KEYS)
-        + ".",
+        help=tr("show or change settings (this computer's and your account's)"),
+        description=tr(
+            "Without an action: `get`. Local settings: {local}. Account settings (need a "
+            "sign-in): {server}.",
+            local=", ".join(LOCAL_KEYS),
+            server=", ".join(SERVER_KEYS),
+        ),
     )
     actions = parser.add_subparsers(
-        dest="settings_action", metavar="ACTION", help="get or set (default: get)"
+        dest="settings_action", metavar="ACTION", help=tr("get or set (default: get)")
     )
-    get = actions.add_parser("get", help="print every setting, or one")
-    get.add_argument("key", nargs="?", metavar="KEY", help="one setting's name")
-    get.add_argument("--json", action="store_true", help="print JSON")
-    change = actions.add_parser("set", help="change settings: KEY=VALUE ...")
+    get = actions.add_parser("get", help=tr("print every setting, or one"))
+    get.add_argument("key", nargs="?", metavar="KEY", help=tr("one setting's name"))
+    get.add_argument("--json", action="store_true", help=tr("print JSON"))
+    change = actions.add_parser("set", help=tr("change settings: KEY=VALUE ..."))
     change.add_argument(
-        "pairs", nargs="+", metavar="KEY=VALUE", help="a setting's name and its new value"
+        "pairs", nargs="+", metavar="KEY=VALUE", help=tr("a setting's name and its new value")
     )
     parser.set_defaults(handler=settings_command, key=None, json=False)
 
@@ -96,7 +98,7 @@ async def _set(args: argparse.Namespace) -> int:
         values = view.values()
         for key in [*update.local, *update.server]:
             print(plain(f"{key} = {_text(values.get(key, ''))}"))
-        print("Saved.")
+        print(tr("Saved."))
         return int(ExitCode.OK)
 
 
@@ -104,8 +106,8 @@ def _refused(error: SettingsInvalid) -> int:
     """Each refused value on its own line (stderr), then the exit code for invalid input."""
     for problem in error.errors:
         line = f"{problem.key}: {problem.message}" if problem.key else problem.message
-        print(plain(f"Invalid setting: {line}"), file=sys.stderr)
-    print("Nothing was saved.", file=sys.stderr)
+        print(plain(tr("Invalid setting: {problem}", problem=line)), file=sys.stderr)
+    print(tr("Nothing was saved."), file=sys.stderr)
     return int(error.exit_code)
 
 
@@ -117,12 +119,12 @@ def _server_unavailable(core: Core, view: SettingsView) -> None:
 
 def _print_view(view: SettingsView) -> None:
     values = view.values()
-    print("This computer:")
+    print(tr("This computer:"))
     for key in LOCAL_KEYS:
         print(plain(f"  {key} = {_text(values[key])}"))
-    print("Your account (every device):")
+    print(tr("Your account (every device):"))
     if view.server is None:
-        print(plain(f"  unavailable: {view.server_problem}"))
+        print(plain(tr("  unavailable: {problem}", problem=view.server_problem)))
         return
     for key in SERVER_KEYS:
         print(plain(f"  {key} = {_text(values[key])}"))

@@ -15,23 +15,26 @@ from pathlib import Path
 from pawpado_desktop.config import config_dir, log_dir
 from pawpado_desktop.diagnostics import as_text, environment, write_bundle
 from pawpado_desktop.errors import ExitCode, SaveFailed
+from pawpado_desktop.present.i18n import tr
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "debug-bundle",
-        help="save a redacted zip of logs and state for Pawpado support",
-        description="Write a zip with the app's version, the recent logs and its state files "
-        "(the Tailscale join record, local settings, a pending stop), with tokens, keys, codes "
-        "and e-mail addresses removed. The sign-in is never included. Attach it to your "
-        "support request.",
+        help=tr("save a redacted zip of logs and state for Pawpado support"),
+        description=tr(
+            "Write a zip with the app's version, the recent logs and its state files "
+            "(the Tailscale join record, local settings, a pending stop), with tokens, keys, "
+            "codes and e-mail addresses removed. The sign-in is never included. Attach it to "
+            "your support request."
+        ),
     )
     parser.add_argument(
         "path",
         nargs="?",
         type=Path,
         metavar="PATH",
-        help="where to write the zip, a file or a folder (default: the current folder)",
+        help=tr("where to write the zip, a file or a folder (default: the current folder)"),
     )
     parser.set_defaults(handler=debug_bundle_command)
 
@@ -57,5 +60,5 @@ async def debug_bundle_command(args: argparse.Namespace) -> int:
             f"({exc.strerror or type(exc).__name__}). Name another folder, for example "
             "`pawpado-desktop debug-bundle ~/Desktop`."
         ) from None
-    print(f"Saved {written}. Attach it to your message to Pawpado support.")
+    print(tr("Saved {path}. Attach it to your message to Pawpado support.", path=written))
     return int(ExitCode.OK)

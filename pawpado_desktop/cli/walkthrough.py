@@ -37,18 +37,24 @@ def step(text: str) -> None:
 async def walkthrough(args: argparse.Namespace) -> int:
     args.demo = True
     async with open_core(args) as core:
-        step("Demo mode: a simulated Pawpado, Tailscale and Moonlight on this computer")
-        print(f"Pawpado API: {core.api_url}")
+        step(tr("Demo mode: a simulated Pawpado, Tailscale and Moonlight on this computer"))
+        print(tr("Pawpado API: {url}", url=core.api_url))
 
-        step("Sign in with Huudis")
+        step(tr("Sign in with Huudis"))
         flow = await core.start_sign_in()
-        print(f"Open {plain(flow.verification_uri)} and enter the code {plain(flow.user_code)}")
-        print("(demo: pressing Approve on that page for you)")
+        print(
+            tr(
+                "Open {url} and enter the code {code}",
+                url=plain(flow.verification_uri),
+                code=plain(flow.user_code),
+            )
+        )
+        print(tr("(demo: pressing Approve on that page for you)"))
         await press(flow.verification_uri, user_code=flow.user_code, action="approve")
         await core.complete_sign_in(flow)
         print_status(core.store.state, core.clock.now(), core.clock.monotonic())
 
-        step("Play: start the gaming PC, join its tailnet, pair Moonlight, stream")
+        step(tr("Play: start the gaming PC, join its tailnet, pair Moonlight, stream"))
         printer = ProgressPrinter(core.clock)
         core.store.subscribe(printer.on_state)
         core.notices.subscribe(printer.on_notice)
@@ -62,10 +68,12 @@ async def walkthrough(args: argparse.Namespace) -> int:
             await printer.stop()
         print_status(core.store.state, core.clock.now(), core.clock.monotonic())
 
-        step("Top up 30,000 through the checkout page")
-        checkout = await core.topup(Decimal(30000), open_browser=False)
-        print(f"Checkout: {plain(checkout.checkout_url)}")
-        print("(demo: pressing Pay on that page for you)")
+        amount = Decimal(30000)
+        shown = fmt.money(amount, "IDR")
+        step(tr("Top up {amount} through the checkout page", amount=shown))
+        checkout = await core.topup(amount, open_browser=False)
+        print(tr("Checkout: {url}", url=plain(checkout.checkout_url)))
+        print(tr("(demo: pressing Pay on that page for you)"))
         await press(checkout.checkout_url, action="pay")
         credits = await core.wait_for_topup()
         if credits is not None:

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+from collections.abc import Mapping
 from importlib.resources import files
 
 log = logging.getLogger(__name__)
 
 SUPPORTED = ("en", "id")
+# Where the system's language is read, in gettext's order (the first one set wins).
+LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
 
 
 class _Current:
@@ -28,7 +32,26 @@ def choose_language(setting: str, system_locale: str) -> str:
     """The setting when it names a language, else the system's (Indonesian or English)."""
     if setting in SUPPORTED:
         return setting
-    return "id" if system_locale.lower().replace("-", "_").startswith(("id", "in_")) else "en"
+    name = system_locale.lower().replace("-", "_")
+    return "id" if name.startswith(("id", "in_", "indonesian")) else "en"
+
+
+def system_locale(environ: Mapping[str, str] | None = None, platform: str = "") -> str:
+    """The system's locale name: the first of LC_ALL, LC_MESSAGES and LANG that is set,
+    else `platform` (the OS's own choice where no variable is set: Windows, macOS)."""
+    env = os.environ if environ is None else environ
+    for name in LOCALE_VARIABLES:
+        if value := env.get(name, "").strip():
+            return value
+    return platform
+
+
+def language_for(
+    setting: str, *, environ: Mapping[str, str] | None = None, platform: str = ""
+) -> str:
+    """The one rule, for the tray and the CLI alike: the `language` setting when it names
+    a language ("system" follows the system), else the environment, else the OS."""
+    return choose_language(setting, system_locale(environ, platform))
 
 
 def load_catalog(language: str) -> dict[str, str]:

@@ -143,7 +143,7 @@ class TrayApp(QObject):
         return clock.now(), clock.monotonic()
 
     def set_language(self, setting: str) -> None:
-        i18n.set_language(i18n.choose_language(setting, QLocale.system().name()))
+        i18n.set_language(i18n.language_for(setting, platform=QLocale.system().name()))
 
     def require_core(self) -> Core:
         if self.core is None:

@@ -364,7 +364,8 @@ def cli(
 ) -> Iterator[Cli]:
     moon = install_moonlight(sim.base_url, stream_seconds=0.5, save_seconds=0.2)
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_MESSAGES")},
+        "LANG": "C.UTF-8",  # English whatever the machine's locale; a test may ask for another
         "PAWPADO_BASE_URL": sim.base_url,
         "PAWPADO_AUTH_URL": sim.issuer_url,
         "PAWPADO_SIM_URL": sim.base_url,

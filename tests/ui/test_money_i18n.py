@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from pawpado_desktop.api.models import Credits, Identity, SessionState, SessionStatus
 from pawpado_desktop.core.state import AppState, PlayPhase, PlayProgress
-from pawpado_desktop.present import i18n, notices, progress
+from pawpado_desktop.present import i18n
 from pawpado_desktop.present.menu import Kind, menu_entries
-from pawpado_desktop.present.status import SERVICE_LINES
 from pawpado_desktop.ui.notifier import NOTICE_ACTIONS
 from pawpado_desktop.ui.resources import resource
-
-PACKAGE = Path(__file__).resolve().parents[2] / "pawpado_desktop"
-# Where the tray's words live: its widgets and the presenter it shares with the CLI.
-SOURCES = (PACKAGE / "ui", PACKAGE / "present")
 
 
 def test_language_follows_the_setting_then_the_system() -> None:
@@ -33,38 +26,10 @@ def test_language_follows_the_setting_then_the_system() -> None:
     assert i18n.choose_language("id", "en_US") == "id"
 
 
-def _parse_ui_sources() -> list[ast.Module]:
-    return [
-        ast.parse(path.read_text(encoding="utf-8"))
-        for folder in SOURCES
-        for path in folder.rglob("*.py")
-    ]
-
-
-# Parsed while the module is collected, before any test starts a thread: CPython
-# 3.11's ast.parse can fail ("AST constructor recursion depth mismatch") when another
-# thread of the same process is converting an AST at the same moment.
-UI_SOURCES = _parse_ui_sources()
-
-
 def _literals() -> set[str]:
-    found: set[str] = set()
-    for tree in UI_SOURCES:
-        for node in ast.walk(tree):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Name)
-                and node.func.id == "tr"
-                and node.args
-                and isinstance(node.args[0], ast.Constant)
-                and isinstance(node.args[0].value, str)
-            ):
-                found.add(node.args[0].value)
-    found.update(label for actions in NOTICE_ACTIONS.values() for _, label in actions)
-    found.update(SERVICE_LINES.values())
-    found.update(notices.templates())  # every notice's title and text
-    found.update(progress.templates())  # the phases and the Play's remarks
-    return found
+    """The tray's notice buttons; every `tr("...")` key of the package (ui, cli, present)
+    is checked without Qt by tests/unit/test_catalogue.py."""
+    return {label for actions in NOTICE_ACTIONS.values() for _, label in actions}
 
 
 def test_every_text_has_an_indonesian_translation_with_the_same_fields() -> None:

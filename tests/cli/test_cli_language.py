@@ -1,0 +1,71 @@
+"""The CLI speaks the user's language: the `language` setting, else LANG and co.
+
+Machine output (`--json`, exit codes) stays the same in every language.
+"""
+
+from __future__ import annotations
+
+import json
+
+from pawpado_desktop.errors import ExitCode
+from tests.support.cli import Cli
+
+INDONESIAN = "id_ID.UTF-8"
+ENGLISH = "en_US.UTF-8"
+
+
+def test_help_and_usage_errors_in_indonesian(cli: Cli) -> None:
+    done = cli.run("--help", LANG=INDONESIAN)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("penggunaan: pawpado-desktop")
+    assert "opsi:" in done.stdout and "tampilkan pesan bantuan ini lalu keluar" in done.stdout
+    assert "masuk dengan akun Huudis Anda" in done.stdout  # a command's summary
+    assert "usage:" not in done.stdout and "show this help" not in done.stdout
+
+    play = cli.run("play", "--help", LANG=INDONESIAN)
+    assert "(bawaan: " in play.stdout and "(default: " not in play.stdout
+
+    wrong = cli.run("history", "--days", "0", LANG=INDONESIAN)
+    assert wrong.returncode == 2
+    assert "kesalahan: argumen --days: jumlah hari harus antara 1 dan 366" in wrong.stderr
+
+
+async def test_commands_speak_indonesian_and_json_stays_english(cli: Cli) -> None:
+    out = cli.run("logout", LANG=INDONESIAN)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "Anda memang belum masuk."
+
+    await cli.sign_in()
+    shown = cli.run("settings", LANG=INDONESIAN)
+    assert shown.returncode == 0, shown.stderr
+    assert "Komputer ini:" in shown.stdout and "Akun Anda (semua perangkat):" in shown.stdout
+    assert "display_mode = fullscreen" in shown.stdout  # names and values as typed
+
+    as_json = {
+        lang: cli.run("settings", "get", "--json", LANG=lang) for lang in (ENGLISH, INDONESIAN)
+    }
+    assert as_json[INDONESIAN].stdout == as_json[ENGLISH].stdout
+    assert json.loads(as_json[INDONESIAN].stdout)["local"]["language"] == "system"
+
+    status = {lang: cli.run("status", "--json", LANG=lang) for lang in (ENGLISH, INDONESIAN)}
+    assert status[INDONESIAN].returncode == status[ENGLISH].returncode == ExitCode.OK
+    assert set(json.loads(status[INDONESIAN].stdout)) == set(json.loads(status[ENGLISH].stdout))
+
+
+def test_the_setting_overrides_lang(cli: Cli) -> None:
+    chosen = cli.run("settings", "set", "language=id", LANG=ENGLISH)
+    assert chosen.returncode == 0, chosen.stderr
+    out = cli.run("logout", LANG=ENGLISH)
+    assert out.stdout.strip() == "Anda memang belum masuk."
+    assert cli.run("--help", LANG=ENGLISH).stdout.startswith("penggunaan:")
+
+    english = cli.run("settings", "set", "language=en", LANG=INDONESIAN)
+    assert english.returncode == 0, english.stderr
+    out = cli.run("logout", LANG=INDONESIAN)
+    assert out.stdout.strip() == "You were not signed in."
+    assert cli.run("--help", LANG=INDONESIAN).stdout.startswith("usage:")
+
+
+def test_lc_all_outranks_lang(cli: Cli) -> None:
+    out = cli.run("logout", LANG=ENGLISH, LC_ALL=INDONESIAN)
+    assert out.stdout.strip() == "Anda memang belum masuk."
