@@ -25,7 +25,7 @@ def presenter(core: Core, *, browser: bool) -> Callable[[TopupCheckout], Awaitab
             opening = tr("Opening the checkout page on {host} in your browser...", host=page.host)
             print(opening, flush=True)
             if not await core.open_in_browser(page.url):
-                print("Could not open a browser; open the address above yourself.", flush=True)
+                print(tr("Could not open a browser; open the address above yourself."), flush=True)
         until = fmt.time_of_day(checkout.expires_at)
         print(
             tr(

@@ -78,5 +78,5 @@ async def walkthrough(args: argparse.Namespace) -> int:
         credits = await core.wait_for_topup()
         if credits is not None:
             print(tr("Balance now {amount}", amount=fmt.money(credits.balance, credits.currency)))
-        step("Done. Run `pawpado-desktop --help` for the commands.")
+        step(tr("Done. Run `pawpado-desktop --help` for the commands."))
         return int(ExitCode.OK)
