@@ -174,6 +174,13 @@ class _Scan(ast.NodeVisitor):
         self.classes.pop()
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        if node.name == "__init__" and self.classes and self.classes[-1] in ERRORS:
+            # a default template: `def __init__(self, template: str = "...", /, ...)`
+            params = node.args.posonlyargs + node.args.args
+            defaults = dict(zip(reversed(params), reversed(node.args.defaults), strict=False))
+            for param, default in defaults.items():
+                if param.arg == "template":
+                    self._template(default, node.lineno, "default template")
         self.functions.append(node)
         self.generic_visit(node)
         self.functions.pop()
@@ -266,6 +273,7 @@ def test_the_scan_sees_the_errors() -> None:
     found = error_templates()
     assert "Not signed in" in found  # a class title
     assert "Cannot reach Pawpado" in found
+    assert any(t.startswith("You are not signed in.") for t in found)  # a default template
     assert any(t.startswith("Could not connect to Pawpado ({base_url})") for t in found)
     assert len(found) > 150
 
