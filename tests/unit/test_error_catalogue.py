@@ -30,8 +30,7 @@ SKIPPED = ("sim",)  # the simulator speaks to tests, never to a user
 
 # Passed through on purpose: (file, function, why).
 PASSED_THROUGH = {
-    ("moonlight/stream.py", "as_error"): "re-raises a Moonlight error's template as a subclass",
-    ("tailscale/joiner.py", "_not_restored"): "the same error with a corrected template",
+    ("moonlight/stream.py", "error"): "a stream's end (a literal template) as an error",
 }
 
 
