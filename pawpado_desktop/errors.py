@@ -78,6 +78,8 @@ def shown_value(value: object) -> object:
         return format_value(value)
     if isinstance(value, Phrase):
         return str(value)
+    if isinstance(value, tuple):  # sentences said one after the other
+        return " ".join(str(shown_value(part)) for part in value)
     return value
 
 
@@ -107,6 +109,11 @@ class PawpadoError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+    @property
+    def phrase(self) -> Phrase:
+        """This error's text as a parameter of another template."""
+        return Phrase(self.template, **self.params)
 
 
 class ConfigError(PawpadoError):

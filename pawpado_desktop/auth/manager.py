@@ -66,6 +66,7 @@ EventKind = Literal["signed_in", "signed_out", "warning"]
 class AuthEvent:
     kind: EventKind
     message: str | None = None  # user-facing: why we were signed out, or the warning
+    error: NotSignedIn | None = None  # why we were signed out, for the presenter
 
 
 Listener = Callable[[AuthEvent], None]
@@ -465,7 +466,7 @@ class AuthManager:
         else:
             await self._note(LedgerEntry("ok", None))
         log.info("signed out: the sign-in can no longer be used")
-        self._emit(AuthEvent("signed_out", error.message))
+        self._emit(AuthEvent("signed_out", error.message, error))
         return error
 
     async def _complete_sign_in(self, tokens: TokenSet) -> None:

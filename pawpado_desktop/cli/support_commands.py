@@ -53,9 +53,11 @@ async def debug_bundle_command(args: argparse.Namespace) -> int:
         )
     except OSError as exc:
         raise SaveFailed(
-            f"The debug bundle could not be written to {target} "
-            f"({exc.strerror or type(exc).__name__}). Name another folder, for example "
-            "`pawpado-desktop debug-bundle ~/Desktop`."
+            "The debug bundle could not be written to {target} "
+            "({reason}). Name another folder, for example "
+            "`pawpado-desktop debug-bundle ~/Desktop`.",
+            target=target,
+            reason=exc.strerror or type(exc).__name__,
         ) from None
     print(f"Saved {written}. Attach it to your message to Pawpado support.")
     return int(ExitCode.OK)

@@ -42,7 +42,7 @@ from pawpado_desktop.auth.errors import AuthServiceUnavailable
 from pawpado_desktop.clock import Clock
 from pawpado_desktop.config import config_dir, read_json, write_json
 from pawpado_desktop.core.state import StateStore
-from pawpado_desktop.errors import PawpadoError
+from pawpado_desktop.errors import PawpadoError, Phrase
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +66,9 @@ class StopNotConfirmed(NetworkError):
 
     title = "Stop not confirmed"
 
-    def __init__(self, message: str, *, problem: str) -> None:
-        super().__init__(message)
-        self.problem = problem  # the last failure, short: "HTTP 502", "no connection"
+    def __init__(self, template: str, /, *, problem: Phrase | str, **params: object) -> None:
+        super().__init__(template, problem=problem, **params)
+        self.problem = str(problem)  # the last failure, short: "HTTP 502", "no connection"
 
 
 @dataclass(frozen=True)
@@ -187,7 +187,7 @@ class Stopper:
         self._task: asyncio.Task[SessionStatus | None] | None = None
         self._budget_end: float | None = None
         self._listeners: list[StopListener] = []
-        self._problem = "no answer yet"  # the last failure, for the user
+        self._problem: Phrase | str = Phrase("no answer yet")  # the last failure, for the user
         self._resumed = False  # the running stop is one left by an earlier run
 
     # -- what callers use -----------------------------------------------------------
@@ -288,7 +288,7 @@ class Stopper:
             await self.clock.wait_for(done, wait_s)
             if not task.done():
                 raise StopNotConfirmed(
-                    f"Pawpado has not confirmed the stop yet ({self._problem}). Pawpado "
+                    "Pawpado has not confirmed the stop yet ({problem}). Pawpado "
                     "Desktop keeps sending it; until Pawpado confirms, your gaming PC may "
                     "still be running and billing.",
                     problem=self._problem,
@@ -325,7 +325,7 @@ class Stopper:
                 left = self._budget_end - self.clock.monotonic()
                 if left <= 0:
                     raise StopNotConfirmed(
-                        f"Pawpado could not be reached to confirm the stop ({self._problem}). "
+                        "Pawpado could not be reached to confirm the stop ({problem}). "
                         "Your gaming PC may still be running and billing. Run "
                         "`pawpado-desktop stop` again (or stop it from the tray) as soon as "
                         "you can.",
@@ -370,15 +370,15 @@ def _retryable(error: BaseException) -> bool:
     return isinstance(error, ApiError) and error.status is not None and error.status >= 500
 
 
-def _reason(error: PawpadoError) -> tuple[str, str]:
+def _reason(error: PawpadoError) -> tuple[str, Phrase | str]:
     """(what the progress line says, the failure in short) for a failed attempt."""
     if isinstance(error, NetworkError | AuthServiceUnavailable):
-        return "Pawpado cannot be reached", "no connection"
+        return "Pawpado cannot be reached", Phrase("no connection")
     if isinstance(error, ApiError) and error.status is not None:
         code = f"HTTP {error.status}"
         busy = error.status in (429, 503)
         return ("Pawpado is busy" if busy else f"Pawpado had a problem ({code})"), code
-    return "Pawpado had a problem", "an unexpected answer"
+    return "Pawpado had a problem", Phrase("an unexpected answer")
 
 
 def _retrieve(task: asyncio.Task[Any]) -> None:

@@ -28,12 +28,19 @@ def rendered(value: object) -> object:
         return format_value(value)
     if isinstance(value, Phrase):
         return render(value.template, value.params)
+    if isinstance(value, tuple):  # sentences said one after the other
+        return " ".join(str(rendered(part)) for part in value)
     return value
 
 
 def render(template: str, params: Mapping[str, object]) -> str:
     """`template` in the current language with `params` filled in."""
     return tr(template, **{name: rendered(value) for name, value in params.items()})
+
+
+def text_of(value: Phrase | str) -> str:
+    """A translatable phrase in the current language; text from elsewhere as it came."""
+    return str(rendered(value))
 
 
 def error_title(error: PawpadoError) -> str:

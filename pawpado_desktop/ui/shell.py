@@ -28,6 +28,7 @@ from pawpado_desktop.core.state import AppState, PlayPhase
 from pawpado_desktop.core.types import SessionState, TopupCheckout
 from pawpado_desktop.errors import CancelledByUser, PawpadoError, SaveFailed
 from pawpado_desktop.present import i18n
+from pawpado_desktop.present.errors import error_text, error_title, text_of
 from pawpado_desktop.present.i18n import tr
 from pawpado_desktop.safe_url import browser_url
 from pawpado_desktop.ui.excepthook import install as install_excepthook
@@ -211,7 +212,10 @@ class TrayApp(QObject):
         now, mono = self._now()
         if self.startup_error is not None:
             return [
-                info("problem", f"{tr(self.startup_error.title)}: {self.startup_error.message}"),
+                info(
+                    "problem",
+                    f"{error_title(self.startup_error)}: {error_text(self.startup_error)}",
+                ),
                 SEPARATOR,
                 action(Act.OPEN_LOGS, tr("Open &log folder")),
                 action(Act.QUIT, tr("&Quit")),
@@ -233,7 +237,7 @@ class TrayApp(QObject):
             self.state, now, mono, self.fmt, error_seen=self.error_seen, loading=self.loading
         )
         if self.startup_error is not None:
-            text += "\n" + tr(self.startup_error.title)
+            text += "\n" + error_title(self.startup_error)
         return text
 
     def _render_soon(self) -> None:
@@ -290,7 +294,7 @@ class TrayApp(QObject):
             self.startup_error = error
             self.loading = False
             self.render()
-            self.show_error(tr(error.title), error.message)
+            self.show_error(error_title(error), error_text(error))
             return
         self.core = core
         self.set_language(core.local_settings.language)
@@ -301,7 +305,7 @@ class TrayApp(QObject):
         try:
             await core.start()
         except PawpadoError as error:
-            self.show_error(tr(error.title), error.message)
+            self.show_error(error_title(error), error_text(error))
         finally:
             self.loading = False
             self._render_soon()
@@ -662,7 +666,7 @@ class TrayApp(QObject):
         except CancelledByUser:
             pass
         except PawpadoError as error:
-            self.say(tr(error.title), error.message, NoticeKind.ERROR)
+            self.say(error_title(error), error_text(error), NoticeKind.ERROR)
 
     async def play(self) -> None:
         core = self._core()
@@ -753,7 +757,7 @@ class TrayApp(QObject):
         try:
             flow = await core.start_sign_in()
         except PawpadoError as error:
-            dialog.fail(error.message)
+            dialog.fail(error_text(error))
             await result
             return
         page = browser_url(flow.browser_uri, what="sign-in page")  # on the issuer's site
@@ -767,7 +771,7 @@ class TrayApp(QObject):
         except CancelledByUser:
             return
         except PawpadoError as error:
-            dialog.fail(error.message)
+            dialog.fail(error_text(error))
             return
         dialog.succeed(identity.name or identity.email if identity else tr("you"))
 
@@ -810,7 +814,7 @@ class TrayApp(QObject):
         _present(dialog)
         view = await core.settings()
         if view.server is None:
-            dialog.server_unavailable(tr(view.server_problem))
+            dialog.server_unavailable(text_of(view.server_problem))
         else:
             dialog.show_server(view.server)
 
@@ -824,10 +828,10 @@ class TrayApp(QObject):
             view = await core.update_settings(update)
         except SettingsInvalid as error:
             for problem in error.errors:  # each next to its field; unnamed ones below the tabs
-                dialog.field_error(problem.key or None, tr(problem.message))
+                dialog.field_error(problem.key or None, text_of(problem.text))
             return False
         except PawpadoError as error:  # e.g. a full disk: the old file is still whole
-            dialog.field_error(None, error.message)
+            dialog.field_error(None, error_text(error))
             return False
         if view.server is not None:
             dialog.show_saved(view.server)
@@ -878,12 +882,10 @@ class TrayApp(QObject):
                 )
         except OSError as exc:
             raise SaveFailed(
-                tr(
-                    "The debug bundle could not be saved in {folder} ({reason}). Free some "
-                    "disk space, or save it from a terminal: pawpado-desktop debug-bundle PATH",
-                    folder=str(folder),
-                    reason=exc.strerror or type(exc).__name__,
-                )
+                "The debug bundle could not be saved in {folder} ({reason}). Free some "
+                "disk space, or save it from a terminal: pawpado-desktop debug-bundle PATH",
+                folder=str(folder),
+                reason=exc.strerror or type(exc).__name__,
             ) from None
         self.say(
             tr("Debug bundle saved"),
@@ -959,7 +961,7 @@ class TrayApp(QObject):
 
     def _core(self) -> Core:
         if self.core is None:
-            raise PawpadoError(tr("Pawpado is still starting. Try again in a moment."))
+            raise PawpadoError("Pawpado is still starting. Try again in a moment.")
         return self.core
 
 
