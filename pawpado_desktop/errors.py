@@ -68,6 +68,9 @@ class Phrase:
     def __str__(self) -> str:
         return fill(self.template, self.params)
 
+    def __hash__(self) -> int:  # equal phrases share template and field names
+        return hash((self.template, tuple(self.params)))
+
 
 def shown_value(value: object) -> object:
     """A parameter as the English text shows it; plain values stay for `str.format`."""
