@@ -208,7 +208,8 @@ def api_error(status: int, body: Any, headers: Mapping[str, str]) -> PawpadoErro
         return _advised(cls, server_message, retry_after, code=code, status=status)
     if status >= 500:
         return ServerError(
-            "Pawpado is having trouble (HTTP {status}). Try again in a minute.",
+            "Pawpado is having trouble (HTTP {http_status}). Try again in a minute.",
+            http_status=status,
             status=status,
             retry_after=retry_after,
         )

@@ -3,8 +3,9 @@
 A static scan of the package (the simulator aside): each construction of a
 `PawpadoError` subclass passes a string literal as its template (or a conditional
 between literals, or a module constant holding one), never an f-string, a
-`.format` or a concatenation, so the presenter can translate it. The templates and
-titles found are then required in the Indonesian catalogue, with the same fields.
+`.format` or a concatenation, so the presenter can translate it, and names a
+parameter for each of its fields. The templates, titles and phrases found are then
+required in the Indonesian catalogue, with the same fields.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pathlib import Path
 import pytest
 
 import pawpado_desktop
+from pawpado_desktop.api.errors import ApiError
 from pawpado_desktop.errors import PawpadoError
 
 PACKAGE = Path(pawpado_desktop.__file__).resolve().parent
@@ -85,6 +87,8 @@ def _error_classes() -> tuple[set[str], set[str]]:
 
 
 ERRORS, TEMPLATED = _error_classes()
+API_ERRORS = {cls.__name__ for cls in (ApiError, *ApiError.__subclasses__())}
+API_OWN = {"code", "status", "server_message", "retry_after"}
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,10 @@ def _constants(tree: ast.Module) -> dict[str, str]:
         ):
             found[node.targets[0].id] = node.value.value
     return found
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
 
 
 def _foreign_names(tree: ast.Module) -> set[str]:
@@ -229,6 +237,20 @@ class _Scan(ast.NodeVisitor):
         else:
             self.templates.update(found)
 
+    def _filled(self, node: ast.Call, template: ast.expr) -> None:
+        """Every field of the template has a parameter (an API error's `status`, `code`,
+        `server_message` and `retry_after` are its own attributes, not parameters)."""
+        if any(keyword.arg is None for keyword in node.keywords):
+            return  # **params: checked where they are built
+        name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+        in_api_error = self.classes and self.classes[-1] in API_ERRORS
+        api = name in API_ERRORS or (name in ("cls", "__init__") and in_api_error)
+        given = {k.arg for k in node.keywords} - (API_OWN if api else set())
+        for text in _literals(template, self.constants) or []:
+            if missing := _fields(text) - given:
+                site = Site(self.path, node.lineno, self._function(), f"unfilled {missing}")
+                self.bad.append(site)
+
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
         if self._is_error_call(node):
@@ -238,11 +260,13 @@ class _Scan(ast.NodeVisitor):
                 args = args[1:]  # Base.__init__(self, ...)
             if args:
                 self._template(args[0], node.lineno, "template")
+                self._filled(node, args[0])
             for keyword in node.keywords:
                 if keyword.arg == "title":
                     self._template(keyword.value, node.lineno, "title")
         elif isinstance(func, ast.Name) and func.id == "Phrase" and node.args:
             self._template(node.args[0], node.lineno, "phrase")
+            self._filled(node, node.args[0])
         self.generic_visit(node)
 
 
@@ -259,10 +283,6 @@ SCANS = list(_scans())
 def error_templates() -> set[str]:
     """Every error template, title and phrase in the package."""
     return set().union(*(scan.templates for scan in SCANS))
-
-
-def _fields(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
 
 
 def test_every_error_is_built_from_a_literal_template() -> None:
@@ -287,12 +307,14 @@ def test_the_scan_refuses_a_built_message(tmp_path: Path) -> None:
         "    raise ConfigError('bad ' + x)\n"
         "def h(x):\n"
         "    raise ConfigError('bad {x}', x=x)\n"
+        "def k(x):\n"
+        "    raise ConfigError('bad {y}', x=x)\n"
     )
     path = PACKAGE / "made_up.py"
     scan = _Scan(path, ast.parse(source))
     scan.visit(ast.parse(source))
-    assert [site.function for site in scan.bad] == ["f", "g"]
-    assert scan.templates == {"bad {x}"}
+    assert [site.function for site in scan.bad] == ["f", "g", "k"]  # k: {y} unfilled
+    assert scan.templates == {"bad {x}", "bad {y}"}
 
 
 @pytest.mark.parametrize("language", ["id"])
