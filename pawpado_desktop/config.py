@@ -57,14 +57,20 @@ def checked_url(url: str, *, what: str, env_name: str) -> str:
         host = None
     if not host or parts.scheme not in ("http", "https"):
         raise ConfigError(
-            f"The {what} address {url!r} is not a web address. "
-            f"Set {env_name} to an https:// URL, or unset it to use the default."
+            "The {what} address {url!r} is not a web address. "
+            "Set {env} to an https:// URL, or unset it to use the default.",
+            what=what,
+            url=url,
+            env=env_name,
         )
     if not secure_transport(parts.scheme, host):
         raise ConfigError(
-            f"The {what} address {url!r} uses plain http to a remote host, which would "
-            f"send your sign-in token unencrypted. Use https://, or http:// only to "
-            f"localhost, in {env_name}."
+            "The {what} address {url!r} uses plain http to a remote host, which would "
+            "send your sign-in token unencrypted. Use https://, or http:// only to "
+            "localhost, in {env}.",
+            what=what,
+            url=url,
+            env=env_name,
         )
     return url.strip().rstrip("/")
 
@@ -183,7 +189,7 @@ class LocalSettings:
     def validate(self) -> None:
         bad = [name for name, usable in _LOCAL_CHECKS.items() if not usable(getattr(self, name))]
         if bad:
-            raise ConfigError(f"Invalid local setting: {', '.join(bad)}.")
+            raise ConfigError("Invalid local setting: {names}.", names=", ".join(bad))
 
     @classmethod
     def from_mapping(cls, raw: Any, *, source: str = "settings.json") -> LocalSettings:
@@ -223,7 +229,9 @@ class LocalSettings:
             write_json(folder / "settings.json", asdict(self))
         except OSError as exc:
             raise SaveFailed(
-                f"Your settings could not be saved ({exc.strerror or type(exc).__name__}); the "
-                f"previous ones are kept. Free some disk space, or check that {folder} "
-                "belongs to you, then save again."
+                "Your settings could not be saved ({reason}); the "
+                "previous ones are kept. Free some disk space, or check that {folder} "
+                "belongs to you, then save again.",
+                reason=exc.strerror or type(exc).__name__,
+                folder=folder,
             ) from None

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from pawpado_desktop.config import secure_transport
-from pawpado_desktop.errors import ExitCode, PawpadoError
+from pawpado_desktop.errors import ExitCode, PawpadoError, Phrase
 
 log = logging.getLogger(__name__)
 
@@ -86,9 +86,12 @@ def sign_in_url(url: object, issuer_url: str) -> OpenableUrl:
     host = checked.host.strip("[]")
     if not on_site(host, issuer_host):
         raise UnsafeUrl(
-            f"{sender} sent a sign-in page on {checked.host}, which is not part of "
-            f"{site_of(issuer_host)}. Nothing was opened. Check PAWPADO_AUTH_URL; if it is "
-            "right, try again later or contact Pawpado support."
+            "{sender} sent a sign-in page on {host}, which is not part of "
+            "{site}. Nothing was opened. Check PAWPADO_AUTH_URL; if it is "
+            "right, try again later or contact Pawpado support.",
+            sender=sender,
+            host=checked.host,
+            site=site_of(issuer_host),
         )
     return checked
 
@@ -140,37 +143,37 @@ async def open_in_browser(url: str, *, what: str = "web page") -> bool:
 # -- the checks ---------------------------------------------------------------------
 
 
-def url_problem(url: object) -> str | None:
+def url_problem(url: object) -> Phrase | None:
     """Why `url` is not a safe web address from a server, or None: the check behind
     every URL a browser opens and the game tailnet's control URL."""
     if not isinstance(url, str) or not url:
-        return "it is empty"
+        return Phrase("it is empty")
     if len(url) > MAX_URL_LENGTH:
-        return "it is far too long"
+        return Phrase("it is far too long")
     if any(not ("!" <= ch <= "~") for ch in url):
-        return "it contains spaces, control characters or non-ASCII characters"
+        return Phrase("it contains spaces, control characters or non-ASCII characters")
     if "\\" in url:
-        return "it contains a backslash (a Windows path)"
+        return Phrase("it contains a backslash (a Windows path)")
     scheme, sep, rest = url.partition(":")
     scheme = scheme.lower()
     if not sep or scheme not in ("http", "https") or not rest.startswith("//"):
-        return "it is not a web address"
+        return Phrase("it is not a web address")
     try:
         parts = urlsplit(url)
         port = parts.port  # raises on a bad port
         host = parts.hostname
     except ValueError:
-        return "its host or port cannot be read"
+        return Phrase("its host or port cannot be read")
     if "@" in parts.netloc:
-        return "it carries a user name or password"
+        return Phrase("it carries a user name or password")
     if not host:
-        return "it has no host"
+        return Phrase("it has no host")
     if port == 0:
-        return "its port cannot be read"
+        return Phrase("its port cannot be read")
     if not _valid_host(host):
-        return "its host is not a plain host name or address"
+        return Phrase("its host is not a plain host name or address")
     if not secure_transport(scheme, host):
-        return "it is not a secure (https) address"
+        return Phrase("it is not a secure (https) address")
     return None
 
 
@@ -200,11 +203,24 @@ def _is_ip(host: str) -> bool:
     return True
 
 
-def _refused(url: object, what: str, sender: str, problem: str) -> UnsafeUrl:
+# What an address was for and who sent it, as the callers name them (others as they are).
+_WHAT = {
+    "web page": Phrase("web page"),
+    "sign-in page": Phrase("sign-in page"),
+    "checkout page": Phrase("checkout page"),
+}
+_SENDER = {"The server": Phrase("The server")}
+
+
+def _refused(url: object, what: str, sender: str, problem: Phrase) -> UnsafeUrl:
     return UnsafeUrl(
-        f"{sender} sent a {what} address {_where(url)} that this app will not open: "
-        f"{problem}. Nothing was opened. Try again later; if it keeps happening, contact "
-        "Pawpado support."
+        "{sender} sent a {what} address {where} that this app will not open: "
+        "{problem}. Nothing was opened. Try again later; if it keeps happening, contact "
+        "Pawpado support.",
+        sender=_SENDER.get(sender, sender),
+        what=_WHAT.get(what, what),
+        where=_where(url),
+        problem=problem,
     )
 
 

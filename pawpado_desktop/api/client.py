@@ -184,8 +184,11 @@ class PawpadoClient:
             if 200 <= status < 300:
                 if not isinstance(parsed, dict):
                     raise ProtocolError(
-                        f"Pawpado answered {method} {path} without the expected data "
-                        f"(HTTP {status}). Try again; if it persists, check for an app update."
+                        "Pawpado answered {method} {path} without the expected data "
+                        "(HTTP {status}). Try again; if it persists, check for an app update.",
+                        method=method,
+                        path=path,
+                        status=status,
                     )
                 return parsed
             error = api_error(status, parsed if isinstance(parsed, dict) else None, headers)
@@ -265,8 +268,9 @@ def _exchange_error(exc: ExchangeError | httpx.HTTPError) -> PawpadoError:
     # Undecodable (a wrong Content-Encoding), too many redirects, a malformed answer.
     why = str(exc) if isinstance(exc, ExchangeError) else type(exc).__name__
     return ProtocolError(
-        f"Pawpado sent an answer this app cannot read ({why}). Try again; if it persists, "
-        "a proxy may be altering the connection, or check for an app update."
+        "Pawpado sent an answer this app cannot read ({why}). Try again; if it persists, "
+        "a proxy may be altering the connection, or check for an app update.",
+        why=why,
     )
 
 
@@ -277,8 +281,9 @@ def _network_error(exc: httpx.TransportError, base_url: str) -> PawpadoError:
         )
     if isinstance(exc, httpx.ConnectError):
         return NetworkError(
-            f"Could not connect to Pawpado ({base_url}). Check your internet connection "
-            "and try again."
+            "Could not connect to Pawpado ({base_url}). Check your internet connection "
+            "and try again.",
+            base_url=base_url,
         )
     return NetworkError(
         "The connection to Pawpado broke off. Check your internet connection and try again."

@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from pawpado_desktop.errors import ExitCode, PawpadoError
+from pawpado_desktop.errors import ExitCode, PawpadoError, Phrase
 
 
 class NetworkError(PawpadoError):
@@ -37,14 +37,16 @@ class ApiError(PawpadoError):
 
     def __init__(
         self,
-        message: str,
+        template: str,
+        /,
         *,
         code: str | None = None,
         status: int | None = None,
         server_message: str = "",
         retry_after: float | None = None,
+        **params: object,
     ) -> None:
-        super().__init__(message)
+        super().__init__(template, **params)
         if code is not None:
             self.code = code
         self.status = status
@@ -129,24 +131,59 @@ _BY_CODE: dict[str, type[ApiError]] = {
 }
 
 
-def _advice(cls: type[ApiError], server_message: str, retry_after: float | None) -> str:
-    said = server_message.rstrip(".") or "No details were given"
-    wait = f" Try again in {round(retry_after)} s." if retry_after else " Try again shortly."
+def _advised(
+    cls: type[ApiError],
+    server_message: str,
+    retry_after: float | None,
+    **details: Any,
+) -> ApiError:
+    """The error of class `cls` with advice around what the server said (shown as it came)."""
+    said: object = server_message.rstrip(".") or Phrase("No details were given")
+    common = {"server_message": server_message, "retry_after": retry_after, **details}
     if cls is Unauthenticated:
-        return "Your sign-in is no longer valid. Sign in again with `pawpado-desktop login`."
+        return cls(
+            "Your sign-in is no longer valid. Sign in again with `pawpado-desktop login`.",
+            **common,
+        )
     if cls is InsufficientCredits:
-        return f"{said}. Top up your balance, then try again."
+        return cls("{said}. Top up your balance, then try again.", said=said, **common)
     if cls is AwsCapacity:
-        return f"The Jakarta region has no free gaming PC at the moment ({said}).{wait}"
+        if retry_after:
+            return cls(
+                "The Jakarta region has no free gaming PC at the moment ({said}). "
+                "Try again in {seconds} s.",
+                said=said,
+                seconds=round(retry_after),
+                **common,
+            )
+        return cls(
+            "The Jakarta region has no free gaming PC at the moment ({said}). "
+            "Try again shortly.",
+            said=said,
+            **common,
+        )
     if cls is RateLimited:
-        return f"Pawpado asked the app to slow down ({said}).{wait}"
+        if retry_after:
+            return cls(
+                "Pawpado asked the app to slow down ({said}). Try again in {seconds} s.",
+                said=said,
+                seconds=round(retry_after),
+                **common,
+            )
+        return cls(
+            "Pawpado asked the app to slow down ({said}). Try again shortly.",
+            said=said,
+            **common,
+        )
     if cls is ServerError:
-        return f"Pawpado had an internal problem ({said}). Try again in a minute."
+        return cls(
+            "Pawpado had an internal problem ({said}). Try again in a minute.",
+            said=said,
+            **common,
+        )
     if cls is ValidationFailed:
-        return f"Pawpado did not accept a value: {said}."
-    if cls is UnknownApiError:
-        return f"{said}."
-    return f"{said}."
+        return cls("Pawpado did not accept a value: {said}.", said=said, **common)
+    return cls("{said}.", said=said, **common)
 
 
 def parse_retry_after(headers: Mapping[str, str]) -> float | None:
@@ -168,20 +205,16 @@ def api_error(status: int, body: Any, headers: Mapping[str, str]) -> PawpadoErro
         raw_message = body.get("message")
         server_message = raw_message if isinstance(raw_message, str) else ""
         cls = _BY_CODE.get(code, UnknownApiError)
-        return cls(
-            _advice(cls, server_message, retry_after),
-            code=code,
-            status=status,
-            server_message=server_message,
-            retry_after=retry_after,
-        )
+        return _advised(cls, server_message, retry_after, code=code, status=status)
     if status >= 500:
         return ServerError(
-            f"Pawpado is having trouble (HTTP {status}). Try again in a minute.",
+            "Pawpado is having trouble (HTTP {http_status}). Try again in a minute.",
+            http_status=status,
             status=status,
             retry_after=retry_after,
         )
     return ProtocolError(
-        f"Pawpado answered HTTP {status} without the expected error details. "
-        "If this keeps happening, check for an app update."
+        "Pawpado answered HTTP {status} without the expected error details. "
+        "If this keeps happening, check for an app update.",
+        status=status,
     )

@@ -25,7 +25,9 @@ def _get(raw: JsonObject, key: str, kind: type | tuple[type, ...], what: str) ->
     # bool is an int in Python; never accept it where a number is promised.
     if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _kinds(kind)):
         raise ProtocolError(
-            f"Pawpado's {what} answer has no valid `{key}`. Check for an app update."
+            "Pawpado's {what} answer has no valid `{key}`. Check for an app update.",
+            what=what,
+            key=key,
         )
     return value
 
@@ -50,14 +52,17 @@ def parse_decimal(value: str, what: str) -> Decimal:
         amount = Decimal(value)
     except InvalidOperation:
         raise ProtocolError(
-            f"Pawpado sent an amount that is not a number in its {what} answer."
+            "Pawpado sent an amount that is not a number in its {what} answer.", what=what
         ) from None
     if not amount.is_finite():
-        raise ProtocolError(f"Pawpado sent an amount that is not a number in its {what} answer.")
+        raise ProtocolError(
+            "Pawpado sent an amount that is not a number in its {what} answer.", what=what
+        )
     if amount and amount.adjusted() not in _AMOUNT_EXPONENTS:
         raise ProtocolError(
-            f"Pawpado sent an amount out of any real range in its {what} answer. "
-            "Check for an app update."
+            "Pawpado sent an amount out of any real range in its {what} answer. "
+            "Check for an app update.",
+            what=what,
         )
     return amount
 
@@ -69,7 +74,7 @@ def parse_time(value: str, what: str) -> datetime:
         return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
     except (ValueError, OverflowError):  # not a date, or out of range once made UTC
         raise ProtocolError(
-            f"Pawpado sent a time that is not a date in its {what} answer."
+            "Pawpado sent a time that is not a date in its {what} answer.", what=what
         ) from None
 
 
@@ -93,7 +98,9 @@ def _number(raw: JsonObject, key: str, what: str) -> float:
         number = math.inf
     if not math.isfinite(number):
         raise ProtocolError(
-            f"Pawpado's {what} answer has no valid `{key}`. Check for an app update."
+            "Pawpado's {what} answer has no valid `{key}`. Check for an app update.",
+            what=what,
+            key=key,
         )
     return number
 

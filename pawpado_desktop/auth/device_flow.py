@@ -125,8 +125,9 @@ class DeviceFlow:
                 tokens = TokenSet.from_response(body, self._clock.now())
             except TokenResponseError as exc:
                 raise AuthServiceError(
-                    f"Huudis sign-in approved the sign-in but sent no usable {exc} field. "
-                    "Nothing was stored. Try signing in again."
+                    "Huudis sign-in approved the sign-in but sent no usable {field} field. "
+                    "Nothing was stored. Try signing in again.",
+                    field=str(exc),
                 ) from None
             self._completing = True
             # The tokens are ours now: storing them must not be cut short.
@@ -163,6 +164,7 @@ class DeviceFlow:
         if exc.error == "expired_token":
             return SignInExpired()
         return SignInRejected(
-            f"Huudis sign-in stopped the sign-in ({exc.error[:64]}). Start the sign-in again; "
-            "if it keeps happening, check for an app update or contact support."
+            "Huudis sign-in stopped the sign-in ({said}). Start the sign-in again; "
+            "if it keeps happening, check for an app update or contact support.",
+            said=exc.error[:64],
         )

@@ -6,9 +6,7 @@ code or a raw server answer that could contain one.
 
 from __future__ import annotations
 
-from pawpado_desktop.errors import ExitCode, NotSignedIn, PawpadoError
-
-LOGIN_HINT = "Run `pawpado-desktop login` (or choose Sign in from the tray)"
+from pawpado_desktop.errors import ExitCode, NotSignedIn, PawpadoError, Phrase
 
 
 class SignInEnded(NotSignedIn):
@@ -16,12 +14,15 @@ class SignInEnded(NotSignedIn):
 
     title = "Signed out"
 
-    def __init__(self, message: str | None = None) -> None:
-        super().__init__(
-            message
-            or "Your sign-in has ended: it expired, or was revoked (for example by signing "
-            f"out elsewhere). {LOGIN_HINT} to sign in again."
-        )
+    def __init__(
+        self,
+        template: str = "Your sign-in has ended: it expired, or was revoked (for example by "
+        "signing out elsewhere). Run `pawpado-desktop login` (or choose Sign in from the tray) "
+        "to sign in again.",
+        /,
+        **params: object,
+    ) -> None:
+        super().__init__(template, **params)
 
 
 class SignInDenied(PawpadoError):
@@ -78,18 +79,20 @@ class RefreshBlocked(CredentialStoreError):
     title = "Cannot renew your sign-in yet"
 
     @classmethod
-    def unreadable(cls, where: str) -> RefreshBlocked:
+    def unreadable(cls, where: Phrase) -> RefreshBlocked:
         return cls(
-            f"Your sign-in needs renewing, but {where} could not be read (it may be locked). "
+            "Your sign-in needs renewing, but {where} could not be read (it may be locked). "
             "Unlock your keyring (for example by logging in to the desktop session, or with "
-            "your desktop's Passwords and Keys app), then try again. You are still signed in."
+            "your desktop's Passwords and Keys app), then try again. You are still signed in.",
+            where=where,
         )
 
     @classmethod
-    def saved_elsewhere_pending(cls, where: str) -> RefreshBlocked:
+    def saved_elsewhere_pending(cls, where: Phrase) -> RefreshBlocked:
         return cls(
             "Another Pawpado window renewed your sign-in but could not save it to "
-            f"{where} yet (it may be locked or full). Unlock your keyring and keep that "
+            "{where} yet (it may be locked or full). Unlock your keyring and keep that "
             "window open: this one picks the renewed sign-in up as soon as it is saved. "
-            "You are still signed in."
+            "You are still signed in.",
+            where=where,
         )

@@ -28,7 +28,7 @@ from pawpado_desktop.bounded_http import (
     exchange,
 )
 from pawpado_desktop.config import CLIENT_ID, SCOPE, checked_url
-from pawpado_desktop.errors import ConfigError
+from pawpado_desktop.errors import ConfigError, Phrase
 from pawpado_desktop.safe_url import sign_in_url
 
 log = logging.getLogger(__name__)
@@ -117,7 +117,7 @@ class HuudisClient:
         for name in ("device_code", "user_code", "verification_uri"):
             value = body.get(name)
             if not isinstance(value, str) or not value:
-                raise self._incomplete("sign-in code", name)
+                raise self._incomplete(Phrase("sign-in code"), name)
             fields[name] = value
         complete = body.get("verification_uri_complete")
         complete = complete if isinstance(complete, str) and complete else None
@@ -191,27 +191,31 @@ class HuudisClient:
         body = _json_object(response) if response.status_code == 200 else None
         if body is None:
             raise AuthServiceError(
-                f"Huudis sign-in at {self.issuer_url} did not send its configuration "
-                f"(HTTP {response.status_code}). Check PAWPADO_AUTH_URL, or try again later."
+                "Huudis sign-in at {issuer} did not send its configuration "
+                "(HTTP {status}). Check PAWPADO_AUTH_URL, or try again later.",
+                issuer=self.issuer_url,
+                status=response.status_code,
             )
         values: dict[str, str] = {}
         for name in REQUIRED_METADATA:
             value = body.get(name)
             if not isinstance(value, str) or not value:
-                raise self._incomplete("configuration", name)
+                raise self._incomplete(Phrase("configuration"), name)
             values[name] = value
         if values["issuer"].rstrip("/") != self.issuer_url:
             raise AuthServiceError(
-                f"Huudis sign-in at {self.issuer_url} describes itself as a different issuer. "
-                "Check PAWPADO_AUTH_URL; if it is right, try again later."
+                "Huudis sign-in at {issuer} describes itself as a different issuer. "
+                "Check PAWPADO_AUTH_URL; if it is right, try again later.",
+                issuer=self.issuer_url,
             )
         for name in REQUIRED_METADATA[1:]:
             try:
                 values[name] = checked_url(values[name], what=name, env_name="PAWPADO_AUTH_URL")
             except ConfigError:
                 raise AuthServiceError(
-                    f"Huudis sign-in's configuration points {name} at an address that is not "
-                    "secure (https). Nothing was sent. Try again later or contact support."
+                    "Huudis sign-in's configuration points {name} at an address that is not "
+                    "secure (https). Nothing was sent. Try again later or contact support.",
+                    name=name,
                 ) from None
         return ProviderMetadata(**values)
 
@@ -247,8 +251,9 @@ class HuudisClient:
                 body or {},
             )
         raise AuthServiceError(
-            f"Huudis sign-in refused the request (HTTP {response.status_code}) without saying "
-            "why. Try again; if it persists, check for an app update."
+            "Huudis sign-in refused the request (HTTP {status}) without saying "
+            "why. Try again; if it persists, check for an app update.",
+            status=response.status_code,
         )
 
     async def _exchange(self, request: httpx.Request) -> Answer:
@@ -258,36 +263,47 @@ class HuudisClient:
             raise self._unreachable(exc) from None
         except BodyTooLarge:
             raise AuthServiceError(
-                f"Huudis sign-in ({self.issuer_url}) sent an answer far larger than any real "
+                "Huudis sign-in ({issuer}) sent an answer far larger than any real "
                 "one. Nothing was stored. Try again later; if it persists, check "
-                "PAWPADO_AUTH_URL."
+                "PAWPADO_AUTH_URL.",
+                issuer=self.issuer_url,
             ) from None
         except (ExchangeError, httpx.HTTPError) as exc:  # a wrong Content-Encoding, redirects
             why = str(exc) if isinstance(exc, ExchangeError) else type(exc).__name__
             raise AuthServiceError(
-                f"Huudis sign-in ({self.issuer_url}) sent an answer this app cannot read "
-                f"({why}). Nothing was stored. Try again; if it persists, a proxy may be "
-                "altering the connection."
+                "Huudis sign-in ({issuer}) sent an answer this app cannot read "
+                "({why}). Nothing was stored. Try again; if it persists, a proxy may be "
+                "altering the connection.",
+                issuer=self.issuer_url,
+                why=why,
             ) from None
 
     def _unreachable(self, exc: httpx.TransportError | DeadlineExceeded) -> AuthServiceUnavailable:
-        slow = isinstance(exc, httpx.TimeoutException | DeadlineExceeded)
-        what = "did not answer in time" if slow else "could not be reached"
+        if isinstance(exc, httpx.TimeoutException | DeadlineExceeded):
+            return AuthServiceUnavailable(
+                "Huudis sign-in ({issuer}) did not answer in time. Check your internet "
+                "connection and try again.",
+                issuer=self.issuer_url,
+            )
         return AuthServiceUnavailable(
-            f"Huudis sign-in ({self.issuer_url}) {what}. Check your internet connection "
-            "and try again."
+            "Huudis sign-in ({issuer}) could not be reached. Check your internet connection "
+            "and try again.",
+            issuer=self.issuer_url,
         )
 
     def _server_trouble(self, status: int) -> AuthServiceUnavailable:
         return AuthServiceUnavailable(
-            f"Huudis sign-in is having trouble (HTTP {status}). Nothing was changed; "
-            "try again in a few minutes."
+            "Huudis sign-in is having trouble (HTTP {status}). Nothing was changed; "
+            "try again in a few minutes.",
+            status=status,
         )
 
-    def _incomplete(self, what: str, field: str) -> AuthServiceError:
+    def _incomplete(self, what: Phrase, field: str) -> AuthServiceError:
         return AuthServiceError(
-            f"Huudis sign-in sent an incomplete {what} (no {field!r}). Nothing was stored. "
-            "Try again later; if it persists, check PAWPADO_AUTH_URL or contact support."
+            "Huudis sign-in sent an incomplete {what} (no {field!r}). Nothing was stored. "
+            "Try again later; if it persists, check PAWPADO_AUTH_URL or contact support.",
+            what=what,
+            field=field,
         )
 
 

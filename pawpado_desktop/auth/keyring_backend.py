@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from pawpado_desktop.auth.errors import CredentialStoreError
+from pawpado_desktop.errors import Phrase
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,6 @@ log = logging.getLogger(__name__)
 UNSAFE_MODULE_PREFIXES = ("keyrings.alt", "keyrings.cryptfile")
 NOT_A_STORE_MODULES = ("keyring.backends.null", "keyring.backends.fail", "keyring.backends.chainer")
 
-KEEP_FOR_THIS_RUN = "Until then your sign-in is kept only while the app runs."
 OPT_IN_FILE = (
     "To keep it in a plain file instead (readable by any program running as you), "
     "set PAWPADO_CREDENTIAL_STORE=file."
@@ -58,9 +58,11 @@ def configured_backend() -> Any | None:
         return keyring.core.load_env() or keyring.core.load_config()
     except Exception as exc:
         raise CredentialStoreError(
-            f"Your keyring configuration names a backend that cannot be used "
-            f"({type(exc).__name__}). Fix PYTHON_KEYRING_BACKEND or keyringrc.cfg, or remove "
-            f"it to use the system keyring. {OPT_IN_FILE}"
+            "Your keyring configuration names a backend that cannot be used "
+            "({reason}). Fix PYTHON_KEYRING_BACKEND or keyringrc.cfg, or remove "
+            "it to use the system keyring. To keep it in a plain file instead (readable by "
+            "any program running as you), set PAWPADO_CREDENTIAL_STORE=file.",
+            reason=type(exc).__name__,
         ) from None
 
 
@@ -97,7 +99,9 @@ def choose_backend(candidates: Callable[[], Iterable[Any]] | None = None) -> Any
         if type(chosen).__module__ == "keyring.backends.null":
             raise CredentialStoreError(
                 "Your keyring configuration turns the keyring off (the null backend), so "
-                f"your sign-in cannot be saved. {KEEP_FOR_THIS_RUN} {OPT_IN_FILE}"
+                "your sign-in cannot be saved. Until then your sign-in is kept only while "
+                "the app runs. To keep it in a plain file instead (readable by any program "
+                "running as you), set PAWPADO_CREDENTIAL_STORE=file."
             )
         log.debug("using the configured keyring backend %s", backend_name(chosen))
         return _local_only(chosen)
@@ -126,7 +130,9 @@ def no_keyring_error() -> CredentialStoreError:
     return CredentialStoreError(
         "No system keyring is available to keep your sign-in. On Linux, a Secret Service "
         "(GNOME Keyring or KWallet) must be running in your session and unlocked. "
-        f"{KEEP_FOR_THIS_RUN} {OPT_IN_FILE}"
+        "Until then your sign-in is kept only while the app runs. To keep it in a plain "
+        "file instead (readable by any program running as you), set "
+        "PAWPADO_CREDENTIAL_STORE=file."
     )
 
 
@@ -142,30 +148,52 @@ def failure_to_error(exc: BaseException, action: str, timeout: float) -> Credent
 
     if isinstance(exc, TimeoutError):
         return CredentialStoreError(
-            f"The system keyring did not answer within {timeout:g} seconds while trying to "
-            f"{action} your sign-in. It may be locked and waiting for an unlock prompt that "
-            f"is not showing. Unlock your keyring and try again. {KEEP_FOR_THIS_RUN}"
+            "The system keyring did not answer within {seconds:g} seconds while trying to "
+            "{action}. It may be locked and waiting for an unlock prompt that "
+            "is not showing. Unlock your keyring and try again. Until then your sign-in is "
+            "kept only while the app runs.",
+            seconds=timeout,
+            action=_doing(action),
         )
     if isinstance(exc, kr_errors.NoKeyringError):
         return no_keyring_error()
     if isinstance(exc, kr_errors.KeyringLocked):
         return CredentialStoreError(
-            f"The system keyring is locked, so your sign-in could not be {action_past(action)}. "
+            "The system keyring is locked, so {failed}. "
             "Unlock it (for example with your desktop's Passwords and Keys app, or by logging "
-            f"in to the desktop session) and try again. {KEEP_FOR_THIS_RUN}"
+            "in to the desktop session) and try again. Until then your sign-in is kept only "
+            "while the app runs.",
+            failed=_failed(action),
         )
     if isinstance(exc, kr_errors.PasswordSetError):
         return CredentialStoreError(
             "The system keyring refused to store your sign-in (it may be full or limit the "
-            f"size of entries). Free some space in it and try again. {KEEP_FOR_THIS_RUN} "
-            f"{OPT_IN_FILE}"
+            "size of entries). Free some space in it and try again. Until then your sign-in "
+            "is kept only while the app runs. To keep it in a plain file instead (readable "
+            "by any program running as you), set PAWPADO_CREDENTIAL_STORE=file."
         )
     return CredentialStoreError(
-        f"The system keyring failed while trying to {action} your sign-in "
-        f"({type(exc).__name__}). Check that your keyring is running and unlocked, then try "
-        f"again. {KEEP_FOR_THIS_RUN} {OPT_IN_FILE}"
+        "The system keyring failed while trying to {action} ({reason}). Check that "
+        "your keyring is running and unlocked, then try again. Until then your sign-in is "
+        "kept only while the app runs. To keep it in a plain file instead (readable by any "
+        "program running as you), set PAWPADO_CREDENTIAL_STORE=file.",
+        action=_doing(action),
+        reason=type(exc).__name__,
     )
 
 
-def action_past(action: str) -> str:
-    return {"read": "read", "save": "saved", "delete": "deleted"}.get(action, action)
+def _doing(action: str) -> Phrase:
+    """What the keyring was asked to do ("read", "save", "delete")."""
+    if action == "save":
+        return Phrase("save your sign-in")
+    if action == "delete":
+        return Phrase("delete your sign-in")
+    return Phrase("read your sign-in")
+
+
+def _failed(action: str) -> Phrase:
+    if action == "save":
+        return Phrase("your sign-in could not be saved")
+    if action == "delete":
+        return Phrase("your sign-in could not be deleted")
+    return Phrase("your sign-in could not be read")

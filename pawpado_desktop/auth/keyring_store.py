@@ -26,6 +26,7 @@ from pawpado_desktop.auth.keyring_backend import backend_name, choose_backend, f
 from pawpado_desktop.auth.storekey import DEFAULT_KEY, StoreKey
 from pawpado_desktop.auth.tokens import TokenSet
 from pawpado_desktop.auth.worker import SerialWorker
+from pawpado_desktop.errors import Phrase
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +77,8 @@ class KeyringStore:
         return self.key.id
 
     @property
-    def description(self) -> str:
-        return "the system keyring"
+    def description(self) -> Phrase:
+        return Phrase("the system keyring")
 
     async def probe(self) -> None:
         """Raise CredentialStoreError now if the keyring cannot be used."""

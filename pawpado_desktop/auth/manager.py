@@ -34,7 +34,6 @@ import httpx
 from pawpado_desktop.auth.crosslock import CrossProcessLock, SignInBusy
 from pawpado_desktop.auth.device_flow import DeviceFlow
 from pawpado_desktop.auth.errors import (
-    LOGIN_HINT,
     AuthServiceError,
     AuthServiceUnavailable,
     CredentialStoreError,
@@ -59,7 +58,6 @@ BLOCKED_RETRY = 15.0  # seconds between renewals tried while the store cannot be
 SAVE_RETRY_DELAY = 2.0  # seconds before the first retried save, doubled up to the cap
 SAVE_RETRY_MAX = 60.0
 FINAL_SAVE_TIMEOUT = 5.0  # seconds to wait for the refresh lock when saving at exit
-SIGNED_OUT_ELSEWHERE = "You signed out in another Pawpado window. Sign in again to continue."
 
 EventKind = Literal["signed_in", "signed_out", "warning"]
 
@@ -68,6 +66,7 @@ EventKind = Literal["signed_in", "signed_out", "warning"]
 class AuthEvent:
     kind: EventKind
     message: str | None = None  # user-facing: why we were signed out, or the warning
+    error: NotSignedIn | None = None  # why we were signed out, for the presenter
 
 
 Listener = Callable[[AuthEvent], None]
@@ -312,8 +311,9 @@ class AuthManager:
             except TokenResponseError as exc:
                 # Rotation may have consumed the old token; nothing better to do than say so.
                 raise AuthServiceError(
-                    f"Huudis sign-in sent a refresh answer without a usable {exc} field. "
-                    "If requests keep failing, sign in again."
+                    "Huudis sign-in sent a refresh answer without a usable {field} field. "
+                    "If requests keep failing, sign in again.",
+                    field=str(exc),
                 ) from None
             self._tokens = fresh
             self._blocked_until = None
@@ -344,7 +344,9 @@ class AuthManager:
         if live_here:
             return mine, True  # the store's copy is used up (or an older one of ours)
         if stored is None:
-            raise await self._end_sign_in(SIGNED_OUT_ELSEWHERE)
+            raise await self._end_sign_in(
+                SignInEnded("You signed out in another Pawpado window. Sign in again to continue.")
+            )
         if note is not None and note.state == "stale":
             owner = note.owner
             if owner is not None and owner.is_alive():
@@ -352,9 +354,13 @@ class AuthManager:
                 raise RefreshBlocked.saved_elsewhere_pending(self._store.description)
             if note.marks_dead(generation(stored)):
                 raise await self._end_sign_in(
-                    "Your sign-in was renewed by a Pawpado window that closed before it could "
-                    f"save it to {self._store.description}, so it cannot be renewed again. "
-                    f"Nothing was revoked. {LOGIN_HINT} to sign in again."
+                    SignInEnded(
+                        "Your sign-in was renewed by a Pawpado window that closed before it "
+                        "could save it to {where}, so it cannot be renewed again. Nothing was "
+                        "revoked. Run `pawpado-desktop login` (or choose Sign in from the "
+                        "tray) to sign in again.",
+                        where=self._store.description,
+                    )
                 )
         if stored != mine:
             self._tokens = stored  # another process refreshed (or signed in again)
@@ -435,18 +441,19 @@ class AuthManager:
                 if exc.error == "invalid_grant":
                     raise await self._end_sign_in() from None
                 raise AuthServiceError(
-                    f"Huudis sign-in refused to renew your sign-in ({exc.error[:64]}). "
-                    "Try again later; if it keeps happening, sign out and sign in again."
+                    "Huudis sign-in refused to renew your sign-in ({said}). "
+                    "Try again later; if it keeps happening, sign out and sign in again.",
+                    said=exc.error[:64],
                 ) from None
         raise AssertionError("unreachable")
 
-    async def _end_sign_in(self, message: str | None = None) -> SignInEnded:
+    async def _end_sign_in(self, error: SignInEnded | None = None) -> SignInEnded:
         """Forget a sign-in that cannot be used again; the error for the caller to raise.
 
         Nothing is revoked here: the server already refused it, or its live
         successor was lost with the process that held it.
         """
-        error = SignInEnded(message)
+        error = error or SignInEnded()
         ended = self._tokens
         self._tokens = None
         self._unsaved = False
@@ -459,7 +466,7 @@ class AuthManager:
         else:
             await self._note(LedgerEntry("ok", None))
         log.info("signed out: the sign-in can no longer be used")
-        self._emit(AuthEvent("signed_out", error.message))
+        self._emit(AuthEvent("signed_out", error.message, error))
         return error
 
     async def _complete_sign_in(self, tokens: TokenSet) -> None:

@@ -25,7 +25,7 @@ from pawpado_desktop.auth.keyring_store import KeyringStore
 from pawpado_desktop.auth.storekey import DEFAULT_KEY, StoreKey
 from pawpado_desktop.auth.tokens import TokenSet
 from pawpado_desktop.config import atomic_write, config_dir
-from pawpado_desktop.errors import ConfigError
+from pawpado_desktop.errors import ConfigError, Phrase
 
 __all__ = [
     "CredentialStore",
@@ -52,7 +52,7 @@ class CredentialStore(Protocol):
         ...
 
     @property
-    def description(self) -> str:
+    def description(self) -> Phrase:
         """Where the sign-in is kept, for messages ("the system keyring")."""
         ...
 
@@ -76,7 +76,7 @@ class MemoryStore:
     """Kept for this run only."""
 
     persistent = False
-    description = "memory (until the app quits)"
+    description = Phrase("memory (until the app quits)")
     key_id = "memory"
 
     def __init__(self) -> None:
@@ -121,8 +121,8 @@ class FileStore:
         return f"FileStore({str(self.path)!r})"
 
     @property
-    def description(self) -> str:
-        return f"the file {self.path}"
+    def description(self) -> Phrase:
+        return Phrase("the file {path}", path=self.path)
 
     @property
     def warning(self) -> str:
@@ -167,9 +167,28 @@ class FileStore:
 
     def _error(self, action: str, exc: OSError) -> CredentialStoreError:
         reason = exc.strerror or type(exc).__name__
+        if action == "read":
+            return CredentialStoreError(
+                "Could not read the credentials file {path} ({reason}). Check that the folder "
+                "exists and belongs to you, or unset {env} to use the system keyring.",
+                path=self.path,
+                reason=reason,
+                env=STORE_ENV,
+            )
+        if action == "delete":
+            return CredentialStoreError(
+                "Could not delete the credentials file {path} ({reason}). Check that the "
+                "folder exists and belongs to you, or unset {env} to use the system keyring.",
+                path=self.path,
+                reason=reason,
+                env=STORE_ENV,
+            )
         return CredentialStoreError(
-            f"Could not {action} the credentials file {self.path} ({reason}). Check that the "
-            f"folder exists and belongs to you, or unset {STORE_ENV} to use the system keyring."
+            "Could not write the credentials file {path} ({reason}). Check that the folder "
+            "exists and belongs to you, or unset {env} to use the system keyring.",
+            path=self.path,
+            reason=reason,
+            env=STORE_ENV,
         )
 
 
@@ -205,7 +224,9 @@ async def open_default_store(
         )
     if choice not in ("", "keyring"):
         raise ConfigError(
-            f"{STORE_ENV} is {choice!r}; use 'keyring' (the default), 'file' or 'memory'."
+            "{env} is {choice!r}; use 'keyring' (the default), 'file' or 'memory'.",
+            env=STORE_ENV,
+            choice=choice,
         )
     keyring_store = (
         KeyringStore(key=key)

@@ -119,19 +119,23 @@ def set_enabled(
         found = item.read()
     except OSError as exc:
         raise AutostartError(
-            f"Pawpado could not change its start-at-login entry ({item.where}): "
-            f"{exc.strerror or type(exc).__name__}. Check that the folder is yours and "
-            "writable, then try again, or add Pawpado to your startup apps by hand."
+            "Pawpado could not change its start-at-login entry ({where}): "
+            "{reason}. Check that the folder is yours and "
+            "writable, then try again, or add Pawpado to your startup apps by hand.",
+            where=item.where,
+            reason=exc.strerror or type(exc).__name__,
         ) from exc
     if enabled and found != argv:
         raise AutostartError(
-            f"Pawpado wrote its start-at-login entry ({item.where}) but it does not read "
+            "Pawpado wrote its start-at-login entry ({where}) but it does not read "
             "back as written, so it would not start at login. Check the entry, or add "
-            "Pawpado to your startup apps by hand."
+            "Pawpado to your startup apps by hand.",
+            where=item.where,
         )
     if not enabled and found is not None:
         raise AutostartError(
-            f"Pawpado removed its start-at-login entry, but something still starts it "
-            f"at login ({item.where}). Remove it from your startup apps by hand."
+            "Pawpado removed its start-at-login entry, but something still starts it "
+            "at login ({where}). Remove it from your startup apps by hand.",
+            where=item.where,
         )
     return found is not None

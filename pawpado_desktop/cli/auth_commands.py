@@ -151,8 +151,9 @@ async def logout(args: argparse.Namespace) -> int:
             last = await core.sign_out(stop=stop)
         except StillRunning as error:
             raise StillRunning(
-                f"{error.message} To sign out anyway and leave it running, run "
-                "`pawpado-desktop logout --keep-running`."
+                "{reason} To sign out anyway and leave it running, run "
+                "`pawpado-desktop logout --keep-running`.",
+                reason=error.phrase,
             ) from None
         if stop and running:
             if last is not None and last.state.can_start:
@@ -189,11 +190,20 @@ async def _stop_or_keep(args: argparse.Namespace, core: Core) -> bool | None:
     else:
         found = Notice(NoticeKind.SESSION_FOUND, Topic.SESSION_FOUND, **core.running_facts())
         why, values = WHY_RUNNING, {"running": notice_text(found)}
+    if not can_ask() and state.offline:
+        raise StillRunning(
+            "Pawpado could not be reached to check whether your gaming PC is running "
+            "({offline}); it may be running and billing. Signing out would leave nothing "
+            "here to stop it. Run `pawpado-desktop logout --stop` to stop it first, or "
+            "`pawpado-desktop logout --keep-running` to sign out and leave it running.",
+            offline=state.offline,
+        )
     if not can_ask():
         raise StillRunning(
-            f"{why.format(**values)} Signing out would leave nothing here to stop it. Run "
-            "`pawpado-desktop logout --stop` to stop it first, or `pawpado-desktop logout "
-            "--keep-running` to sign out and leave it running."
+            "Your gaming PC is running and billing. {running} Signing out would leave "
+            "nothing here to stop it. Run `pawpado-desktop logout --stop` to stop it first, "
+            "or `pawpado-desktop logout --keep-running` to sign out and leave it running.",
+            running=values["running"],
         )
     print(tr(why, **values))
     answer = await read_answer(

@@ -135,9 +135,11 @@ def _log_folder() -> str:
 
 
 def report(error: PawpadoError) -> None:
+    """The error that ends a command, on stderr, in the user's language."""
     from pawpado_desktop.cli.terminal import plain  # messages may quote a server
+    from pawpado_desktop.present.errors import error_text, error_title
 
-    _say(plain(f"{error.title}: {error.message}"))
+    _say(plain(f"{error_title(error)}: {error_text(error)}"))
 
 
 def _say(line: str) -> None:

@@ -395,8 +395,10 @@ async def play_command(args: argparse.Namespace) -> int:
             raise
         except asyncio.CancelledError:
             # Ctrl-C, SIGTERM or SIGHUP: the Play's clean-up has run; say how it ended.
-            outcome = detail_text(core.store.state.play.detail) or "Nothing was left running."
-            raise CancelledByUser(outcome) from None
+            outcome = detail_text(core.store.state.play.detail)  # the clean-up's own words
+            if outcome:
+                raise CancelledByUser("{outcome}", outcome=outcome) from None
+            raise CancelledByUser("Nothing was left running.") from None
         finally:
             await printer.stop()
         print_status(core.store.state, core.clock.now(), core.clock.monotonic())

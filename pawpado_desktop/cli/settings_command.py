@@ -25,6 +25,7 @@ from pawpado_desktop.core.settings import (
     unknown_key,
 )
 from pawpado_desktop.errors import ExitCode, NotSignedIn, PawpadoError
+from pawpado_desktop.present.errors import text_of
 from pawpado_desktop.present.i18n import tr
 
 
@@ -105,7 +106,8 @@ async def _set(args: argparse.Namespace) -> int:
 def _refused(error: SettingsInvalid) -> int:
     """Each refused value on its own line (stderr), then the exit code for invalid input."""
     for problem in error.errors:
-        line = f"{problem.key}: {problem.message}" if problem.key else problem.message
+        text = text_of(problem.text)
+        line = f"{problem.key}: {text}" if problem.key else text
         print(plain(tr("Invalid setting: {problem}", problem=line)), file=sys.stderr)
     print(tr("Nothing was saved."), file=sys.stderr)
     return int(error.exit_code)
@@ -114,7 +116,7 @@ def _refused(error: SettingsInvalid) -> int:
 def _server_unavailable(core: Core, view: SettingsView) -> None:
     if not core.store.state.signed_in:
         raise NotSignedIn("Your account's settings need a sign-in: run `pawpado-desktop login`.")
-    raise ServerSettingsUnavailable(view.server_problem)
+    raise ServerSettingsUnavailable("{problem}", problem=view.server_problem)
 
 
 def _print_view(view: SettingsView) -> None:

@@ -97,8 +97,11 @@ async def run_sim(args: argparse.Namespace) -> int:
         await asyncio.to_thread(server.start)
     except OSError as exc:
         raise ConfigError(
-            f"Cannot listen on {args.host}:{args.port} ({exc.strerror or exc}). "
-            "Choose another --port, or stop whatever is using it."
+            "Cannot listen on {host}:{port} ({reason}). "
+            "Choose another --port, or stop whatever is using it.",
+            host=args.host,
+            port=args.port,
+            reason=exc.strerror or str(exc),
         ) from exc
     print(tr("Pawpado API: {url}", url=server.base_url))
     print(tr("Huudis issuer: {url}", url=server.issuer_url))

@@ -56,9 +56,11 @@ async def debug_bundle_command(args: argparse.Namespace) -> int:
         )
     except OSError as exc:
         raise SaveFailed(
-            f"The debug bundle could not be written to {target} "
-            f"({exc.strerror or type(exc).__name__}). Name another folder, for example "
-            "`pawpado-desktop debug-bundle ~/Desktop`."
+            "The debug bundle could not be written to {target} "
+            "({reason}). Name another folder, for example "
+            "`pawpado-desktop debug-bundle ~/Desktop`.",
+            target=target,
+            reason=exc.strerror or type(exc).__name__,
         ) from None
     print(tr("Saved {path}. Attach it to your message to Pawpado support.", path=written))
     return int(ExitCode.OK)

@@ -41,7 +41,9 @@ def wiring_from_env(
     store = env.get(STORE_ENV, "").strip().lower() or "keyring"
     if store not in ("keyring", "file", "memory"):
         raise ConfigError(
-            f"{STORE_ENV} is {store!r}; use 'keyring' (the default), 'file' or 'memory'."
+            "{env} is {choice!r}; use 'keyring' (the default), 'file' or 'memory'.",
+            env=STORE_ENV,
+            choice=store,
         )
     socket = env.get(SOCKET_ENV, "").strip()
     choice: CredentialStoreChoice = (

@@ -101,7 +101,7 @@ async def build_core(wiring: Wiring, *, confirm: Confirm | None = None) -> Core:
 
     def on_auth(event: AuthEvent) -> None:
         if event.kind == "signed_out":
-            core.signed_out_by_server(event.message)
+            core.signed_out_by_server(event.error)
         elif event.kind == "warning" and event.message:
             core.store.update(warning=event.message)
 

@@ -14,15 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TypeAlias
 
-from pawpado_desktop.errors import PawpadoError
-
-
-@dataclass(frozen=True)
-class Money:
-    """An amount as a parameter: the presenter formats it for the language."""
-
-    amount: Decimal
-    currency: str
+from pawpado_desktop.errors import Minutes, Money, PawpadoError, Phrase
 
 
 class Remark(StrEnum):
@@ -60,7 +52,9 @@ class Question(StrEnum):
 
 # A parameter's value: the presenter formats each type its one way (a Detail
 # inside a notice is worded too).
-Param: TypeAlias = "str | int | float | Decimal | Money | PawpadoError | Detail | None"
+Param: TypeAlias = (
+    "str | int | float | Decimal | Money | Minutes | Phrase | PawpadoError | Detail | None"
+)
 
 
 @dataclass(frozen=True, init=False)

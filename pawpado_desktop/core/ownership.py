@@ -17,7 +17,7 @@ from enum import Enum
 from pathlib import Path
 
 from pawpado_desktop.config import config_dir
-from pawpado_desktop.errors import ExitCode, PawpadoError
+from pawpado_desktop.errors import ExitCode, PawpadoError, Phrase
 from pawpado_desktop.owner import OwnerLock
 
 PLAY_LOCK_FILE = "play.lock"
@@ -35,10 +35,10 @@ class PlayOwner:
     pid: int
     role: Role
 
-    def describe(self) -> str:
+    def describe(self) -> Phrase:
         if self.role is Role.TRAY:
-            return "the Pawpado tray"
-        return f"another Pawpado command (process {self.pid})"
+            return Phrase("the Pawpado tray")
+        return Phrase("another Pawpado command (process {pid})", pid=self.pid)
 
 
 class PlayElsewhere(PawpadoError):
@@ -48,10 +48,11 @@ class PlayElsewhere(PawpadoError):
     exit_code = ExitCode.BUSY
 
     def __init__(self, owner: PlayOwner | None) -> None:
-        who = owner.describe() if owner is not None else "another Pawpado window"
+        who = owner.describe() if owner is not None else Phrase("another Pawpado window")
         super().__init__(
-            f"A Play is already under way in {who}. Use that one (or wait until it ends): "
-            "only one Play at a time can own your gaming PC and the game network."
+            "A Play is already under way in {who}. Use that one (or wait until it ends): "
+            "only one Play at a time can own your gaming PC and the game network.",
+            who=who,
         )
         self.owner = owner
 

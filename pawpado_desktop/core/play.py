@@ -40,7 +40,6 @@ from pawpado_desktop.api.models import Credits, SessionState, SessionStatus, Set
 from pawpado_desktop.clock import Clock
 from pawpado_desktop.concurrency import all_or_nothing, failure_of, first_of, never
 from pawpado_desktop.config import LocalSettings
-from pawpado_desktop.core.budget import format_money
 from pawpado_desktop.core.checkout import amount_to_play
 from pawpado_desktop.core.facts import Detail, Question, Remark
 from pawpado_desktop.core.notices import NoticeBoard, NoticeKind, Topic
@@ -49,7 +48,7 @@ from pawpado_desktop.core.ports import Streamer, StreamHandle, StreamOutcome, Ta
 from pawpado_desktop.core.state import PhaseStep, PlayPhase, PlayProgress, StateStore
 from pawpado_desktop.core.stopper import Stopper
 from pawpado_desktop.core.wording import clause, sentence
-from pawpado_desktop.errors import CancelledByUser, NotSignedIn, PawpadoError
+from pawpado_desktop.errors import CancelledByUser, Money, NotSignedIn, PawpadoError
 from pawpado_desktop.moonlight.options import StreamOptions
 
 log = logging.getLogger(__name__)
@@ -249,8 +248,9 @@ class PlayPipeline:
                 self._started_by_us = self._start_pending = False  # refused: nothing started
                 if attempt > CAPACITY_RETRIES:
                     raise AwsCapacity(
-                        f"The Jakarta region still has no free gaming PC after {attempt} tries. "
+                        "The Jakarta region still has no free gaming PC after {attempt} tries. "
                         "Nothing was charged. Try again in a few minutes.",
+                        attempt=attempt,
                         status=error.status,
                         server_message=error.server_message,
                     ) from None
@@ -351,13 +351,19 @@ class PlayPipeline:
             return
         if status.state is SessionState.ERROR:
             self._started_by_us = False  # the server stopped billing it
+            if status.message:
+                raise StartFailed(
+                    "{said} Nothing more is charged. "
+                    "Try Play again; if it keeps failing, contact Pawpado support.",
+                    said=sentence(status.message),
+                )
             raise StartFailed(
-                f"{sentence(status.message or 'The start failed')} Nothing more is charged. "
+                "The start failed. Nothing more is charged. "
                 "Try Play again; if it keeps failing, contact Pawpado support."
             )
         raise SessionEnded(
-            f"Your session stopped while starting ({clause(status.message or status.raw_state)}). "
-            "Try Play again."
+            "Your session stopped while starting ({said}). Try Play again.",
+            said=clause(status.message or status.raw_state),
         )
 
     async def _pair_if_needed(self, address: str) -> None:
@@ -407,9 +413,14 @@ class PlayPipeline:
 
     def _session_gone(self, session: SessionStatus) -> SessionEnded:
         self._started_by_us = session.state.is_active  # stopped server-side: nothing to stop
-        reason = session.message or f"it is {session.raw_state} now"
+        if session.message:
+            return SessionEnded(
+                "Your session was stopped by Pawpado: {said} The stream closed.",
+                said=sentence(session.message),
+            )
         return SessionEnded(
-            f"Your session was stopped by Pawpado: {sentence(reason)} The stream closed."
+            "Your session was stopped by Pawpado: it is {state} now. The stream closed.",
+            state=session.raw_state,
         )
 
     async def _grace(self, options: PlayOptions) -> bool:
@@ -650,14 +661,15 @@ def _explained(error: PawpadoError) -> bool:
 
 
 def _insufficient(credits: Credits) -> InsufficientCredits:
-    missing = format_money(credits.shortfall_to_start, credits.currency)
-    needed = format_money(credits.minimum_start_balance, credits.currency)
-    offer = format(amount_to_play(credits), "f")
     return InsufficientCredits(
-        f"Your balance is {format_money(credits.balance, credits.currency)}; starting needs "
-        f"at least {needed} (15 minutes of play), so {missing} is missing. "
+        "Your balance is {balance}; starting needs "
+        "at least {needed} (15 minutes of play), so {missing} is missing. "
         "Choose Top up and play in the tray, or run "
-        f"`pawpado-desktop play --topup {offer}`: the Play starts once the payment is credited.",
+        "`pawpado-desktop play --topup {offer}`: the Play starts once the payment is credited.",
+        balance=Money(credits.balance, credits.currency),
+        needed=Money(credits.minimum_start_balance, credits.currency),
+        missing=Money(credits.shortfall_to_start, credits.currency),
+        offer=format(amount_to_play(credits), "f"),
     )
 
 

@@ -50,7 +50,7 @@ from pawpado_desktop.core.checkout import (
     amount_to_play,
 )
 from pawpado_desktop.core.connection import ConnectionWatcher, path_for_status
-from pawpado_desktop.core.facts import Money, Param
+from pawpado_desktop.core.facts import Param
 from pawpado_desktop.core.health import HEALTH_EVERY_S, ServiceHealth, check_service
 from pawpado_desktop.core.history import History, HistoryRecorder
 from pawpado_desktop.core.notices import NoticeBoard, NoticeKind, Topic
@@ -70,7 +70,7 @@ from pawpado_desktop.core.settings import (
 )
 from pawpado_desktop.core.state import AppState, PlayPhase, StateStore
 from pawpado_desktop.core.stopper import PendingStop, StopMarker, Stopper
-from pawpado_desktop.errors import ExitCode, NotSignedIn, PawpadoError
+from pawpado_desktop.errors import ExitCode, Money, NotSignedIn, PawpadoError, Phrase
 from pawpado_desktop.tailscale.models import ConnectionPath
 
 log = logging.getLogger(__name__)
@@ -288,9 +288,9 @@ class Core:
             "cost": money,
         }
 
-    def signed_out_by_server(self, message: str | None) -> None:
+    def signed_out_by_server(self, why: NotSignedIn | None) -> None:
         """The sign-in ended on its own (revoked, expired): say so, stop polling."""
-        error = NotSignedIn(message) if message else NotSignedIn()
+        error = why or NotSignedIn()
         self._signed_out()
         self.store.update(last_error=error)
         self.notices.post(NoticeKind.ERROR, Topic.FAILED, error=error)
@@ -483,7 +483,9 @@ class Core:
 
     def _sign_in_gone(self) -> NotSignedIn:
         last = self.store.state.last_error  # why, when the server ended it
-        return NotSignedIn(last.message) if isinstance(last, NotSignedIn) else NotSignedIn()
+        if isinstance(last, NotSignedIn):
+            return NotSignedIn(last.template, **last.params)
+        return NotSignedIn()
 
     # -- actions ----------------------------------------------------------------
 
@@ -718,7 +720,7 @@ class Core:
         result = await self.topup_result()
         if result.outcome is not TopupOutcome.CREDITED:
             self.store.update(topup_offer=amount)  # still short: the offer stands
-            raise TopupNotCompleted(f"{result.message} Nothing was started.")
+            raise _not_completed(result)
         self.store.update(topup_offer=None)
         return await self.play(options)
 
@@ -885,14 +887,14 @@ class Core:
         """The local settings, and the account's when signed in and reachable."""
         local = self.local_settings
         if not self.store.state.signed_in:
-            return SettingsView(local, None, "Sign in to change your account's settings.")
+            return SettingsView(local, None, Phrase("Sign in to change your account's settings."))
         try:
             server = await self._client.settings()
         except NotSignedIn:
             self._signed_out()
-            return SettingsView(local, None, "Sign in to change your account's settings.")
+            return SettingsView(local, None, Phrase("Sign in to change your account's settings."))
         except PawpadoError as error:
-            return SettingsView(local, None, error.message)
+            return SettingsView(local, None, error.phrase)
         return SettingsView(local, server)
 
     async def update_settings(self, update: SettingsUpdate) -> SettingsView:
@@ -908,7 +910,7 @@ class Core:
             try:
                 server = await self._client.update_settings(patch)
             except ValidationFailed as error:
-                refusal = server_refusal(error.server_message, error.message)
+                refusal = server_refusal(error.server_message, error.phrase)
                 raise SettingsInvalid([refusal]) from None
             self.store.update(low_balance_alert_minutes=server.low_balance_alert_minutes)
         current = self._services.local
@@ -918,7 +920,7 @@ class Core:
             try:  # set, then read back: an entry that silently did nothing is an error
                 await asyncio.to_thread(autostart.set_enabled, local.launch_at_login)
             except PawpadoError as error:
-                raise SettingsInvalid([FieldError("launch_at_login", error.message)]) from None
+                raise SettingsInvalid([FieldError("launch_at_login", error.phrase)]) from None
         if local != current:
             await asyncio.to_thread(local.save, self._services.config_dir)
             copy_into(current, local)  # Moonlight and the next Play read this object
@@ -990,12 +992,36 @@ class Core:
             return  # the sign-in is gone already: nothing left to revoke or to stop with
         except PawpadoError as error:
             raise StillRunning(
-                f"Your gaming PC could not be stopped or checked ({error.message}), so you are "
+                "Your gaming PC could not be stopped or checked ({reason}), so you are "
                 "still signed in: signing out would leave nothing here to stop it. Try again "
-                "in a moment, or sign out and keep it running on purpose."
+                "in a moment, or sign out and keep it running on purpose.",
+                reason=error.phrase,
             ) from None
         if session is None or session.state.can_start:
             return
         self._poller.start()  # the wait reads polled states
         with contextlib.suppress(PawpadoError):
             await self.wait_session(lambda s: s.state.can_start, deadline_s)
+
+
+def _not_completed(result: TopupResult) -> TopupNotCompleted:
+    """A "Top up and play" whose top-up ended without a credit: nothing was started."""
+    if result.outcome is TopupOutcome.CANCELLED:
+        return TopupNotCompleted(
+            "The checkout was cancelled; nothing was charged. Nothing was started."
+        )
+    if result.outcome is TopupOutcome.EXPIRED:
+        return TopupNotCompleted(
+            "The checkout expired before a payment was credited; it can no longer be paid. "
+            "If you paid at the last moment, your balance still rises once it is settled. "
+            "Nothing was started."
+        )
+    if result.outcome is TopupOutcome.NOT_CREDITED:
+        return TopupNotCompleted(
+            "Your payment has not been credited yet. It shows in your balance once Plugipay "
+            "settles it; if it does not, contact Pawpado support. Nothing was started."
+        )
+    return TopupNotCompleted(
+        "The app stopped watching this top-up; a payment still shows in your balance. "
+        "Nothing was started."
+    )

@@ -21,13 +21,17 @@ from pawpado_desktop.config import (
     NOTIFICATION_LEVELS,
     LocalSettings,
 )
-from pawpado_desktop.errors import ExitCode, PawpadoError
+from pawpado_desktop.errors import ExitCode, PawpadoError, Phrase
 
 
 @dataclass(frozen=True)
 class FieldError:
     key: str  # a settings key; "" when the server refused without naming one
-    message: str
+    text: Phrase | str  # ours (translatable), or the server's words as they came
+
+    @property
+    def message(self) -> str:
+        return str(self.text)
 
 
 class SettingsInvalid(PawpadoError):
@@ -39,7 +43,11 @@ class SettingsInvalid(PawpadoError):
     def __init__(self, errors: Sequence[FieldError]) -> None:
         self.errors = tuple(errors)
         super().__init__(
-            " ".join(f"{e.key}: {e.message}" if e.key else e.message for e in self.errors)
+            "{problems}",
+            problems=tuple(
+                Phrase("{key}: {problem}", key=e.key, problem=e.text) if e.key else e.text
+                for e in self.errors
+            ),
         )
 
 
@@ -53,15 +61,17 @@ class Choice:
     high: int | None = None
     hint: str = ""
 
-    def problem(self, value: object) -> str:
+    def problem(self, value: object) -> Phrase | None:
         if type(value) is not self.kind:
-            return f"expects {_kind_name(self.kind)}"
+            return Phrase("expects {kind}", kind=_kind_name(self.kind))
         if self.choices and value not in self.choices:
-            return "must be one of " + ", ".join(str(c) for c in self.choices)
+            return Phrase(
+                "must be one of {choices}", choices=", ".join(str(c) for c in self.choices)
+            )
         low, high = self.low, self.high
-        if isinstance(value, int) and low is not None and high is not None:
-            return "" if low <= value <= high else f"must be between {low} and {high}"
-        return ""
+        unbounded = low is None or high is None or not isinstance(value, int)
+        in_bounds = unbounded or low <= value <= high  # type: ignore[operator]
+        return None if in_bounds else Phrase("must be between {low} and {high}", low=low, high=high)
 
 
 LOCAL_KEYS: dict[str, Choice] = {
@@ -98,7 +108,7 @@ _SERVER_ATTRS = {
 class SettingsView:
     local: LocalSettings  # a copy: change settings through Core.update_settings
     server: Settings | None  # None: not signed in, or Pawpado could not be read
-    server_problem: str = ""  # why `server` is None
+    server_problem: Phrase | str = ""  # why `server` is None
 
     def values(self) -> dict[str, object]:
         """Every key with its value (server keys only when they were read)."""
@@ -125,7 +135,7 @@ def is_key(key: str) -> bool:
 
 
 def unknown_key(key: str) -> FieldError:
-    return FieldError(key, "is not a setting (`pawpado-desktop settings get` lists them)")
+    return FieldError(key, Phrase("is not a setting (`pawpado-desktop settings get` lists them)"))
 
 
 def parse_assignments(pairs: Sequence[str]) -> SettingsUpdate:
@@ -137,7 +147,9 @@ def parse_assignments(pairs: Sequence[str]) -> SettingsUpdate:
         key, sep, text = pair.partition("=")
         key = key.strip()
         if not sep or not key:
-            errors.append(FieldError(pair, "write KEY=VALUE, for example display_mode=windowed"))
+            errors.append(
+                FieldError(pair, Phrase("write KEY=VALUE, for example display_mode=windowed"))
+            )
             continue
         choice = LOCAL_KEYS.get(key) or SERVER_KEYS.get(key)
         if choice is None:
@@ -145,7 +157,12 @@ def parse_assignments(pairs: Sequence[str]) -> SettingsUpdate:
             continue
         value = _from_text(text.strip(), choice.kind)
         if value is None:
-            errors.append(FieldError(key, f"expects {_kind_name(choice.kind)}, not {text!r}"))
+            errors.append(
+                FieldError(
+                    key,
+                    Phrase("expects {kind}, not {text!r}", kind=_kind_name(choice.kind), text=text),
+                )
+            )
             continue
         if problem := choice.problem(value):
             errors.append(FieldError(key, problem))
@@ -170,10 +187,14 @@ def checked_local(current: LocalSettings, changes: Mapping[str, object]) -> Loca
     path = updated.moonlight_path.strip()
     if path and not (Path(path).expanduser().is_file() and os.access(path, os.X_OK)):
         errors.append(
-            FieldError("moonlight_path", "No program at this path. Leave it empty to search.")
+            FieldError(
+                "moonlight_path", Phrase("No program at this path. Leave it empty to search.")
+            )
         )
     if not updated.moonlight_app.strip():
-        errors.append(FieldError("moonlight_app", "Name the app to stream, for example Desktop."))
+        errors.append(
+            FieldError("moonlight_app", Phrase("Name the app to stream, for example Desktop."))
+        )
     if errors:
         raise SettingsInvalid(errors)
     return replace(updated, moonlight_path=path, moonlight_app=updated.moonlight_app.strip())
@@ -197,7 +218,7 @@ def checked_server(changes: Mapping[str, object]) -> SettingsPatch:
     return cast(SettingsPatch, patch)  # keys and types checked above
 
 
-def server_refusal(server_message: str, fallback: str) -> FieldError:
+def server_refusal(server_message: str, fallback: Phrase) -> FieldError:
     """The server's VALIDATION_ERROR as a field error: it names the field first
     (`bitrateKbps: too high for this gaming PC`)."""
     head, sep, rest = server_message.partition(":")
@@ -229,5 +250,9 @@ def _from_text(text: str, kind: type) -> object | None:
     return text
 
 
-def _kind_name(kind: type) -> str:
-    return {bool: "true or false", int: "a whole number", str: "text"}.get(kind, kind.__name__)
+def _kind_name(kind: type) -> Phrase:
+    if kind is bool:
+        return Phrase("true or false")
+    if kind is int:
+        return Phrase("a whole number")
+    return Phrase("text")

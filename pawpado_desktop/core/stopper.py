@@ -43,7 +43,7 @@ from pawpado_desktop.clock import Clock
 from pawpado_desktop.config import config_dir, read_json, write_json
 from pawpado_desktop.core.facts import Detail, Remark
 from pawpado_desktop.core.state import StateStore
-from pawpado_desktop.errors import PawpadoError
+from pawpado_desktop.errors import PawpadoError, Phrase
 
 log = logging.getLogger(__name__)
 
@@ -67,9 +67,9 @@ class StopNotConfirmed(NetworkError):
 
     title = "Stop not confirmed"
 
-    def __init__(self, message: str, *, problem: str) -> None:
-        super().__init__(message)
-        self.problem = problem  # the last failure, short: "HTTP 502", "no connection"
+    def __init__(self, template: str, /, *, problem: Phrase | str, **params: object) -> None:
+        super().__init__(template, problem=problem, **params)
+        self.problem = str(problem)  # the last failure, short: "HTTP 502", "no connection"
 
 
 @dataclass(frozen=True)
@@ -188,7 +188,7 @@ class Stopper:
         self._task: asyncio.Task[SessionStatus | None] | None = None
         self._budget_end: float | None = None
         self._listeners: list[StopListener] = []
-        self._problem = "no answer yet"  # the last failure, for the user
+        self._problem: Phrase | str = Phrase("no answer yet")  # the last failure, for the user
         self._resumed = False  # the running stop is one left by an earlier run
 
     # -- what callers use -----------------------------------------------------------
@@ -289,7 +289,7 @@ class Stopper:
             await self.clock.wait_for(done, wait_s)
             if not task.done():
                 raise StopNotConfirmed(
-                    f"Pawpado has not confirmed the stop yet ({self._problem}). Pawpado "
+                    "Pawpado has not confirmed the stop yet ({problem}). Pawpado "
                     "Desktop keeps sending it; until Pawpado confirms, your gaming PC may "
                     "still be running and billing.",
                     problem=self._problem,
@@ -328,7 +328,7 @@ class Stopper:
                 left = self._budget_end - self.clock.monotonic()
                 if left <= 0:
                     raise StopNotConfirmed(
-                        f"Pawpado could not be reached to confirm the stop ({self._problem}). "
+                        "Pawpado could not be reached to confirm the stop ({problem}). "
                         "Your gaming PC may still be running and billing. Run "
                         "`pawpado-desktop stop` again (or stop it from the tray) as soon as "
                         "you can.",
@@ -373,16 +373,16 @@ def _retryable(error: BaseException) -> bool:
     return isinstance(error, ApiError) and error.status is not None and error.status >= 500
 
 
-def _reason(error: PawpadoError) -> tuple[Remark, str]:
+def _reason(error: PawpadoError) -> tuple[Remark, Phrase | str]:
     """(what the progress line says, the failure in short) for a failed attempt."""
     if isinstance(error, NetworkError | AuthServiceUnavailable):
-        return Remark.STOP_RETRY_UNREACHABLE, "no connection"
+        return Remark.STOP_RETRY_UNREACHABLE, Phrase("no connection")
     if isinstance(error, ApiError) and error.status is not None:
         busy = error.status in (429, 503)
         return (
             Remark.STOP_RETRY_BUSY if busy else Remark.STOP_RETRY_FAILED
         ), f"HTTP {error.status}"
-    return Remark.STOP_RETRY_UNEXPECTED, "an unexpected answer"
+    return Remark.STOP_RETRY_UNEXPECTED, Phrase("an unexpected answer")
 
 
 def _retrieve(task: asyncio.Task[Any]) -> None:

@@ -95,8 +95,9 @@ def check_address(address: str) -> str:
         valid_host = bool(_HOST_RE.fullmatch(host)) and not host.startswith("-")
     if not valid_host or (port and not _is_port(port)):
         raise BadAddress(
-            f"{address!r} is not an address Moonlight can connect to. Try Play again; if it "
-            "keeps happening, contact Pawpado support."
+            "{address!r} is not an address Moonlight can connect to. Try Play again; if it "
+            "keeps happening, contact Pawpado support.",
+            address=address,
         )
     return address
 
@@ -155,8 +156,11 @@ class Moonlight:
         version = await self.version()
         if version < MIN_VERSION:
             raise MoonlightTooOld(
-                f"Moonlight {version} is too old: Pawpado needs Moonlight {MIN_VERSION} or "
-                f"newer to pair and play. Update it from {INSTALL_URL}."
+                "Moonlight {version} is too old: Pawpado needs Moonlight {minimum} or "
+                "newer to pair and play. Update it from {url}.",
+                version=str(version),
+                minimum=str(MIN_VERSION),
+                url=INSTALL_URL,
             )
         return version
 
@@ -176,8 +180,10 @@ class Moonlight:
         if found is not None and found[0] is Outcome.UNREACHABLE:
             raise _unreachable(address)
         raise MoonlightUnusable(
-            f"`moonlight list` failed (exit code {done.returncode}): "
-            f"{_first_line(done.stderr or done.stdout)}. Update Moonlight from {INSTALL_URL}."
+            "`moonlight list` failed (exit code {code}): {said}. Update Moonlight from {url}.",
+            code=done.returncode,
+            said=_first_line(done.stderr or done.stdout),
+            url=INSTALL_URL,
         )
 
     async def close_orphans(self) -> list[ChildRecord]:
@@ -245,8 +251,9 @@ class Moonlight:
         check_address(address)
         if not app.strip() or app.startswith("-"):
             raise StreamSettingsInvalid(
-                f"{app!r} is not an app name Moonlight can start. Choose an app "
-                "(for example Desktop) in Settings."
+                "{app!r} is not an app name Moonlight can start. Choose an app "
+                "(for example Desktop) in Settings.",
+                app=app,
             )
         version = await self.check_ready()
         watched = await self._start(["stream", address, app, *options.to_args(version)])
@@ -265,8 +272,9 @@ class Moonlight:
 
     def _list_too_slow(self) -> MoonlightUnusable:
         return MoonlightUnusable(
-            f"`moonlight list` did not finish within {self._timeouts.list:g} seconds. "
-            "Close any Moonlight window that is waiting for you, then try again."
+            "`moonlight list` did not finish within {seconds:g} seconds. "
+            "Close any Moonlight window that is waiting for you, then try again.",
+            seconds=self._timeouts.list,
         )
 
     async def _start(
@@ -354,23 +362,34 @@ def _raise_for_pair_failure(watched: WatchedProcess, address: str, pin: str) -> 
             raise _unreachable(address)
         if outcome is Outcome.PAIR_FAILED:
             raise PairingFailed(
-                f"Moonlight could not pair: {line.replace(pin, '****')} Try again; if it "
-                "keeps failing, stop and start your cloud PC."
+                "Moonlight could not pair: {said} Try again; if it "
+                "keeps failing, stop and start your cloud PC.",
+                said=line.replace(pin, "****"),
             )
     code = watched.returncode
     if code is not None:
         said = _first_line("\n".join(lines)).replace(pin, "****")
+        if said:
+            raise PairingFailed(
+                "Moonlight closed before pairing finished (exit code {code}: {said}). Try "
+                "again; if it keeps failing, update Moonlight from {url}.",
+                code=code,
+                said=said,
+                url=INSTALL_URL,
+            )
         raise PairingFailed(
-            f"Moonlight closed before pairing finished (exit code {code}"
-            f"{': ' + said if said else ''}). Try again; if it keeps failing, update "
-            f"Moonlight from {INSTALL_URL}."
+            "Moonlight closed before pairing finished (exit code {code}). Try again; if it "
+            "keeps failing, update Moonlight from {url}.",
+            code=code,
+            url=INSTALL_URL,
         )
 
 
 def _unreachable(address: str) -> HostUnreachable:
     return HostUnreachable(
-        f"Moonlight could not reach your cloud PC at {address}. Check that Tailscale "
-        "is connected and the PC is ready, then try again."
+        "Moonlight could not reach your cloud PC at {address}. Check that Tailscale "
+        "is connected and the PC is ready, then try again.",
+        address=address,
     )
 
 

@@ -15,6 +15,7 @@ from enum import StrEnum
 from pathlib import Path, PurePath
 
 from pawpado_desktop.config import LocalSettings
+from pawpado_desktop.errors import Phrase
 from pawpado_desktop.moonlight.errors import INSTALL_URL, MoonlightNotInstalled
 
 FLATPAK_APP_ID = "com.moonlight_stream.Moonlight"
@@ -69,8 +70,8 @@ def locate_moonlight(
     roots = roots or SearchRoots()
     home = roots.home or Path(env.get("HOME") or env.get("USERPROFILE") or Path.home())
     for value, source in (
-        (settings.moonlight_path, "the Moonlight location in Settings"),
-        (env.get(ENV_OVERRIDE, ""), f"the {ENV_OVERRIDE} environment variable"),
+        (settings.moonlight_path, Phrase("the Moonlight location in Settings")),
+        (env.get(ENV_OVERRIDE, ""), Phrase("the {env} environment variable", env=ENV_OVERRIDE)),
     ):
         if value.strip():
             return _configured(value.strip(), source, home, platform)
@@ -79,12 +80,14 @@ def locate_moonlight(
         return found
     raise MoonlightNotInstalled(
         "Moonlight is not installed, or not where Pawpado looks for it. "
-        f"Install it from {INSTALL_URL}, or set its location in Settings "
-        f"(or in the {ENV_OVERRIDE} environment variable)."
+        "Install it from {url}, or set its location in Settings "
+        "(or in the {env} environment variable).",
+        url=INSTALL_URL,
+        env=ENV_OVERRIDE,
     )
 
 
-def _configured(value: str, source: str, home: Path, platform: str) -> MoonlightExecutable:
+def _configured(value: str, source: Phrase, home: Path, platform: str) -> MoonlightExecutable:
     path = Path(value)
     if value.startswith("~"):
         path = home / value.lstrip("~").lstrip("/\\")
@@ -92,8 +95,11 @@ def _configured(value: str, source: str, home: Path, platform: str) -> Moonlight
         path = path.joinpath(*_MAC_BUNDLE_BINARY)
     if not _is_runnable(path, platform):
         raise MoonlightNotInstalled(
-            f"Moonlight was not found at {value} ({source}). Correct or clear that "
-            f"location, or install Moonlight from {INSTALL_URL}."
+            "Moonlight was not found at {path} ({source}). Correct or clear that "
+            "location, or install Moonlight from {url}.",
+            path=value,
+            source=source,
+            url=INSTALL_URL,
         )
     return _native(path, InstallKind.CONFIGURED, platform)
 

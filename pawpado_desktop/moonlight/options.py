@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pawpado_desktop.config import DISPLAY_MODES, LocalSettings
+from pawpado_desktop.errors import Phrase
 from pawpado_desktop.moonlight.errors import StreamSettingsInvalid
 from pawpado_desktop.moonlight.version import MoonlightVersion
 
@@ -66,14 +67,15 @@ class StreamOptions:
         resolution = _server_value(server_settings, "streamResolution")
         match = _RESOLUTION_RE.match(resolution) if isinstance(resolution, str) else None
         if match is None:
-            raise _invalid("stream resolution", resolution)
-        fps = _checked_int(server_settings, "streamFps", "frame rate", FPS_RANGE)
-        bitrate = _checked_int(server_settings, "bitrateKbps", "bitrate", BITRATE_RANGE)
+            raise _invalid(Phrase("stream resolution"), resolution)
+        fps = _checked_int(server_settings, "streamFps", Phrase("frame rate"), FPS_RANGE)
+        bitrate = _checked_int(server_settings, "bitrateKbps", Phrase("bitrate"), BITRATE_RANGE)
         mode = local_settings.display_mode
         if mode not in DISPLAY_MODES:
             raise StreamSettingsInvalid(
-                f"The display mode {mode!r} is not one Moonlight knows. Choose windowed, "
-                "fullscreen or borderless in Settings."
+                "The display mode {mode!r} is not one Moonlight knows. Choose windowed, "
+                "fullscreen or borderless in Settings.",
+                mode=mode,
             )
         choices, toggles = _local_extras(local_settings.extra.get(LOCAL_OPTIONS_KEY))
         return cls(
@@ -118,7 +120,7 @@ def _server_value(settings: object, camel: str) -> Any:
     return getattr(settings, snake, None)
 
 
-def _checked_int(settings: object, key: str, what: str, bounds: tuple[int, int]) -> int:
+def _checked_int(settings: object, key: str, what: Phrase, bounds: tuple[int, int]) -> int:
     value = _server_value(settings, key)
     if isinstance(value, bool) or not isinstance(value, int):
         raise _invalid(what, value)
@@ -127,10 +129,12 @@ def _checked_int(settings: object, key: str, what: str, bounds: tuple[int, int])
     return value
 
 
-def _invalid(what: str, value: object) -> StreamSettingsInvalid:
+def _invalid(what: Phrase, value: object) -> StreamSettingsInvalid:
     return StreamSettingsInvalid(
-        f"Your account's {what} setting ({value!r}) is not usable for streaming. "
-        "Pick another value in Settings and try again."
+        "Your account's {what} setting ({value!r}) is not usable for streaming. "
+        "Pick another value in Settings and try again.",
+        what=what,
+        value=value,
     )
 
 

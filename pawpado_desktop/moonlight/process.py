@@ -68,8 +68,11 @@ async def spawn(
         )
     except OSError as exc:
         raise MoonlightUnusable(
-            f"Moonlight at {argv[0]} could not be started ({exc.strerror or exc}). "
-            f"Reinstall it from {INSTALL_URL}, or correct its location in Settings."
+            "Moonlight at {path} could not be started ({reason}). "
+            "Reinstall it from {url}, or correct its location in Settings.",
+            path=argv[0],
+            reason=exc.strerror or str(exc),
+            url=INSTALL_URL,
         ) from exc
     if tracker is not None:
         try:

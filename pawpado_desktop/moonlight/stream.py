@@ -11,6 +11,7 @@ import signal
 from dataclasses import dataclass
 from enum import StrEnum
 
+from pawpado_desktop.errors import Phrase
 from pawpado_desktop.moonlight.dialogs import Outcome, last_outcome
 from pawpado_desktop.moonlight.errors import (
     INSTALL_URL,
@@ -32,8 +33,12 @@ class StreamEndReason(StrEnum):
 class StreamEnd:
     reason: StreamEndReason
     returncode: int
-    message: str  # for the user
+    text: Phrase  # for the user
     outcome: Outcome | None = None  # the failure Moonlight reported, if any
+
+    @property
+    def message(self) -> str:
+        return str(self.text)
 
     @property
     def ok(self) -> bool:
@@ -44,8 +49,8 @@ class StreamEnd:
         if self.ok:
             return None
         if self.outcome is Outcome.UNREACHABLE:
-            return HostUnreachable(self.message)
-        return StreamFailed(self.message)
+            return HostUnreachable(self.text.template, **self.text.params)
+        return StreamFailed(self.text.template, **self.text.params)
 
 
 class StreamProcess:
@@ -75,44 +80,70 @@ class StreamProcess:
 
     def _describe(self, code: int) -> StreamEnd:
         if self._watched.stopped_by_us:
-            return StreamEnd(StreamEndReason.STOPPED, code, "The stream was stopped.")
+            return StreamEnd(StreamEndReason.STOPPED, code, Phrase("The stream was stopped."))
         if code != 0:
-            return StreamEnd(StreamEndReason.CRASHED, code, _crash_message(code))
+            return _crashed(code)
         found = last_outcome(list(self._watched.lines))
         if found is not None:
-            message = self._failure_message(found[0])
-            if message:
-                return StreamEnd(StreamEndReason.FAILED, code, message, found[0])
-        return StreamEnd(StreamEndReason.ENDED, code, "The stream ended.")
+            outcome = found[0]
+            if outcome is Outcome.UNREACHABLE:
+                return StreamEnd(
+                    StreamEndReason.FAILED,
+                    code,
+                    Phrase(
+                        "Moonlight could not reach your cloud PC at {address}. Check that "
+                        "Tailscale is connected and the PC is ready, then play again.",
+                        address=self.address,
+                    ),
+                    outcome,
+                )
+            if outcome is Outcome.NOT_PAIRED:
+                return StreamEnd(
+                    StreamEndReason.FAILED,
+                    code,
+                    Phrase(
+                        "Moonlight is not paired with your cloud PC any more. Pair again "
+                        "(Play does it for you), then play."
+                    ),
+                    outcome,
+                )
+            if outcome is Outcome.APP_NOT_FOUND:
+                return StreamEnd(
+                    StreamEndReason.FAILED,
+                    code,
+                    Phrase(
+                        'Your cloud PC has no app named "{app}". Choose another app '
+                        "(for example Desktop) in Settings.",
+                        app=self.app,
+                    ),
+                    outcome,
+                )
+        return StreamEnd(StreamEndReason.ENDED, code, Phrase("The stream ended."))
 
-    def _failure_message(self, outcome: Outcome) -> str | None:
-        if outcome is Outcome.UNREACHABLE:
-            return (
-                f"Moonlight could not reach your cloud PC at {self.address}. Check that "
-                "Tailscale is connected and the PC is ready, then play again."
-            )
-        if outcome is Outcome.NOT_PAIRED:
-            return (
-                "Moonlight is not paired with your cloud PC any more. Pair again "
-                "(Play does it for you), then play."
-            )
-        if outcome is Outcome.APP_NOT_FOUND:
-            return (
-                f'Your cloud PC has no app named "{self.app}". Choose another app '
-                "(for example Desktop) in Settings."
-            )
-        return None
 
-
-def _crash_message(code: int) -> str:
+def _crashed(code: int) -> StreamEnd:
     if code < 0:
         try:
-            how = f"signal {signal.Signals(-code).name}"
+            name = signal.Signals(-code).name
         except ValueError:
-            how = f"signal {-code}"
-    else:
-        how = f"exit code {code}"
-    return (
-        f"Moonlight quit unexpectedly ({how}). Play again; if it keeps happening, "
-        f"update Moonlight from {INSTALL_URL}."
+            name = str(-code)
+        return StreamEnd(
+            StreamEndReason.CRASHED,
+            code,
+            Phrase(
+                "Moonlight quit unexpectedly (signal {signal}). Play again; if it keeps "
+                "happening, update Moonlight from {url}.",
+                signal=name,
+                url=INSTALL_URL,
+            ),
+        )
+    return StreamEnd(
+        StreamEndReason.CRASHED,
+        code,
+        Phrase(
+            "Moonlight quit unexpectedly (exit code {code}). Play again; if it keeps "
+            "happening, update Moonlight from {url}.",
+            code=code,
+            url=INSTALL_URL,
+        ),
     )

@@ -74,16 +74,22 @@ async def _ask_version(
         done = await within(SYSTEM_CLOCK, time_limit, asked)
     except TimeoutError:
         raise MoonlightUnusable(
-            f"Moonlight at {executable.path} did not report its version within "
-            f"{time_limit:g} seconds. Close any Moonlight window it opened, or reinstall "
-            f"it from {INSTALL_URL}."
+            "Moonlight at {path} did not report its version within "
+            "{seconds:g} seconds. Close any Moonlight window it opened, or reinstall "
+            "it from {url}.",
+            path=executable.path,
+            seconds=time_limit,
+            url=INSTALL_URL,
         ) from None
     version = parse_version(done.stdout) or parse_version(done.stderr)
     if done.returncode != 0 or version is None:
         raise MoonlightUnusable(
-            f"The program at {executable.path} did not answer `--version` like Moonlight "
-            f"(exit code {done.returncode}). Reinstall Moonlight from {INSTALL_URL}, or "
-            "correct its location in Settings."
+            "The program at {path} did not answer `--version` like Moonlight "
+            "(exit code {code}). Reinstall Moonlight from {url}, or "
+            "correct its location in Settings.",
+            path=executable.path,
+            code=done.returncode,
+            url=INSTALL_URL,
         )
     return version
 

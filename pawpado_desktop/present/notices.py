@@ -9,12 +9,13 @@ text is a parameter, shown as it came, never used as a template.
 
 from __future__ import annotations
 
-from pawpado_desktop.core.facts import Money, Param
+from pawpado_desktop.core.facts import Param
 from pawpado_desktop.core.notices import Notice, Topic
-from pawpado_desktop.errors import PawpadoError
+from pawpado_desktop.errors import Money, PawpadoError
+from pawpado_desktop.present.errors import error_text, error_title
 from pawpado_desktop.present.format import minutes, money
 from pawpado_desktop.present.i18n import tr
-from pawpado_desktop.present.progress import error_text, error_title, fill
+from pawpado_desktop.present.progress import fill
 
 _STOP_LATER = "Stop it from the tray or with `pawpado-desktop stop` when you are done."
 

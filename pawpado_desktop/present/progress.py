@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from pawpado_desktop.core.facts import Detail, Money, Param, Question, Remark
+from pawpado_desktop.core.facts import Detail, Param, Question, Remark
 from pawpado_desktop.core.state import PlayPhase
-from pawpado_desktop.errors import PawpadoError
-from pawpado_desktop.present.format import duration, money
+from pawpado_desktop.errors import Minutes, Money, PawpadoError, Phrase
+from pawpado_desktop.present.errors import error_text, rendered
+from pawpado_desktop.present.format import duration
 from pawpado_desktop.present.i18n import tr
 
 PHASE_LABELS: dict[PlayPhase, str] = {
@@ -97,21 +98,11 @@ def phase_label(phase: PlayPhase) -> str:
     return tr(PHASE_LABELS[phase])
 
 
-def error_title(error: PawpadoError) -> str:
-    """An error's title in the current language (swap for present/errors once errors
-    carry their own templates)."""
-    return tr(error.title)
-
-
-def error_text(error: PawpadoError) -> str:
-    return error.message
-
-
 def param_text(value: Param) -> Param:
     """A parameter ready for a template: money and errors worded, the rest as it came
     (numbers keep their type, so a template's format spec still applies)."""
-    if isinstance(value, Money):
-        return money(value.amount, value.currency)
+    if isinstance(value, Money | Minutes | Phrase):
+        return str(rendered(value))
     if isinstance(value, PawpadoError):
         return error_text(value)
     if isinstance(value, Detail):

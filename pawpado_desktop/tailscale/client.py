@@ -31,6 +31,7 @@ from pawpado_desktop.bounded_http import (
     read_capped,
     send_headers,
 )
+from pawpado_desktop.errors import Phrase
 from pawpado_desktop.tailscale.endpoint import (
     LocalEndpoint,
     discover_endpoint,
@@ -126,19 +127,23 @@ class LocalClient:
 
     async def status(self, *, peers: bool = True) -> Status:
         params = None if peers else {"peers": "false"}
-        response = await self._call("GET", "status", "read its status", params=params)
-        return Status.parse(_json(response, "read its status"))
+        response = await self._call("GET", "status", Phrase("read its status"), params=params)
+        return Status.parse(_json(response, Phrase("read its status")))
 
     async def get_prefs(self) -> Prefs:
-        response = await self._call("GET", "prefs", "read its settings")
-        prefs = _json(response, "read its settings")
+        response = await self._call("GET", "prefs", Phrase("read its settings"))
+        prefs = _json(response, Phrase("read its settings"))
         if not isinstance(prefs, dict):
-            raise TailscaleApiError("read its settings", response.status_code, "not an object")
+            raise TailscaleApiError(
+                Phrase("read its settings"), response.status_code, Phrase("not an object")
+            )
         return prefs
 
     async def patch_prefs(self, masked: Mapping[str, Any]) -> Prefs:
-        response = await self._call("PATCH", "prefs", "change its settings", json=dict(masked))
-        prefs = _json(response, "change its settings")
+        response = await self._call(
+            "PATCH", "prefs", Phrase("change its settings"), json=dict(masked)
+        )
+        prefs = _json(response, Phrase("change its settings"))
         return prefs if isinstance(prefs, dict) else {}
 
     async def start(self, prefs: Prefs, *, auth_key: str | None = None) -> None:
@@ -149,39 +154,47 @@ class LocalClient:
         await self._call(
             "POST",
             "start",
-            "start with the game network's key",
+            Phrase("start with the game network's key"),
             json=body,
             ok=(204, 200),
             secret=auth_key,
         )
 
     async def login_interactive(self) -> None:
-        await self._call("POST", "login-interactive", "log in", ok=(204, 200))
+        await self._call("POST", "login-interactive", Phrase("log in"), ok=(204, 200))
 
     async def logout(self) -> None:
-        await self._call("POST", "logout", "log out", ok=(204, 200), timeout_s=LOGOUT_TIMEOUT_S)
+        await self._call(
+            "POST", "logout", Phrase("log out"), ok=(204, 200), timeout_s=LOGOUT_TIMEOUT_S
+        )
 
     async def profiles(self) -> list[LoginProfile]:
-        response = await self._call("GET", "profiles/", "list its profiles")
-        raw = _json(response, "list its profiles")
+        response = await self._call("GET", "profiles/", Phrase("list its profiles"))
+        raw = _json(response, Phrase("list its profiles"))
         return [LoginProfile.parse(item) for item in raw] if isinstance(raw, list) else []
 
     async def current_profile(self) -> LoginProfile:
-        response = await self._call("GET", "profiles/current", "read the current profile")
-        return LoginProfile.parse(_json(response, "read the current profile"))
+        response = await self._call("GET", "profiles/current", Phrase("read the current profile"))
+        return LoginProfile.parse(_json(response, Phrase("read the current profile")))
 
     async def new_profile(self) -> None:
         """Create an empty profile and switch to it (`PUT profiles/`)."""
-        await self._call("PUT", "profiles/", "create a new profile", ok=(201, 200, 204))
+        await self._call("PUT", "profiles/", Phrase("create a new profile"), ok=(201, 200, 204))
 
     async def switch_profile(self, profile_id: str) -> None:
         await self._call(
-            "POST", f"profiles/{quote(profile_id, safe='')}", "switch profiles", ok=(204, 200)
+            "POST",
+            f"profiles/{quote(profile_id, safe='')}",
+            Phrase("switch profiles"),
+            ok=(204, 200),
         )
 
     async def delete_profile(self, profile_id: str) -> None:
         await self._call(
-            "DELETE", f"profiles/{quote(profile_id, safe='')}", "delete a profile", ok=(204, 200)
+            "DELETE",
+            f"profiles/{quote(profile_id, safe='')}",
+            Phrase("delete a profile"),
+            ok=(204, 200),
         )
 
     async def ping(
@@ -192,7 +205,7 @@ class LocalClient:
             response = await self._call(
                 "POST",
                 "ping",
-                "ping the cloud PC",
+                Phrase("ping the cloud PC"),
                 params={"ip": ip, "type": kind},
                 timeout_s=timeout_s,
             )
@@ -200,7 +213,7 @@ class LocalClient:
             return PingResult.parse({"IP": ip, "Err": error.detail})
         except _PingTimeout:
             return PingResult.parse({"IP": ip, "Err": f"no reply within {timeout_s:g} s"})
-        return PingResult.parse(_json(response, "ping the cloud PC"))
+        return PingResult.parse(_json(response, Phrase("ping the cloud PC")))
 
     def watch_ipn_bus(self, mask: int = BUS_MASK) -> IpnBus:
         """`async with client.watch_ipn_bus() as bus: async for note in bus: ...`"""
@@ -212,7 +225,7 @@ class LocalClient:
         self,
         method: str,
         name: str,
-        what: str,
+        what: Phrase,
         *,
         params: Mapping[str, str] | None = None,
         json: Any = None,
@@ -240,24 +253,28 @@ class LocalClient:
             raise self._http_error(what, response.status_code, response.body, secret)
         return response
 
-    def _too_slow(self, what: str) -> TailscaleError:
+    def _too_slow(self, what: Phrase) -> TailscaleError:
         return TailscaleError(
-            f"Tailscale did not answer in time when asked to {what}. Check that it "
-            "works (`tailscale status`) and try again."
+            "Tailscale did not answer in time when asked to {what}. Check that it "
+            "works (`tailscale status`) and try again.",
+            what=what,
         )
 
-    def _unreadable(self, what: str, exc: Exception) -> TailscaleError:
+    def _unreadable(self, what: Phrase, exc: Exception) -> TailscaleError:
+        why: object
         if isinstance(exc, BodyTooLarge):
-            why = "it was far larger than any real one"
+            why = Phrase("it was far larger than any real one")
         else:  # a wrong Content-Encoding, a malformed answer
             why = str(exc) if isinstance(exc, ExchangeError) else type(exc).__name__
         return TailscaleError(
-            f"Tailscale sent an answer this app cannot read when asked to {what} ({why}). "
-            "Check that it works (`tailscale status`); updating Tailscale may help."
+            "Tailscale sent an answer this app cannot read when asked to {what} ({why}). "
+            "Check that it works (`tailscale status`); updating Tailscale may help.",
+            what=what,
+            why=why,
         )
 
     def _http_error(
-        self, what: str, status: int, body: bytes, secret: str | None = None
+        self, what: Phrase, status: int, body: bytes, secret: str | None = None
     ) -> TailscaleError:
         detail = error_text(body)
         if secret:
@@ -277,13 +294,14 @@ class LocalClient:
                 return TailscaleNotInstalled()
             return TailscaleNotRunning(self.endpoint.describe())
         return TailscaleError(
-            f"The connection to Tailscale broke ({type(exc).__name__}). Check that it works "
-            "(`tailscale status`) and try again."
+            "The connection to Tailscale broke ({reason}). Check that it works "
+            "(`tailscale status`) and try again.",
+            reason=type(exc).__name__,
         )
 
     async def _open_bus(self, mask: int) -> httpx.Response:
         # A deadline for connecting and for the headers; none between messages.
-        what = "watch its state"
+        what = Phrase("watch its state")
         request = self._http.build_request(
             "GET",
             PREFIX + "watch-ipn-bus",
@@ -359,7 +377,7 @@ class IpnBus:
             except httpx.TransportError as exc:
                 raise await self._client.unreachable(exc) from None
             except httpx.HTTPError as exc:  # e.g. a body in an encoding it cannot decode
-                raise self._client._unreadable("watch its state", exc) from None
+                raise self._client._unreadable(Phrase("watch its state"), exc) from None
             line = line.strip()
             if not line:
                 continue
@@ -378,11 +396,13 @@ class IpnBus:
             return note
 
 
-def _json(answer: Answer, what: str) -> Any:
+def _json(answer: Answer, what: Phrase) -> Any:
     try:
         return answer.json()
     except (ValueError, RecursionError):
-        raise TailscaleApiError(what, answer.status_code, "the answer is not JSON") from None
+        raise TailscaleApiError(
+            what, answer.status_code, Phrase("the answer is not JSON")
+        ) from None
 
 
 def _transport_for(endpoint: LocalEndpoint) -> httpx.AsyncBaseTransport:

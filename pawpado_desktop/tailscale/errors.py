@@ -1,8 +1,8 @@
 """Everything that can go wrong with Tailscale, worded for the user.
 
 All of them exit the CLI with `ExitCode.TAILSCALE`. None carries an auth key:
-messages are built from fixed text plus what tailscaled or the control server
-said, and those never echo the key back.
+messages are fixed templates plus what tailscaled or the control server said, and
+those never echo the key back.
 """
 
 from __future__ import annotations
@@ -10,10 +10,18 @@ from __future__ import annotations
 import re
 import sys
 
-from pawpado_desktop.errors import ExitCode, PawpadoError
+from pawpado_desktop.errors import ExitCode, PawpadoError, Phrase
 
 DOWNLOAD_URL = "https://tailscale.com/download"
 OPERATOR_FIX = "sudo tailscale set --operator=$USER"
+# The `{profile}` sentence of the join errors; swapped for the second when the
+# rollback could not run (tailscaled down).
+PROFILE_RESTORED = Phrase("Your Tailscale profile is back as it was.")
+PROFILE_NOT_RESTORED = Phrase(
+    "Your own Tailscale profile could not be put back yet (Tailscale is not answering); "
+    "Pawpado puts it back once Tailscale runs again, when the app next starts or you press "
+    "Play."
+)
 _UNSHOWN = re.compile(r"[^A-Za-z0-9.:\-\[\]_/]")
 
 
@@ -34,8 +42,9 @@ class TailscaleNotInstalled(TailscaleError):
     def __init__(self) -> None:
         super().__init__(
             "Pawpado reaches your cloud PC through Tailscale, which is not installed on this "
-            f"computer. Install it from {DOWNLOAD_URL}, start it, and try again. You do not "
-            "need a Tailscale account of your own."
+            "computer. Install it from {url}, start it, and try again. You do not "
+            "need a Tailscale account of your own.",
+            url=DOWNLOAD_URL,
         )
 
 
@@ -45,16 +54,20 @@ class TailscaleNotRunning(TailscaleError):
     def __init__(self, where: str, platform: str | None = None) -> None:
         platform = platform or sys.platform
         if platform.startswith("linux"):
-            how = "Start it with `sudo systemctl enable --now tailscaled`"
+            how = Phrase("Start it with `sudo systemctl enable --now tailscaled`")
         elif platform == "darwin":
-            how = "Open the Tailscale app (or start the tailscaled service if you use Homebrew)"
+            how = Phrase(
+                "Open the Tailscale app (or start the tailscaled service if you use Homebrew)"
+            )
         elif platform.startswith("win"):
-            how = "Open Tailscale from the Start menu"
+            how = Phrase("Open Tailscale from the Start menu")
         else:
-            how = "Start the tailscaled service"
+            how = Phrase("Start the tailscaled service")
         super().__init__(
-            f"Tailscale is installed, but its background service is not answering ({where}). "
-            f"{how}, then try again."
+            "Tailscale is installed, but its background service is not answering ({where}). "
+            "{how}, then try again.",
+            where=where,
+            how=how,
         )
 
 
@@ -65,29 +78,32 @@ class TailscaleNoPermission(TailscaleError):
 
     def __init__(self, detail: str = "", platform: str | None = None) -> None:
         platform = platform or sys.platform
-        said = f" (Tailscale said: {detail})" if detail else ""
+        said = Phrase(" (Tailscale said: {detail})", detail=detail) if detail else ""
         if platform.startswith("linux"):
-            text = (
-                f"Tailscale does not let your user change its settings{said}; on Linux only "
+            super().__init__(
+                "Tailscale does not let your user change its settings{said}; on Linux only "
                 "root or the Tailscale operator may. Run this once in a terminal, then try "
-                f"again:\n\n    {OPERATOR_FIX}\n\n"
+                "again:\n\n    {fix}\n\n"
                 "It makes you the operator of the Tailscale profile that is active now, so run "
                 "it while your usual profile is active. Pawpado plays on a separate temporary "
                 "profile and switches back afterwards, so your own login and settings stay as "
-                "they are."
+                "they are.",
+                said=said,
+                fix=OPERATOR_FIX,
             )
         elif platform == "darwin":
-            text = (
-                f"Tailscale does not let your user change its settings{said}. Use an "
+            super().__init__(
+                "Tailscale does not let your user change its settings{said}. Use an "
                 "administrator account on this Mac, or run the Tailscale app rather than a "
-                "tailscaled started for another user, then try again."
+                "tailscaled started for another user, then try again.",
+                said=said,
             )
         else:
-            text = (
-                f"Tailscale does not let your user change its settings{said}. It may be in use "
-                "by another user of this computer; sign them out of Tailscale and try again."
+            super().__init__(
+                "Tailscale does not let your user change its settings{said}. It may be in use "
+                "by another user of this computer; sign them out of Tailscale and try again.",
+                said=said,
             )
-        super().__init__(text)
 
 
 class TailscaleOperatorLimit(TailscaleNoPermission):
@@ -102,7 +118,8 @@ class TailscaleOperatorLimit(TailscaleNoPermission):
             "Pawpado would lose control halfway and could not switch you back, so it changed "
             "nothing. To play, sign this computer out of your own tailnet first (`tailscale "
             "logout`; sign in again later with `tailscale login`), run "
-            f"`{OPERATOR_FIX}` on the now empty profile, and press Play again.",
+            "`{fix}` on the now empty profile, and press Play again.",
+            fix=OPERATOR_FIX,
         )
 
 
@@ -114,15 +131,17 @@ class TailscaleKeyRejected(TailscaleError):
     def __init__(self, reason: str) -> None:
         lowered = reason.lower()
         if "expired" in lowered:
-            what = "The key for joining your cloud PC's network has expired"
+            what = Phrase("The key for joining your cloud PC's network has expired")
         elif "used" in lowered:
-            what = "The key for joining your cloud PC's network was already used"
+            what = Phrase("The key for joining your cloud PC's network was already used")
         else:
-            what = "Tailscale refused the key for joining your cloud PC's network"
+            what = Phrase("Tailscale refused the key for joining your cloud PC's network")
         super().__init__(
-            f"{what} (Tailscale said: {reason.strip()}). Your own Tailscale profile is "
-            "back as it was. Press Play again to get a fresh key; if this keeps happening, "
-            "contact Pawpado support."
+            "{what} (Tailscale said: {reason}). {profile} Press Play again to get a fresh key; "
+            "if this keeps happening, contact Pawpado support.",
+            what=what,
+            reason=reason.strip(),
+            profile=PROFILE_RESTORED,
         )
         self.reason = reason
 
@@ -136,13 +155,16 @@ class TailscaleJoinFailed(TailscaleError):
 class TailscaleApiError(TailscaleError):
     """tailscaled answered a request with an error we have no better words for."""
 
-    def __init__(self, what: str, status: int, detail: str) -> None:
+    def __init__(self, what: Phrase, status: int, detail: str | Phrase) -> None:
         super().__init__(
-            f"Tailscale could not {what} (HTTP {status}: {detail or 'no details'}). "
-            "Check that Tailscale works (`tailscale status`) and try again."
+            "Tailscale could not {what} (HTTP {status}: {detail}). "
+            "Check that Tailscale works (`tailscale status`) and try again.",
+            what=what,
+            status=status,
+            detail=detail or Phrase("no details"),
         )
         self.status = status
-        self.detail = detail
+        self.detail = str(detail)
 
 
 class TailnetBusy(TailscaleError):
@@ -152,12 +174,19 @@ class TailnetBusy(TailscaleError):
     exit_code = ExitCode.BUSY
 
     def __init__(self, owner_pid: int | None = None) -> None:
-        which = f" (process {owner_pid})" if owner_pid else ""
-        super().__init__(
-            f"Another Pawpado window is using the game network right now{which}, so this "
-            "one changed nothing in Tailscale. Finish or stop the Play there (or close that "
-            "window), then try again."
-        )
+        if owner_pid:
+            super().__init__(
+                "Another Pawpado window is using the game network right now (process {pid}), "
+                "so this one changed nothing in Tailscale. Finish or stop the Play there (or "
+                "close that window), then try again.",
+                pid=owner_pid,
+            )
+        else:
+            super().__init__(
+                "Another Pawpado window is using the game network right now, so this one "
+                "changed nothing in Tailscale. Finish or stop the Play there (or close that "
+                "window), then try again."
+            )
         self.owner_pid = owner_pid
 
 
@@ -168,8 +197,8 @@ class TailscaleProfileChanged(TailscaleJoinFailed):
         super().__init__(
             "Tailscale switched to another profile while Pawpado was joining the game "
             "network (another program or window changed it), so Pawpado did not send the "
-            "game network's key and stopped. Your Tailscale profile is back as it was. "
-            "Press Play again."
+            "game network's key and stopped. {profile} Press Play again.",
+            profile=PROFILE_RESTORED,
         )
 
 
@@ -178,12 +207,12 @@ class UnsafeGamePrefs(TailscaleJoinFailed):
 
     def __init__(self, names: list[str]) -> None:
         super().__init__(
-            "Tailscale on this computer would not turn off "
-            f"{', '.join(names)} for the game network (a Tailscale policy set by an "
-            "administrator may force it), so Pawpado did not join: the game network could "
-            "otherwise change this computer's DNS or routes. Your Tailscale profile is back "
-            "as it was. Ask whoever manages Tailscale on this computer, or contact Pawpado "
-            "support."
+            "Tailscale on this computer would not turn off {names} for the game network (a "
+            "Tailscale policy set by an administrator may force it), so Pawpado did not join: "
+            "the game network could otherwise change this computer's DNS or routes. {profile} "
+            "Ask whoever manages Tailscale on this computer, or contact Pawpado support.",
+            names=", ".join(names),
+            profile=PROFILE_RESTORED,
         )
         self.names = names
 
@@ -195,9 +224,10 @@ class UnsafeControlUrl(TailscaleError):
 
     def __init__(self, url: str) -> None:
         super().__init__(
-            f"Pawpado's server named a game network server that is not secure ({shown(url)}); "
+            "Pawpado's server named a game network server that is not secure ({url}); "
             "Pawpado joins game networks only over https, so it changed nothing in "
-            "Tailscale. Try again later; if this keeps happening, contact Pawpado support."
+            "Tailscale. Try again later; if this keeps happening, contact Pawpado support.",
+            url=shown(url),
         )
 
 
@@ -206,11 +236,13 @@ class StreamHostRefused(TailscaleError):
 
     title = "Refused to connect to that address"
 
-    def __init__(self, address: str, why: str) -> None:
+    def __init__(self, address: str, why: Phrase) -> None:
         super().__init__(
-            f"Pawpado's server gave {shown(address)} as your gaming PC's address, but {why}, "
+            "Pawpado's server gave {address} as your gaming PC's address, but {why}, "
             "so Pawpado did not connect Moonlight to it (Moonlight would send your keyboard "
             "and mouse there). Press Play again; if this keeps happening, contact Pawpado "
-            "support."
+            "support.",
+            address=shown(address),
+            why=why,
         )
         self.address = address

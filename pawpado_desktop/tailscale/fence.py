@@ -17,6 +17,7 @@ import ipaddress
 from typing import Any
 from urllib.parse import urlsplit
 
+from pawpado_desktop.errors import Phrase
 from pawpado_desktop.safe_url import url_problem
 from pawpado_desktop.tailscale.errors import StreamHostRefused, UnsafeControlUrl
 from pawpado_desktop.tailscale.models import PeerStatus, Prefs, Status
@@ -124,30 +125,32 @@ def resolve_stream_host(status: Status, address: str, instance_ip: str | None) -
     try:
         host, port = split_host_port(address.strip())
     except ValueError:
-        raise StreamHostRefused(address, "it is not a host and port") from None
+        raise StreamHostRefused(address, Phrase("it is not a host and port")) from None
     if not host:
-        raise StreamHostRefused(address, "it names no host")
+        raise StreamHostRefused(address, Phrase("it names no host"))
     try:
         literal: str | None = str(ipaddress.ip_address(host))
     except ValueError:
         literal = None
     if literal is not None:
         if not is_tailscale_ip(literal):
-            raise StreamHostRefused(address, "it is not an address on a Tailscale network")
+            raise StreamHostRefused(address, Phrase("it is not an address on a Tailscale network"))
         peer = status.peer_with_ip(literal)
         if peer is None:
-            raise StreamHostRefused(address, "no computer has it on the game network")
+            raise StreamHostRefused(address, Phrase("no computer has it on the game network"))
         chosen = literal
     else:
         wanted = host.rstrip(".").lower()
         matches = [p for p in status.peers if wanted in _names_of(p)]
         if len(matches) != 1:
-            raise StreamHostRefused(address, "it does not name your gaming PC on the game network")
+            raise StreamHostRefused(
+                address, Phrase("it does not name your gaming PC on the game network")
+            )
         peer = matches[0]
         usable = [ip for ip in peer.tailscale_ips if is_tailscale_ip(ip)]
         if not usable:
-            raise StreamHostRefused(address, "your gaming PC has no Tailscale address")
+            raise StreamHostRefused(address, Phrase("your gaming PC has no Tailscale address"))
         chosen = next((ip for ip in usable if ":" not in ip), usable[0])
     if instance_ip and instance_ip not in peer.tailscale_ips:
-        raise StreamHostRefused(address, "it is not your gaming PC on the game network")
+        raise StreamHostRefused(address, Phrase("it is not your gaming PC on the game network"))
     return join_host_port(chosen, port)

@@ -18,7 +18,7 @@ from typing import Any
 
 from pawpado_desktop.config import config_dir, read_json, write_json
 from pawpado_desktop.owner import ProcessIdentity
-from pawpado_desktop.tailscale.errors import TailscaleError
+from pawpado_desktop.tailscale.errors import TailscaleJoinFailed
 
 log = logging.getLogger(__name__)
 
@@ -108,12 +108,13 @@ class JoinStateStore:
             write_json(self.path, {"version": _VERSION, **asdict(record)})
         except OSError as exc:
             # Without this record a crash could leave the user on the game profile.
-            raise TailscaleError(
+            raise TailscaleJoinFailed(
                 "Pawpado could not write down how to put your Tailscale back "
-                f"({exc.strerror or type(exc).__name__}), so it does not join the game "
-                f"network. Free some disk space (or check that {self.path.parent} belongs "
+                "({reason}), so it does not join the game "
+                "network. Free some disk space (or check that {folder} belongs "
                 "to you), then press Play again.",
-                title="Could not join the game network",
+                reason=exc.strerror or type(exc).__name__,
+                folder=self.path.parent,
             ) from None
 
     def clear(self) -> None:

@@ -31,10 +31,13 @@ from collections.abc import Callable
 
 from pawpado_desktop.clock import SYSTEM_CLOCK, Clock
 from pawpado_desktop.concurrency import within
+from pawpado_desktop.errors import Phrase, fill
 from pawpado_desktop.owner import OwnerLock, ProcessIdentity
 from pawpado_desktop.tailscale.client import PING_TIMEOUT_S, IpnBus, LocalClient, connect_default
 from pawpado_desktop.tailscale.endpoint import platform_family
 from pawpado_desktop.tailscale.errors import (
+    PROFILE_NOT_RESTORED,
+    PROFILE_RESTORED,
     StreamHostRefused,
     TailnetBusy,
     TailscaleError,
@@ -228,10 +231,12 @@ class TailnetJoiner:
         """
         record = self.store.load() if self._owns() else None
         if record is None or record.phase != "joined":
-            raise StreamHostRefused(address, "this computer is not on the game network")
+            raise StreamHostRefused(address, Phrase("this computer is not on the game network"))
         current = await self.client.current_profile()
         if not _is_game_profile(current, record, count_empty=False):
-            raise StreamHostRefused(address, "Tailscale is no longer on the game network")
+            raise StreamHostRefused(
+                address, Phrase("Tailscale is no longer on the game network")
+            )
         status = await self.client.status()
         return resolve_stream_host(status, address, instance_ip)
 
@@ -440,26 +445,32 @@ class TailnetJoiner:
             if note.state is BackendState.NEEDS_MACHINE_AUTH:
                 raise TailscaleJoinFailed(
                     "The game network wants an administrator to approve this computer, which "
-                    "a Pawpado key should never need. Your Tailscale profile is back as it "
-                    "was. Press Play again; if this keeps happening, contact Pawpado support."
+                    "a Pawpado key should never need. {profile} Press Play again; if this "
+                    "keeps happening, contact Pawpado support.",
+                    profile=PROFILE_RESTORED,
                 )
             if note.browse_to_url:
                 raise TailscaleJoinFailed(
                     "Tailscale asked for a sign-in in the browser instead of accepting the "
-                    "game network's key. Your Tailscale profile is back as it was. Press Play "
-                    "again; if this keeps happening, contact Pawpado support."
+                    "game network's key. {profile} Press Play again; if this keeps happening, "
+                    "contact Pawpado support.",
+                    profile=PROFILE_RESTORED,
                 )
         raise TailscaleJoinFailed(
             "Tailscale stopped reporting while joining the game network (did it restart?). "
-            "Your Tailscale profile is back as it was. Press Play again."
+            "{profile} Press Play again.",
+            profile=PROFILE_RESTORED,
         )
 
     def _timed_out(self, deadline_s: float) -> TailscaleJoinFailed:
         state = self.last_state.go_name if self.last_state is not None else "unknown"
         return TailscaleJoinFailed(
-            f"Tailscale did not connect to the game network within {deadline_s:g} s (it was "
-            f"at {state}). Check this computer's internet connection; your Tailscale profile "
-            "is back as it was. Press Play again."
+            "Tailscale did not connect to the game network within {seconds:g} s (it was "
+            "at {state}). Check this computer's internet connection. {profile} Press Play "
+            "again.",
+            seconds=deadline_s,
+            state=state,
+            profile=PROFILE_RESTORED,
         )
 
     def _note_state(self, note: Notify) -> None:
@@ -570,18 +581,12 @@ class TailnetJoiner:
             await self.clock.sleep(SETTLE_POLL_S)
 
 
-_RESTORED_CLAIM = re.compile(r"[Yy]our (own )?Tailscale profile is back as it was\.")
-_NOT_RESTORED = (
-    "Your own Tailscale profile could not be put back yet (Tailscale is not answering); "
-    "Pawpado puts it back once Tailscale runs again, when the app next starts or you press "
-    "Play."
-)
-
-
 def _admit_not_restored(error: TailscaleError) -> None:
     """The join errors say the user's profile is back; when the rollback failed it is not."""
-    error.message = _RESTORED_CLAIM.sub(_NOT_RESTORED, error.message)
-    error.args = (error.message,)
+    if "profile" in error.params:
+        error.params["profile"] = PROFILE_NOT_RESTORED
+        error.message = fill(error.template, error.params)
+        error.args = (error.message,)
 
 
 def _login_name() -> str:

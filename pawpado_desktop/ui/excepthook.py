@@ -8,6 +8,7 @@ from collections.abc import Callable
 from types import TracebackType
 
 from pawpado_desktop.errors import PawpadoError
+from pawpado_desktop.present.errors import error_text, error_title
 from pawpado_desktop.present.i18n import tr
 
 log = logging.getLogger("pawpado_desktop.ui")
@@ -22,7 +23,7 @@ def install(show: Show) -> None:
             return
         if isinstance(error, PawpadoError):  # expected: its message is for the user
             log.warning("%s: %s", error.title, error.message)
-            show(tr(error.title), error.message)
+            show(error_title(error), error_text(error))
             return
         log.error("unexpected error", exc_info=(kind, error, trace))
         try:

@@ -29,6 +29,7 @@ from pawpado_desktop.core.notices import Notice, NoticeKind, Topic
 from pawpado_desktop.core.state import AppState, PlayPhase
 from pawpado_desktop.errors import PawpadoError
 from pawpado_desktop.present import i18n
+from pawpado_desktop.present.errors import error_text, error_title
 from pawpado_desktop.present.i18n import tr
 from pawpado_desktop.present.menu import Act, Entry
 from pawpado_desktop.present.status import session_active
@@ -147,7 +148,7 @@ class TrayApp(QObject):
 
     def require_core(self) -> Core:
         if self.core is None:
-            raise PawpadoError(tr("Pawpado is still starting. Try again in a moment."))
+            raise PawpadoError("Pawpado is still starting. Try again in a moment.")
         return self.core
 
     def say(self, title: str, message: str, kind: NoticeKind = NoticeKind.WARNING) -> None:
@@ -215,7 +216,7 @@ class TrayApp(QObject):
             self.startup_error = error
             self.loading = False
             self.presenter.render()
-            self.windows.show_error(tr(error.title), error.message)
+            self.windows.show_error(error_title(error), error_text(error))
             return
         self.core = core
         self.set_language(core.local_settings.language)
@@ -226,7 +227,7 @@ class TrayApp(QObject):
         try:
             await core.start()
         except PawpadoError as error:
-            self.windows.show_error(tr(error.title), error.message)
+            self.windows.show_error(error_title(error), error_text(error))
         finally:
             self.loading = False
             self.presenter.render_soon()

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from pawpado_desktop.core.state import AppState
 from pawpado_desktop.core.types import SessionState
+from pawpado_desktop.present.errors import error_text, error_title
 from pawpado_desktop.present.i18n import tr
 from pawpado_desktop.present.menu import (
     SEPARATOR,
@@ -84,7 +85,10 @@ class TrayPresenter(QObject):
         now, mono = app.now()
         if app.startup_error is not None:
             return [
-                info("problem", f"{tr(app.startup_error.title)}: {app.startup_error.message}"),
+                info(
+                    "problem",
+                    f"{error_title(app.startup_error)}: {error_text(app.startup_error)}",
+                ),
                 SEPARATOR,
                 action(Act.OPEN_LOGS, tr("Open &log folder")),
                 action(Act.QUIT, tr("&Quit")),
@@ -104,7 +108,7 @@ class TrayPresenter(QObject):
         now, mono = app.now()
         text = tooltip(app.state, now, mono, error_seen=self.error_seen, loading=app.loading)
         if app.startup_error is not None:
-            text += "\n" + tr(app.startup_error.title)
+            text += "\n" + error_title(app.startup_error)
         return text
 
     def render_soon(self) -> None:

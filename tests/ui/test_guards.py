@@ -16,8 +16,8 @@ from PySide6.QtWidgets import QApplication, QPushButton
 
 from pawpado_desktop.cli.progress import ProgressPrinter
 from pawpado_desktop.config import LocalSettings, config_dir, log_dir
-from pawpado_desktop.core.facts import Money
 from pawpado_desktop.core.notices import NoticeKind, Topic
+from pawpado_desktop.errors import Money
 from pawpado_desktop.instance_channel import instance_name
 from pawpado_desktop.present.menu import Act
 from pawpado_desktop.ui.shell import ShellOptions

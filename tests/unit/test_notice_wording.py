@@ -9,9 +9,9 @@ from decimal import Decimal
 
 import pytest
 
-from pawpado_desktop.core.facts import Detail, Money, Param, Question, Remark
+from pawpado_desktop.core.facts import Detail, Param, Question, Remark
 from pawpado_desktop.core.notices import Notice, NoticeKind, Topic
-from pawpado_desktop.errors import PawpadoError
+from pawpado_desktop.errors import Money, PawpadoError
 from pawpado_desktop.present import i18n
 from pawpado_desktop.present.notices import NOTICES, notice_text, notice_title
 from pawpado_desktop.present.progress import QUESTIONS, REMARKS, detail_text, question_text

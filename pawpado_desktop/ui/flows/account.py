@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QDialog
 from pawpado_desktop.core.notices import NoticeKind
 from pawpado_desktop.errors import CancelledByUser, PawpadoError
 from pawpado_desktop.present import format as fmt
+from pawpado_desktop.present.errors import error_text
 from pawpado_desktop.present.i18n import tr
 from pawpado_desktop.present.status import session_active
 from pawpado_desktop.safe_url import browser_url
@@ -30,7 +31,7 @@ async def sign_in(app: TrayApp) -> None:
     try:
         flow = await core.start_sign_in()
     except PawpadoError as error:
-        dialog.fail(error.message)
+        dialog.fail(error_text(error))
         await result
         return
     page = browser_url(flow.browser_uri, what="sign-in page")  # on the issuer's site
@@ -44,7 +45,7 @@ async def sign_in(app: TrayApp) -> None:
     except CancelledByUser:
         return
     except PawpadoError as error:
-        dialog.fail(error.message)
+        dialog.fail(error_text(error))
         return
     dialog.succeed(identity.name or identity.email if identity else tr("you"))
 

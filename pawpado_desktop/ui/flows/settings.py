@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pawpado_desktop.errors import PawpadoError
-from pawpado_desktop.present.i18n import tr
+from pawpado_desktop.present.errors import error_text, text_of
 from pawpado_desktop.ui.window_manager import bring_back, present
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ async def open_settings(app: TrayApp) -> None:
     present(dialog)
     view = await core.settings()
     if view.server is None:
-        dialog.server_unavailable(tr(view.server_problem))
+        dialog.server_unavailable(text_of(view.server_problem))
     else:
         dialog.show_server(view.server)
 
@@ -38,10 +38,10 @@ async def save_settings(app: TrayApp, dialog: SettingsDialog) -> bool:
         view = await core.update_settings(update)
     except SettingsInvalid as error:
         for problem in error.errors:  # each next to its field; unnamed ones below the tabs
-            dialog.field_error(problem.key or None, tr(problem.message))
+            dialog.field_error(problem.key or None, text_of(problem.text))
         return False
     except PawpadoError as error:  # e.g. a full disk: the old file is still whole
-        dialog.field_error(None, error.message)
+        dialog.field_error(None, error_text(error))
         return False
     if view.server is not None:
         dialog.show_saved(view.server)

@@ -59,12 +59,10 @@ async def save_debug_bundle(app: TrayApp) -> Path:
             )
     except OSError as exc:
         raise SaveFailed(
-            tr(
-                "The debug bundle could not be saved in {folder} ({reason}). Free some "
-                "disk space, or save it from a terminal: pawpado-desktop debug-bundle PATH",
-                folder=str(folder),
-                reason=exc.strerror or type(exc).__name__,
-            )
+            "The debug bundle could not be saved in {folder} ({reason}). Free some "
+            "disk space, or save it from a terminal: pawpado-desktop debug-bundle PATH",
+            folder=str(folder),
+            reason=exc.strerror or type(exc).__name__,
         ) from None
     app.say(
         tr("Debug bundle saved"),

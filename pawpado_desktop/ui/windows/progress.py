@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 from pawpado_desktop.core.play import timeline
 from pawpado_desktop.core.state import AppState, PlayPhase
 from pawpado_desktop.present import format as fmt
+from pawpado_desktop.present.errors import error_text
 from pawpado_desktop.present.i18n import tr
 from pawpado_desktop.present.menu import Act, Entry, primary_actions
 from pawpado_desktop.present.progress import detail_text, phase_label
@@ -62,7 +63,7 @@ class ProgressWindow(QWidget):
         self._render_steps(state, mono)
         detail = detail_text(play.detail)
         if play.phase is PlayPhase.FAILED and state.last_error is not None:
-            detail = state.last_error.message
+            detail = error_text(state.last_error)
         self.detail.setText(detail)
         self.detail.setVisible(bool(detail))
         money = [line for line in (cost_line(state, now), balance_line(state)) if line]
