@@ -12,6 +12,7 @@ from pawpado_desktop.core.types import TopupCheckout
 from pawpado_desktop.errors import ExitCode
 from pawpado_desktop.present import format as fmt
 from pawpado_desktop.present.i18n import tr
+from pawpado_desktop.present.notices import topup_ending
 from pawpado_desktop.safe_url import checkout_url
 
 
@@ -46,7 +47,7 @@ def report(result: TopupResult) -> int:
         balance = fmt.money(credits.balance, credits.currency)
         print(tr("Credited. Your balance is {amount}.", amount=balance))
         return int(ExitCode.OK)
-    print(plain(result.message))
+    print(topup_ending(result.outcome))
     return int(ExitCode.ERROR)
 
 

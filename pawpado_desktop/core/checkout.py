@@ -62,8 +62,7 @@ class TopupOutcome(StrEnum):
 @dataclass(frozen=True)
 class TopupResult:
     outcome: TopupOutcome
-    credits: Credits | None
-    message: str  # what to tell the user, for every outcome
+    credits: Credits | None  # the presenter words the outcome (present/notices)
 
 
 class TopupNotCompleted(PawpadoError):

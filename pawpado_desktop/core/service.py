@@ -39,7 +39,7 @@ from pawpado_desktop.auth.errors import CredentialStoreError
 from pawpado_desktop.clock import SYSTEM_CLOCK, Clock
 from pawpado_desktop.concurrency import within
 from pawpado_desktop.config import LocalSettings
-from pawpado_desktop.core.budget import BudgetGuard, attention, format_money, runs_out_at
+from pawpado_desktop.core.budget import BudgetGuard, attention, runs_out_at
 from pawpado_desktop.core.checkout import (
     MAX_WATCH_S,
     SETTLE_WAIT_S,
@@ -688,15 +688,11 @@ class Core:
         """How the last top-up's watch ended (it may end cancelled: replaced, or closing)."""
         task = self._last_topup
         if task is None:
-            return TopupResult(TopupOutcome.STOPPED, None, "No top-up is being watched.")
+            return TopupResult(TopupOutcome.STOPPED, None)
         # A cancel of the caller (Ctrl-C) goes on up; the watch's own cancel is an outcome.
         await asyncio.wait({task})
         if task.cancelled():
-            return TopupResult(
-                TopupOutcome.STOPPED,
-                self.store.state.credits,
-                "The app stopped watching this top-up; a payment still shows in your balance.",
-            )
+            return TopupResult(TopupOutcome.STOPPED, self.store.state.credits)
         return task.result()
 
     async def topup_and_play(
@@ -740,12 +736,9 @@ class Core:
             while True:
                 credits = self.store.state.credits
                 if credits and baseline is not None and credits.balance > baseline:
-                    added = format_money(credits.balance - baseline, credits.currency)
-                    total = format_money(credits.balance, credits.currency)
                     return self._topup_ended(
                         TopupOutcome.CREDITED,
                         credits,
-                        f"{added} was added; your balance is now {total}.",
                         added=Money(credits.balance - baseline, credits.currency),
                         balance=Money(credits.balance, credits.currency),
                     )
@@ -761,12 +754,7 @@ class Core:
                 left = (end - self.clock.now()).total_seconds()
                 if left <= 0:
                     if settling:
-                        return self._topup_ended(
-                            TopupOutcome.NOT_CREDITED,
-                            credits,
-                            "Your payment has not been credited yet. It shows in your balance "
-                            "once Plugipay settles it; if it does not, contact Pawpado support.",
-                        )
+                        return self._topup_ended(TopupOutcome.NOT_CREDITED, credits)
                     return self._cancelled_or_expired(TopupOutcome.EXPIRED)
                 changed.clear()
                 # An unchanged balance changes no state: look again at the poll's pace.
@@ -779,18 +767,10 @@ class Core:
             self._poller.replan()
 
     def _cancelled_or_expired(self, outcome: TopupOutcome) -> TopupResult:
-        if outcome is TopupOutcome.CANCELLED:
-            message = "The checkout was cancelled; nothing was charged."
-        else:
-            message = (
-                "The checkout expired before a payment was credited; it can no longer be "
-                "paid. If you paid at the last moment, your balance still rises once it "
-                "is settled."
-            )
-        return self._topup_ended(outcome, self.store.state.credits, message)
+        return self._topup_ended(outcome, self.store.state.credits)
 
     def _topup_ended(
-        self, outcome: TopupOutcome, credits: Credits | None, message: str, **params: Param
+        self, outcome: TopupOutcome, credits: Credits | None, **params: Param
     ) -> TopupResult:
         """Tell the outcome (a notice, worded by the presenter) and return it."""
         if outcome is TopupOutcome.CREDITED:
@@ -801,7 +781,7 @@ class Core:
                 TopupOutcome.EXPIRED: Topic.TOPUP_EXPIRED,
             }.get(outcome, Topic.TOPUP_NOT_CREDITED)
             self.notices.post(NoticeKind.WARNING, topic)
-        return TopupResult(outcome, credits, message)
+        return TopupResult(outcome, credits)
 
     async def start_sign_in(self, *, must_keep: bool = False) -> SignInFlow:
         """Start the device flow: show its code, then `complete_sign_in(flow)`.

@@ -9,6 +9,7 @@ text is a parameter, shown as it came, never used as a template.
 
 from __future__ import annotations
 
+from pawpado_desktop.core.checkout import TopupOutcome
 from pawpado_desktop.core.facts import Param
 from pawpado_desktop.core.notices import Notice, Topic
 from pawpado_desktop.errors import Money, PawpadoError
@@ -108,6 +109,15 @@ ALTERNATE_TEXTS: dict[Topic, str] = {
 # shown as the server wrote it) and its facts.
 SESSION_STATES = ("provisioning", "starting", "running", "stopping")
 FRAGMENTS = ("{amount} so far", *SESSION_STATES)
+# How a watched top-up ended, for `pawpado-desktop topup` (CREDITED prints the balance).
+TOPUP_ENDINGS: dict[TopupOutcome, str] = {
+    TopupOutcome.CANCELLED: NOTICES[Topic.TOPUP_CANCELLED][1],
+    TopupOutcome.EXPIRED: NOTICES[Topic.TOPUP_EXPIRED][1],
+    TopupOutcome.NOT_CREDITED: NOTICES[Topic.TOPUP_NOT_CREDITED][1],
+    TopupOutcome.STOPPED: (
+        "The app stopped watching this top-up; a payment still shows in your balance."
+    ),
+}
 _SPAN_TOPICS = frozenset({Topic.BALANCE_LOW, Topic.BALANCE_LOW_PLAYING})
 
 
@@ -140,6 +150,11 @@ def notice_text(notice: Notice) -> str:
     return fill(text, values)
 
 
+def topup_ending(outcome: TopupOutcome) -> str:
+    """How a top-up ended without a credit, in the current language."""
+    return tr(TOPUP_ENDINGS.get(outcome, TOPUP_ENDINGS[TopupOutcome.STOPPED]))
+
+
 def _error(notice: Notice) -> PawpadoError:
     error = notice.params.get("error")
     return error if isinstance(error, PawpadoError) else PawpadoError("")
@@ -162,4 +177,4 @@ def _facts(count: Param, cost: Param) -> str:
 def templates() -> list[str]:
     """Every text this module words, for the catalogue's completeness test."""
     pairs = [part for pair in NOTICES.values() for part in pair]
-    return [*pairs, *ALTERNATE_TEXTS.values(), *FRAGMENTS]
+    return [*pairs, *ALTERNATE_TEXTS.values(), *FRAGMENTS, *TOPUP_ENDINGS.values()]
