@@ -105,6 +105,8 @@ class PawpadoError(Exception):
     exit_code: ExitCode = ExitCode.ERROR
 
     def __init__(self, template: str, /, **params: object) -> None:
+        if "title" in params:
+            raise TypeError("an error's title is its class's (a catalogue key), not a parameter")
         self.template = template
         self.params: dict[str, object] = params
         self.message = fill(template, params)

@@ -157,7 +157,7 @@ def topup_ending(outcome: TopupOutcome) -> str:
 
 def _error(notice: Notice) -> PawpadoError:
     error = notice.params.get("error")
-    return error if isinstance(error, PawpadoError) else PawpadoError("")
+    return error if isinstance(error, PawpadoError) else PawpadoError("Something went wrong.")
 
 
 def _state(state: Param) -> str:

@@ -11,8 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from pawpado_desktop.api.models import SessionState, SessionStatus
+from pawpado_desktop.core.play import StartFailed
 from pawpado_desktop.core.state import Attention, PhaseStep, PlayPhase, PlayProgress
-from pawpado_desktop.errors import PawpadoError
 from pawpado_desktop.present.menu import Badge, TrayStatus
 from pawpado_desktop.tailscale.models import ConnectionPath, PathKind
 from pawpado_desktop.ui.icons import IconForm, TrayIcons, form_for
@@ -112,7 +112,7 @@ def test_every_state_has_its_icon_tooltip_and_menu(
             "failed",
             {
                 "play": PlayProgress(PlayPhase.FAILED, steps),
-                "last_error": PawpadoError("No GPU free.", title="Your gaming PC could not start"),
+                "last_error": StartFailed("No GPU free."),
             },
             TrayStatus.ERROR,
             ["Last attempt failed: Your gaming PC could not start"],
@@ -179,7 +179,7 @@ def test_error_icon_clears_once_the_user_has_seen_it(rig: UiRig) -> None:
     rig.run(rig.core._poller.stop())
     rig.core.store.update(
         play=PlayProgress(PlayPhase.FAILED),
-        last_error=PawpadoError("The start failed.", title="Your gaming PC could not start"),
+        last_error=StartFailed("The start failed."),
     )
     rig.settle()
     assert rig.app.tray.shown[0] is TrayStatus.ERROR

@@ -11,7 +11,7 @@ import pytest
 
 from pawpado_desktop.core.facts import Detail, Param, Question, Remark
 from pawpado_desktop.core.notices import Notice, NoticeKind, Topic
-from pawpado_desktop.errors import Money, PawpadoError
+from pawpado_desktop.errors import Money, PawpadoError, SaveFailed
 from pawpado_desktop.present import i18n
 from pawpado_desktop.present.notices import NOTICES, notice_text, notice_title
 from pawpado_desktop.present.progress import QUESTIONS, REMARKS, detail_text, question_text
@@ -34,7 +34,7 @@ SAMPLES: dict[Topic, dict[str, Param]] = {
     },
     Topic.CHECK_SESSION: {"problem": Detail(Remark.STOP_FAILED, error=PawpadoError("Boom."))},
     Topic.RELAYED: {"region": "Singapore"},
-    Topic.FAILED: {"error": PawpadoError("It broke {x}.", title="Could not save")},
+    Topic.FAILED: {"error": SaveFailed("It broke: {said}", said="the server said {x}.")},
     Topic.WORDED: {"title": "Debug info copied", "text": "Paste it {here}."},
 }
 REMARK_SAMPLES: dict[Remark, dict[str, Param]] = {
