@@ -12,7 +12,8 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from pawpado_desktop.config import config_dir, log_dir
+from pawpado_desktop.cli.wiring import wiring_from_env
+from pawpado_desktop.config import log_dir
 from pawpado_desktop.diagnostics import as_text, environment, write_bundle
 from pawpado_desktop.errors import ExitCode, SaveFailed
 from pawpado_desktop.present.i18n import tr
@@ -42,17 +43,26 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 async def debug_bundle_command(args: argparse.Namespace) -> int:
     now = datetime.now().astimezone()
     target: Path = args.path or Path.cwd()
+    # The same reading of the environment as every other command, and no core:
+    # the bundle must work offline, signed out and with a broken keyring.
+    wiring = wiring_from_env(os.environ)
+    store = wiring.credential_store
     summary = as_text(
         {
             **environment(now),
             "Command line": "yes",
-            "Pawpado API": os.environ.get("PAWPADO_BASE_URL") or "default",
-            "Credential store": os.environ.get("PAWPADO_CREDENTIAL_STORE") or "keyring",
+            "Pawpado API": wiring.endpoints.base_url,
+            "Credential store": store if isinstance(store, str) else type(store).__name__,
         }
     )
     try:
         written = await asyncio.to_thread(
-            write_bundle, target, summary=summary, config=config_dir(), logs=log_dir(), now=now
+            write_bundle,
+            target,
+            summary=summary,
+            config=wiring.config_dir,
+            logs=log_dir(os.environ),
+            now=now,
         )
     except OSError as exc:
         raise SaveFailed(
