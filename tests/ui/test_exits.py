@@ -72,19 +72,16 @@ def test_qt_quit_during_a_play_stops_it_and_restores_tailscale(
     asyncio.set_event_loop(loop)
     failures: list[BaseException] = []
 
-    async def until(predicate: Callable[[], object], what: str) -> None:
-        await wait_until(predicate, 30, what=what)
-
     async def user() -> None:
         try:
-            await until(lambda: not tray.loading and tray.core is not None, "the core")
+            await wait_until(lambda: not tray.loading and tray.core is not None, what="the core")
             core = tray.core
             assert core is not None
             flow = await core.start_sign_in()
             assert sim.control.approve_device(flow.user_code)
             await core.complete_sign_in(flow)
             tray.perform(Act.PLAY)
-            await until(lambda: tray.state.play.phase is PlayPhase.STREAMING, "streaming")
+            await wait_until(lambda: tray.state.play.phase is PlayPhase.STREAMING, what="streaming")
             assert user_profile(fake_tailscaled_sim) != USER_PROFILE  # on the game's profile
             if how == "quit":
                 QApplication.quit()  # what a macOS Quit or the end of the session does
