@@ -17,6 +17,7 @@ from typing import TypeVar
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any QApplication exists
 
 import qasync
+import shiboken6
 from PySide6 import QtCore
 from PySide6.QtCore import QPoint
 from PySide6.QtGui import QAction
@@ -54,6 +55,15 @@ class HeldLoop(qasync.QEventLoop):  # type: ignore[misc]
     def release(self) -> None:
         """Not running any more: the loop can be closed."""
         self._held = False
+
+    def close(self) -> None:
+        """Close, and take the loop's Qt timer object with it now: qasync leaves the Qt
+        timers of callbacks still scheduled at close registered, to fire into whatever
+        test runs next, and pytest keeps this loop (a fixture value) to the session's end."""
+        super().close()
+        timer = self._timer
+        if shiboken6.isValid(timer):
+            shiboken6.delete(timer)  # kills its pending Qt timers, here on the GUI thread
 
 
 def run_on(loop: qasync.QEventLoop, work: Awaitable[T], timeout: float = 30) -> T:
