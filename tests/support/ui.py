@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QApplication, QMenu
 
 from pawpado_desktop.clock import ScaledClock
 from pawpado_desktop.core.service import Core
-from pawpado_desktop.core.state import AppState
+from pawpado_desktop.core.state import AppState, PlayPhase
 from pawpado_desktop.sim.server import SimulatorServer
 from pawpado_desktop.ui.shell import TrayApp
 from pawpado_desktop.ui.view_model import Act
@@ -35,6 +35,7 @@ from tests.support.sim import start_elsewhere
 from tests.support.waiting import wait_until
 
 T = TypeVar("T")
+PLAY_TIMEOUT = 90.0  # real seconds from Play to streaming before a test gives up
 
 
 class HeldLoop(qasync.QEventLoop):  # type: ignore[misc]
@@ -111,6 +112,19 @@ class UiRig:
 
     def until(self, predicate: Callable[[], object], timeout: float = 30, what: str = "") -> None:
         self.run(wait_until(predicate, timeout, what=what), timeout + 5)
+
+    def until_streaming(self) -> None:
+        """Wait for the Play to stream. A Play starts half a dozen Moonlight processes in
+        real time, which a busy machine can stretch past half a minute: a longer bound."""
+        self.run(
+            wait_until(
+                lambda: self.state.play.phase is PlayPhase.STREAMING,
+                PLAY_TIMEOUT,
+                what="the Play to stream",
+                detail=lambda: f"{self.state.play}; Moonlight ran {self.moonlight.invocations()}",
+            ),
+            PLAY_TIMEOUT + 5,
+        )
 
     def settle(self, seconds: float = 0.05) -> None:
         self.run(asyncio.sleep(seconds))

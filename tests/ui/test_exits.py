@@ -38,7 +38,7 @@ from pawpado_desktop.ui.shell import ShellOptions, TrayApp
 from pawpado_desktop.ui.view_model import Act
 from tests.support.dbus_fakes import FakeNotificationDaemon
 from tests.support.moonlight import FakeMoonlightInstall
-from tests.support.ui import UiRig
+from tests.support.ui import PLAY_TIMEOUT, UiRig
 from tests.support.waiting import wait_until, wait_until_blocking
 
 USER_PROFILE = "alice@example.com"
@@ -81,7 +81,9 @@ def test_qt_quit_during_a_play_stops_it_and_restores_tailscale(
             assert sim.control.approve_device(flow.user_code)
             await core.complete_sign_in(flow)
             tray.perform(Act.PLAY)
-            await wait_until(lambda: tray.state.play.phase is PlayPhase.STREAMING, what="streaming")
+            await wait_until(
+                lambda: tray.state.play.phase is PlayPhase.STREAMING, PLAY_TIMEOUT, what="streaming"
+            )
             assert user_profile(fake_tailscaled_sim) != USER_PROFILE  # on the game's profile
             if how == "quit":
                 QApplication.quit()  # what a macOS Quit or the end of the session does
@@ -263,7 +265,7 @@ def test_the_end_of_the_session_waits_for_the_stop_and_the_restore(
     rig: UiRig, fake_tailscaled_sim: FakeTailscaled
 ) -> None:
     rig.choose(Act.PLAY)
-    rig.until(lambda: rig.state.play.phase is PlayPhase.STREAMING, what="streaming")
+    rig.until_streaming()
     when_answered: list[tuple[str, str, str]] = []
 
     def session_manager() -> None:

@@ -39,7 +39,7 @@ def start_and_stream(rig: UiRig) -> None:
     assert progress is not None
     rig.until(lambda: rig.app.tray.shown[0] is TrayStatus.STARTING, what="the starting icon")
     assert "Show progress" in dict(rig.menu_items())
-    rig.until(lambda: phase(rig) is PlayPhase.STREAMING, what="streaming")
+    rig.until_streaming()
     rig.settle(0.1)
     assert rig.app.tray.shown[0] is TrayStatus.READY
     rig.until(
