@@ -28,6 +28,9 @@ import qasync
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from pawpado_desktop.auth.store import FileStore, credentials_path
+from pawpado_desktop.auth.storekey import StoreKey
+from pawpado_desktop.auth.tokens import TokenSet
 from pawpado_desktop.clock import ScaledClock
 from pawpado_desktop.core.service import Core
 from pawpado_desktop.core.state import PlayPhase
@@ -115,6 +118,9 @@ def test_qt_quit_during_a_play_stops_it_and_restores_tailscale(
 # -- SIGTERM to a real tray process -----------------------------------------------
 
 
+# Slow: a tray process of its own keeps real time (it takes no scaled clock), so it boots
+# and pairs in real seconds, polling every two, before its SIGTERM handling is tested.
+@pytest.mark.slow
 @pytest.mark.world(speed=None, provisioning_seconds=1, starting_seconds=1, ready_delay_seconds=0.5, stopping_seconds=1)
 class TestSigterm:
 
@@ -148,17 +154,10 @@ class TestSigterm:
             "PAWPADO_CREDENTIAL_STORE": "file",
             "PYTHONUNBUFFERED": "1",
         }
-        sim.control.set_auto_approve(True)
-        login = subprocess.run(
-            [sys.executable, "-m", "pawpado_desktop", "login", "--no-browser"],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert login.returncode == 0, login.stderr
+        # Signed in, in the opt-in file the tray reads (no login process: not the question).
+        store = FileStore(credentials_path(StoreKey.from_env(env), tmp_path / "tray-config"))
+        signed_in = sim.control.sign_in_directly().as_response()
+        asyncio.run(store.save(TokenSet.from_response(signed_in, sim.clock.now())))
         return env
 
     @pytest.fixture
@@ -196,7 +195,12 @@ class TestSigterm:
         return shown.nid
 
     def streaming(self, moonlight: FakeMoonlightInstall) -> None:
-        wait_until_blocking(lambda: moonlight.events("streaming"), 60)
+        wait_until_blocking(
+            lambda: moonlight.events("streaming"),
+            PLAY_TIMEOUT,
+            what="the tray's Moonlight to stream",
+            detail=lambda: f"Moonlight ran {moonlight.invocations()}",
+        )
 
     def terminate(self, process: subprocess.Popen[str]) -> None:
         process.send_signal(signal.SIGTERM)
