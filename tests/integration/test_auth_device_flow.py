@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
 
 import pytest
 
@@ -34,10 +33,6 @@ def device_polls(sim: SimulatorServer) -> int:
     return sim.control.huudis_stats().token_requests.get(DEVICE_GRANT, 0)
 
 
-async def until(condition: Callable[[], object], timeout: float = 10.0) -> None:
-    await wait_until(condition, timeout)
-
-
 @pytest.mark.world(speed=None)
 async def test_pending_then_approved(
     sim: SimulatorServer, auth_manager_factory: ManagerFactory
@@ -57,7 +52,7 @@ async def test_pending_then_approved(
     interval = sim.control.device_interval(flow.user_code)
 
     waiter = asyncio.ensure_future(flow.wait())
-    await until(lambda: device_polls(sim) >= 1)  # answered authorization_pending
+    await wait_until(lambda: device_polls(sim) >= 1, what="a pending device poll")  # answered authorization_pending
     assert not waiter.done()
     assert sim.control.approve_device(flow.user_code)
     await asyncio.wait_for(waiter, 10)
@@ -91,7 +86,7 @@ async def test_cancel_mid_poll_stops_polling(
     manager = await auth_manager_factory()
     flow = await manager.start_sign_in()
     waiter = asyncio.ensure_future(flow.wait())
-    await until(lambda: device_polls(sim) >= 1)
+    await wait_until(lambda: device_polls(sim) >= 1, what="a pending device poll")
     flow.cancel()
     with pytest.raises(CancelledByUser):
         await asyncio.wait_for(waiter, 5)
@@ -108,7 +103,7 @@ async def test_cancelling_the_waiting_task_stops_polling(
     manager = await auth_manager_factory()
     flow = await manager.start_sign_in()
     waiter = asyncio.ensure_future(flow.wait())
-    await until(lambda: device_polls(sim) >= 1)
+    await wait_until(lambda: device_polls(sim) >= 1, what="a pending device poll")
     waiter.cancel()
     with pytest.raises(asyncio.CancelledError):
         await waiter

@@ -58,14 +58,10 @@ async def close(process: asyncio.subprocess.Process, sig: int = signal.SIGTERM) 
     return process.returncode
 
 
-async def eventually(check: Callable[[], bool]) -> None:
-    await wait_until(check, STEP)
-
-
 async def pair_and_close(fake: FakeMoonlightInstall, standin: SunshineStandIn) -> None:
     process = await start(fake, "pair", STANDIN_ADDRESS, "--pin", standin.mint_pin())
     await read_until(process.stdout, "Pairing completed successfully")
-    await eventually(lambda: bool(fake.events("saved")))
+    await wait_until(lambda: fake.events("saved"), STEP, what="the pairing to be saved")
     assert await close(process) == 0
 
 
@@ -108,7 +104,7 @@ async def test_pair_succeeds_then_stays_open_on_its_dialog_until_closed(
     pin = sunshine_standin.mint_pin()
     process = await start(fake, "pair", STANDIN_ADDRESS, "--pin", pin)
     await read_until(process.stdout, "Pairing completed successfully")
-    await eventually(lambda: bool(fake.events("saved")))
+    await wait_until(lambda: fake.events("saved"), STEP, what="the pairing to be saved")
     assert process.returncode is None  # the modal success dialog waits for OK
     assert len(sunshine_standin.paired_clients) == 1
     assert await run(fake, "list", STANDIN_ADDRESS) == (
@@ -226,7 +222,7 @@ async def test_a_gui_left_open_overwrites_a_newer_pairing(
     fake: FakeMoonlightInstall, sunshine_standin: SunshineStandIn
 ):
     gui = await start(fake)
-    await eventually(lambda: bool(fake.events("gui")))
+    await wait_until(lambda: fake.events("gui"), STEP, what="the GUI to open")
     await pair_and_close(fake, sunshine_standin)
     assert (await run(fake, "list", STANDIN_ADDRESS))[0] == 0
     assert await close(gui) == 0  # it saves the host list it loaded at start
@@ -242,6 +238,6 @@ async def test_every_invocation_is_logged(fake: FakeMoonlightInstall):
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc names are Linux's")
 async def test_it_is_named_moonlight_like_the_real_binary(fake: FakeMoonlightInstall):
     gui = await start(fake)
-    await eventually(lambda: bool(fake.events("gui")))
+    await wait_until(lambda: fake.events("gui"), STEP, what="the GUI to open")
     assert Path(f"/proc/{gui.pid}/comm").read_text().strip() == "moonlight"
     assert await close(gui) == 0

@@ -211,7 +211,7 @@ async def test_wait_for_instance_until_it_comes_online(
     ts_client: LocalClient, ts_keys: MemoryKeyVerifier
 ) -> None:
     joiner = TailnetJoiner(ts_client, clock=ScaledClock(50))
-    await joiner.join(ts_keys.mint_key(), None, None, 10)
+    await joiner.join(ts_keys.mint_key(), None, None, 120)  # not the deadline under test
     assert await joiner.wait_for_instance(INSTANCE_IP, timeout_s=1) is None
 
     async def boot_later() -> None:

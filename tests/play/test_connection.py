@@ -26,15 +26,7 @@ from tests.support.play import PlayRig
 SPEED = 50.0  # a reading every 5 s is a tenth of a second; 30 s relayed is 0.6 s
 
 
-# The fake Moonlight pairs in real time: the PIN lives long enough at SPEED.
-pytestmark = pytest.mark.world(
-    speed=SPEED,
-    provisioning_seconds=3,
-    starting_seconds=3,
-    ready_delay_seconds=2,
-    stopping_seconds=3,
-    pin_lifetime=1200,
-)
+pytestmark = pytest.mark.world(speed=SPEED)  # the folder's phases and its long PIN
 
 
 @pytest.fixture

@@ -22,19 +22,25 @@ STOP = "/api/v1/sessions/stop"
 CUT = FaultResponse(200, b'{"state": "runn', content_type="application/json", disconnect=True)
 
 
+# Once the Play stops, Moonlight (real time) is done: the stop's waits and retries run
+# on a faster clock.
+STOPPING_SPEED = 100.0
+
+
 def cut_network_at_stopping(rig: PlayRig, *, sim_seconds: float) -> None:
     """From the moment the Play starts stopping, Pawpado is unreachable for a while."""
     control = rig.sim.control
     armed = False
 
     async def outage() -> None:
-        await asyncio.sleep(sim_seconds / rig.clock.speed)
+        await rig.clock.sleep(sim_seconds)
         control.clear_faults()
 
     def listener(old: AppState, new: AppState) -> None:
         nonlocal armed
         if not armed and new.play.phase is PlayPhase.STOPPING:
             armed = True
+            rig.clock.set_speed(STOPPING_SPEED)
             control.replace_responses(API, CUT, count=100_000)
             asyncio.get_running_loop().create_task(outage())
 

@@ -17,6 +17,7 @@ from typing import TypeVar
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any QApplication exists
 
 import qasync
+import shiboken6
 from PySide6 import QtCore
 from PySide6.QtCore import QPoint
 from PySide6.QtGui import QAction
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import QApplication, QMenu
 
 from pawpado_desktop.clock import ScaledClock
 from pawpado_desktop.core.service import Core
-from pawpado_desktop.core.state import AppState
+from pawpado_desktop.core.state import AppState, PlayPhase
 from pawpado_desktop.present.menu import Act
 from pawpado_desktop.sim.server import SimulatorServer
 from pawpado_desktop.ui.shell import TrayApp
@@ -34,6 +35,7 @@ from tests.support.sim import start_elsewhere
 from tests.support.waiting import wait_until
 
 T = TypeVar("T")
+PLAY_TIMEOUT = 90.0  # real seconds from Play to streaming before a test gives up
 
 
 class HeldLoop(qasync.QEventLoop):  # type: ignore[misc]
@@ -54,6 +56,15 @@ class HeldLoop(qasync.QEventLoop):  # type: ignore[misc]
     def release(self) -> None:
         """Not running any more: the loop can be closed."""
         self._held = False
+
+    def close(self) -> None:
+        """Close, and take the loop's Qt timer object with it now: qasync leaves the Qt
+        timers of callbacks still scheduled at close registered, to fire into whatever
+        test runs next, and pytest keeps this loop (a fixture value) to the session's end."""
+        super().close()
+        timer = self._timer
+        if shiboken6.isValid(timer):
+            shiboken6.delete(timer)  # kills its pending Qt timers, here on the GUI thread
 
 
 def run_on(loop: qasync.QEventLoop, work: Awaitable[T], timeout: float = 30) -> T:
@@ -101,6 +112,19 @@ class UiRig:
 
     def until(self, predicate: Callable[[], object], timeout: float = 30, what: str = "") -> None:
         self.run(wait_until(predicate, timeout, what=what), timeout + 5)
+
+    def until_streaming(self) -> None:
+        """Wait for the Play to stream. A Play starts half a dozen Moonlight processes in
+        real time, which a busy machine can stretch past half a minute: a longer bound."""
+        self.run(
+            wait_until(
+                lambda: self.state.play.phase is PlayPhase.STREAMING,
+                PLAY_TIMEOUT,
+                what="the Play to stream",
+                detail=lambda: f"{self.state.play}; Moonlight ran {self.moonlight.invocations()}",
+            ),
+            PLAY_TIMEOUT + 5,
+        )
 
     def settle(self, seconds: float = 0.05) -> None:
         self.run(asyncio.sleep(seconds))

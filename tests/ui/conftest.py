@@ -10,6 +10,7 @@ world's ScaledClock (10x); notifications go to a fake daemon on a private D-Bus 
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -58,6 +59,10 @@ def qloop(qt_app: QApplication) -> Iterator[qasync.QEventLoop]:
         loop.close()
         asyncio._set_running_loop(None)  # asyncio's hook for loops of other libraries
         asyncio.set_event_loop(None)
+        # Qt objects of this test caught in reference cycles die here, on the GUI thread,
+        # not whenever a collection happens to run (the simulator's or a fake's thread,
+        # in a later test: a QObject destroyed off its thread can crash the process).
+        gc.collect()
 
 
 @pytest.fixture(scope="session")

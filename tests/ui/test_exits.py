@@ -28,6 +28,9 @@ import qasync
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from pawpado_desktop.auth.store import FileStore, credentials_path
+from pawpado_desktop.auth.storekey import StoreKey
+from pawpado_desktop.auth.tokens import TokenSet
 from pawpado_desktop.clock import ScaledClock
 from pawpado_desktop.core.service import Core
 from pawpado_desktop.core.state import PlayPhase
@@ -38,7 +41,7 @@ from pawpado_desktop.ui.app import run_until_closed
 from pawpado_desktop.ui.shell import ShellOptions, TrayApp
 from tests.support.dbus_fakes import FakeNotificationDaemon
 from tests.support.moonlight import FakeMoonlightInstall
-from tests.support.ui import UiRig
+from tests.support.ui import PLAY_TIMEOUT, UiRig
 from tests.support.waiting import wait_until, wait_until_blocking
 
 USER_PROFILE = "alice@example.com"
@@ -72,19 +75,18 @@ def test_qt_quit_during_a_play_stops_it_and_restores_tailscale(
     asyncio.set_event_loop(loop)
     failures: list[BaseException] = []
 
-    async def until(predicate: Callable[[], object], what: str) -> None:
-        await wait_until(predicate, 30, what=what)
-
     async def user() -> None:
         try:
-            await until(lambda: not tray.loading and tray.core is not None, "the core")
+            await wait_until(lambda: not tray.loading and tray.core is not None, what="the core")
             core = tray.core
             assert core is not None
             flow = await core.start_sign_in()
             assert sim.control.approve_device(flow.user_code)
             await core.complete_sign_in(flow)
             tray.perform(Act.PLAY)
-            await until(lambda: tray.state.play.phase is PlayPhase.STREAMING, "streaming")
+            await wait_until(
+                lambda: tray.state.play.phase is PlayPhase.STREAMING, PLAY_TIMEOUT, what="streaming"
+            )
             assert user_profile(fake_tailscaled_sim) != USER_PROFILE  # on the game's profile
             if how == "quit":
                 QApplication.quit()  # what a macOS Quit or the end of the session does
@@ -116,6 +118,9 @@ def test_qt_quit_during_a_play_stops_it_and_restores_tailscale(
 # -- SIGTERM to a real tray process -----------------------------------------------
 
 
+# Slow: a tray process of its own keeps real time (it takes no scaled clock), so it boots
+# and pairs in real seconds, polling every two, before its SIGTERM handling is tested.
+@pytest.mark.slow
 @pytest.mark.world(speed=None, provisioning_seconds=1, starting_seconds=1, ready_delay_seconds=0.5, stopping_seconds=1)
 class TestSigterm:
 
@@ -149,17 +154,10 @@ class TestSigterm:
             "PAWPADO_CREDENTIAL_STORE": "file",
             "PYTHONUNBUFFERED": "1",
         }
-        sim.control.set_auto_approve(True)
-        login = subprocess.run(
-            [sys.executable, "-m", "pawpado_desktop", "login", "--no-browser"],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert login.returncode == 0, login.stderr
+        # Signed in, in the opt-in file the tray reads (no login process: not the question).
+        store = FileStore(credentials_path(StoreKey.from_env(env), tmp_path / "tray-config"))
+        signed_in = sim.control.sign_in_directly().as_response()
+        asyncio.run(store.save(TokenSet.from_response(signed_in, sim.clock.now())))
         return env
 
     @pytest.fixture
@@ -197,7 +195,12 @@ class TestSigterm:
         return shown.nid
 
     def streaming(self, moonlight: FakeMoonlightInstall) -> None:
-        wait_until_blocking(lambda: moonlight.events("streaming"), 60)
+        wait_until_blocking(
+            lambda: moonlight.events("streaming"),
+            PLAY_TIMEOUT,
+            what="the tray's Moonlight to stream",
+            detail=lambda: f"Moonlight ran {moonlight.invocations()}",
+        )
 
     def terminate(self, process: subprocess.Popen[str]) -> None:
         process.send_signal(signal.SIGTERM)
@@ -266,7 +269,7 @@ def test_the_end_of_the_session_waits_for_the_stop_and_the_restore(
     rig: UiRig, fake_tailscaled_sim: FakeTailscaled
 ) -> None:
     rig.choose(Act.PLAY)
-    rig.until(lambda: rig.state.play.phase is PlayPhase.STREAMING, what="streaming")
+    rig.until_streaming()
     when_answered: list[tuple[str, str, str]] = []
 
     def session_manager() -> None:

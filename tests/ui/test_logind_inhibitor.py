@@ -57,7 +57,7 @@ def world(rig: UiRig, tailscaled: FakeTailscaled) -> dict[str, Any]:
 def stream(rig: UiRig, logind: FakeLogind) -> None:
     assert logind.inhibitors == []  # nothing of ours runs: the computer is not held
     rig.choose(Act.PLAY)
-    rig.until(lambda: rig.state.play.phase is PlayPhase.STREAMING, what="streaming")
+    rig.until_streaming()
     rig.until(logind.held, what="the inhibitor")
     (held,) = logind.held()
     assert (held.what, held.who, held.mode) == ("shutdown:sleep", "Pawpado", "delay")

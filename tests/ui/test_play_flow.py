@@ -39,7 +39,7 @@ def start_and_stream(rig: UiRig) -> None:
     assert progress is not None
     rig.until(lambda: rig.app.tray.shown[0] is TrayStatus.STARTING, what="the starting icon")
     assert "Show progress" in dict(rig.menu_items())
-    rig.until(lambda: phase(rig) is PlayPhase.STREAMING, what="streaming")
+    rig.until_streaming()
     rig.settle(0.1)
     assert rig.app.tray.shown[0] is TrayStatus.READY
     rig.until(
@@ -102,6 +102,7 @@ def test_keep_running_leaves_the_pc_on_and_quit_guard_stops_it(rig: UiRig) -> No
 
 def test_quit_guard_keep_running_and_quit_leaves_the_pc_on(rig: UiRig) -> None:
     rig.start_elsewhere()
+    rig.run(rig.core.refresh_session())  # now, not at the idle poll a minute away
     rig.until(
         lambda: rig.state.session is not None and rig.state.session.state.is_active,
         what="the session to show",
@@ -157,6 +158,7 @@ def test_cancelling_a_play_on_a_running_session_asks_before_stopping_it(rig: UiR
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     rig.start_elsewhere()  # started elsewhere (another device)
+    rig.run(rig.core.refresh_session())  # now, not at the idle poll a minute away
     rig.until(
         lambda: rig.state.session is not None and rig.state.session.state.is_active,
         what="the running session",

@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import httpx
+import pytest
 
 from pawpado_desktop.core.state import PlayPhase
 from pawpado_desktop.present.menu import Act
@@ -25,6 +26,9 @@ def _press(rig: UiRig, url: str, button: str) -> httpx.Response:
     return rig.run(press())
 
 
+# The PC stays provisioning for a minute (six real seconds): a busy machine cannot see
+# it already running when the test looks, and the cancel comes long before.
+@pytest.mark.world(provisioning_seconds=60)
 def test_top_up_and_play_from_the_menu_starts_the_play_once_credited(rig: UiRig) -> None:
     rig.sim.control.set_balance("2000.00")
     rig.run(rig.core.refresh_credits())
