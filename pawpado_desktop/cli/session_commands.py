@@ -23,6 +23,7 @@ from pawpado_desktop.core.budget import MAXIMUM_TOPUP, MINIMUM_TOPUP
 from pawpado_desktop.core.facts import Question
 from pawpado_desktop.core.play import PlayOptions, SessionEnded
 from pawpado_desktop.core.state import AppState, Attention
+from pawpado_desktop.core.stop_policy import STOPPED_WAIT_S
 from pawpado_desktop.core.types import ConnectionPath, SessionState, region_name
 from pawpado_desktop.errors import CancelledByUser, ExitCode, NotSignedIn, PawpadoError
 from pawpado_desktop.present import format as fmt
@@ -31,7 +32,6 @@ from pawpado_desktop.present.progress import detail_text, question_text
 from pawpado_desktop.present.status import status_lines, storage_lines
 
 UNKNOWN = SessionState.UNKNOWN  # a state this version does not know: it may bill
-STOPPED_WAIT_S = 300.0  # after the confirmed stop, how long to show it going to `stopped`
 
 
 def register(sub: Any) -> None:

@@ -20,12 +20,11 @@ from pawpado_desktop.config import Endpoints, config_dir
 from pawpado_desktop.core.ownership import Role
 from pawpado_desktop.core.play import Confirm
 from pawpado_desktop.core.service import Core
-from pawpado_desktop.core.stopper import CLI_STOP_DEADLINE_S
+from pawpado_desktop.core.stop_policy import CLI_STOP_DEADLINE_S, READ_ONLY_STOP_WAIT_S
 from pawpado_desktop.core.wiring import CredentialStoreChoice, Wiring, tailscaled_at
 from pawpado_desktop.errors import ConfigError, PawpadoError
 from pawpado_desktop.present.progress import detail_text
 
-READ_ONLY_STOP_WAIT_S = 15.0
 STORE_ENV = "PAWPADO_CREDENTIAL_STORE"
 SOCKET_ENV = "PAWPADO_TAILSCALE_SOCKET"
 MOONLIGHT_ENV = "PAWPADO_MOONLIGHT"

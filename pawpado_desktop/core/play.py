@@ -46,6 +46,7 @@ from pawpado_desktop.core.notices import NoticeBoard, NoticeKind, Topic
 from pawpado_desktop.core.polling import MAX_NAP_S
 from pawpado_desktop.core.ports import Streamer, StreamHandle, StreamOutcome, Tailnet
 from pawpado_desktop.core.state import PhaseStep, PlayPhase, PlayProgress, StateStore
+from pawpado_desktop.core.stop_policy import PLAY_STOP_WAIT_S, STOPPED_WAIT_S
 from pawpado_desktop.core.stopper import Stopper
 from pawpado_desktop.core.wording import clause, sentence
 from pawpado_desktop.errors import CancelledByUser, Money, NotSignedIn, PawpadoError
@@ -54,13 +55,11 @@ from pawpado_desktop.moonlight.options import StreamOptions
 log = logging.getLogger(__name__)
 
 BOOT_DEADLINE_S = 15 * 60.0  # production boots take 1-4 minutes
-STOP_DEADLINE_S = 5 * 60.0
 # After a way out while a start's answer was awaited: how long to look for the
 # session it may have started, and how often.
 START_SETTLE_S = 6.0
 START_SETTLE_POLL_S = 1.0
 JOIN_DEADLINE_S = 120.0
-PLAY_STOP_WAIT_S = 15.0  # a Play waits this long for its stop; the stopper goes on after
 CAPACITY_RETRIES = 3
 CAPACITY_DEFAULT_WAIT_S = 30.0
 SESSION_WATCH_S = 7 * 24 * 3600.0  # while streaming: as long as the stream lasts
@@ -212,7 +211,7 @@ class PlayPipeline:
         self.store.update(session=current)
         if current.state is SessionState.STOPPING:
             self._detail(Detail(Remark.WAITING_PREVIOUS_STOP))
-            current = await self.wait_session(lambda s: s.state.can_start, STOP_DEADLINE_S)
+            current = await self.wait_session(lambda s: s.state.can_start, STOPPED_WAIT_S)
         if current.state.is_active or current.state is SessionState.UNKNOWN:
             self._detail(Detail(Remark.ATTACHED))
             return current
@@ -519,7 +518,7 @@ class PlayPipeline:
         sent = asyncio.Event()
         sending.add_done_callback(lambda _: sent.set())
         if not sending.done():
-            await self.clock.wait_for(sent, self._time_left(STOP_DEADLINE_S))
+            await self.clock.wait_for(sent, self._time_left(STOPPED_WAIT_S))
         if not sending.done():
             sending.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -536,7 +535,7 @@ class PlayPipeline:
             return
         # Billing ends at `stopped` (or `error`), not at `stopping`: wait while we may.
         try:
-            await self.wait_session(lambda s: s.state.can_start, self._time_left(STOP_DEADLINE_S))
+            await self.wait_session(lambda s: s.state.can_start, self._time_left(STOPPED_WAIT_S))
         except PawpadoError:
             wound.summary = Detail(Remark.STOP_ACCEPTED)
             return

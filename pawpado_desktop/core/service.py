@@ -69,6 +69,7 @@ from pawpado_desktop.core.settings import (
     server_refusal,
 )
 from pawpado_desktop.core.state import AppState, PlayPhase, StateStore
+from pawpado_desktop.core.stop_policy import SIGN_OUT_STOP_WAIT_S, TRAY_STOP_WAIT_S
 from pawpado_desktop.core.stopper import PendingStop, StopMarker, Stopper
 from pawpado_desktop.errors import ExitCode, Money, NotSignedIn, PawpadoError, Phrase
 from pawpado_desktop.tailscale.models import ConnectionPath
@@ -80,8 +81,6 @@ T = TypeVar("T")
 STORAGE_EVERY_S = 60 * 60.0  # the storage tier and billing period change rarely
 # Sign-out with a PC to stop: how long to wait for it to reach `stopped` (after the
 # stop is accepted it gets there on its own; the wait only makes the answer exact).
-SIGN_OUT_STOP_WAIT_S = 2 * 60.0
-TRAY_STOP_WAIT_S = 60.0
 _TRANSIENT = (NetworkError, ProtocolError, ServerError)
 UNREADABLE = (
     "The app could not read Pawpado's answer (an internal problem, written to the log). "

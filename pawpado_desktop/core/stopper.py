@@ -12,8 +12,8 @@ and the session it is for). It is cleared once the server confirms `stopping` or
 `stopped`, so a crash or a kill mid-retry leaves it behind and the next start of
 the tray or of any command carries the stop out (`Core.start`).
 
-The policy is a deadline: the CLI gives a stop 10 minutes per command, the tray
-None (until confirmed). Only one stop runs per process; every caller joins it.
+The policy is a deadline (core/stop_policy.py): the CLI gives a stop 10 minutes per
+command, the tray None (until confirmed). Only one stop runs per process; every caller joins it.
 """
 
 from __future__ import annotations
@@ -48,7 +48,6 @@ from pawpado_desktop.errors import PawpadoError, Phrase
 log = logging.getLogger(__name__)
 
 MARKER_FILE = "stop-pending.json"
-CLI_STOP_DEADLINE_S = 10 * 60.0
 BACKOFF_FIRST_S = 2.0
 BACKOFF_CAP_S = 30.0
 # A session that began this long after the stop was asked is another one (local

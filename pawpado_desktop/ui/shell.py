@@ -27,6 +27,7 @@ from pawpado_desktop.config import LocalSettings
 from pawpado_desktop.core.facts import Question
 from pawpado_desktop.core.notices import Notice, NoticeKind, Topic
 from pawpado_desktop.core.state import AppState, PlayPhase
+from pawpado_desktop.core.stop_policy import EXIT_DEADLINE_S, QUIT_STOP_DEADLINE_S
 from pawpado_desktop.errors import PawpadoError
 from pawpado_desktop.present import i18n
 from pawpado_desktop.present.errors import error_text, error_title
@@ -37,7 +38,6 @@ from pawpado_desktop.ui import actions
 from pawpado_desktop.ui.excepthook import install as install_excepthook
 from pawpado_desktop.ui.exits import QtExits
 from pawpado_desktop.ui.flows import history, play
-from pawpado_desktop.ui.flows.quitting import QUIT_STOP_DEADLINE_S
 from pawpado_desktop.ui.icons import app_icon
 from pawpado_desktop.ui.notifications import DesktopNotifications
 from pawpado_desktop.ui.notifier import Notifier
@@ -55,7 +55,6 @@ log = logging.getLogger(__name__)
 
 CoreFactory = Callable[["Confirm"], Awaitable["Core"]]
 # SIGTERM, Qt's quit, the end of the desktop session: systemd kills 90 s after SIGTERM.
-EXIT_DEADLINE_S = 60.0
 NOTICE_FLUSH_S = 3.0  # a notice posted on the way out still reaches the desktop
 
 

@@ -7,6 +7,7 @@ import contextlib
 from typing import TYPE_CHECKING
 
 from pawpado_desktop.core.state import PlayPhase
+from pawpado_desktop.core.stop_policy import QUIT_STOP_DEADLINE_S
 from pawpado_desktop.errors import PawpadoError
 from pawpado_desktop.present import format as fmt
 from pawpado_desktop.present.i18n import tr
@@ -17,7 +18,6 @@ if TYPE_CHECKING:
     from pawpado_desktop.core.service import Core
     from pawpado_desktop.ui.shell import TrayApp
 
-QUIT_STOP_DEADLINE_S = 5 * 60.0
 
 
 async def quit_app(app: TrayApp) -> None:
