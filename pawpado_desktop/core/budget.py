@@ -94,12 +94,3 @@ def topup_suggestions(rate_per_minute: Decimal) -> list[tuple[int, Decimal]]:
         amount = (raw / step).to_integral_value(rounding=ROUND_CEILING) * step
         suggestions.append((hours, max(amount, MINIMUM_TOPUP)))
     return suggestions
-
-
-def format_money(amount: Decimal, currency: str) -> str:
-    """Plain-text money for the core's own messages (what the user reads is
-    `present.format.money`)."""
-    if currency == "IDR":
-        whole = amount.quantize(Decimal(1))
-        return f"Rp {whole:,.0f}".replace(",", ".")
-    return f"{amount:,.2f} {currency}"

@@ -22,13 +22,14 @@ from pawpado_desktop.api import models
 from pawpado_desktop.api.errors import ProtocolError, api_error, parse_retry_after
 from pawpado_desktop.auth.tokens import TokenResponseError, TokenSet, parse_seconds
 from pawpado_desktop.config import LocalSettings, checked_url, read_json
-from pawpado_desktop.core.budget import attention, format_money, runs_out_at
+from pawpado_desktop.core.budget import attention, runs_out_at
 from pawpado_desktop.core.state import AppState
 from pawpado_desktop.errors import ConfigError, PawpadoError
 from pawpado_desktop.moonlight.client import check_address, host_address
 from pawpado_desktop.moonlight.dialogs import classify, last_outcome
 from pawpado_desktop.moonlight.instances import parse_ps, parse_tasklist
 from pawpado_desktop.moonlight.version import parse_version
+from pawpado_desktop.present.format import money
 from pawpado_desktop.safe_url import UnsafeUrl
 from pawpado_desktop.tailscale.client import error_text
 from pawpado_desktop.tailscale.join_state import JoinRecord
@@ -133,8 +134,8 @@ def use(parsed: Any) -> None:
         parsed.shortfall_to_start  # noqa: B018
         attention(parsed, 30)
         runs_out_at(parsed, NOW)
-        format_money(parsed.balance, parsed.currency)
-        format_money(parsed.shortfall_to_start, parsed.currency)
+        money(parsed.balance, parsed.currency)  # what the tray and the CLI show
+        money(parsed.shortfall_to_start, parsed.currency)
     if isinstance(parsed, models.SessionStatus):
         AppState(session=parsed, credits=models.Credits.from_json(VALID["Credits"])).cost_so_far(
             NOW

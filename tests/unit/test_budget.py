@@ -6,7 +6,6 @@ from pawpado_desktop.core.budget import (
     BudgetGuard,
     alert_thresholds,
     attention,
-    format_money,
     runs_out_at,
     topup_suggestions,
 )
@@ -78,8 +77,3 @@ def test_top_up_amounts_cover_hours_and_respect_the_minimum() -> None:
     ]
     assert topup_suggestions(Decimal("123.45"))[0] == (1, Decimal(10000))
     assert topup_suggestions(Decimal("333.33"))[1] == (3, Decimal(60000))
-
-
-def test_formatting() -> None:
-    assert format_money(Decimal("52300.00"), "IDR") == "Rp 52.300"
-    assert format_money(Decimal("12.5"), "USD") == "12.50 USD"
