@@ -25,6 +25,7 @@ from pawpado_desktop.core.service import Core, SignInFlow, StillRunning
 from pawpado_desktop.core.state import AppState
 from pawpado_desktop.core.types import Identity
 from pawpado_desktop.errors import ConfigError, ExitCode
+from pawpado_desktop.present.errors import text_of
 from pawpado_desktop.present.i18n import tr
 from pawpado_desktop.present.notices import notice_text
 from pawpado_desktop.safe_url import browser_url, open_in_browser
@@ -117,7 +118,7 @@ async def login(args: argparse.Namespace) -> int:
         await _show_code(flow, open_browser=not args.no_browser)
         found = await _wait_with_progress(core.complete_sign_in(flow), flow, core.clock, sys.stdout)
         if found is None:
-            why = core.store.state.offline or tr("Pawpado did not answer")
+            why = text_of(core.store.state.offline) or tr("Pawpado did not answer")
             print(plain(tr("Signed in, but could not look up the account: {why}", why=why)))
         else:
             print(tr("Signed in as {name}.", name=plain(found.display_name)))
@@ -186,7 +187,7 @@ async def _stop_or_keep(args: argparse.Namespace, core: Core) -> bool | None:
     state = core.store.state
     values: dict[str, object]
     if state.offline:
-        why, values = WHY_UNCHECKED, {"problem": state.offline}
+        why, values = WHY_UNCHECKED, {"problem": text_of(state.offline)}
     else:
         found = Notice(NoticeKind.SESSION_FOUND, Topic.SESSION_FOUND, **core.running_facts())
         why, values = WHY_RUNNING, {"running": notice_text(found)}

@@ -27,6 +27,7 @@ from pawpado_desktop.core.stop_policy import STOPPED_WAIT_S
 from pawpado_desktop.core.types import ConnectionPath, SessionState, region_name
 from pawpado_desktop.errors import CancelledByUser, ExitCode, NotSignedIn, PawpadoError
 from pawpado_desktop.present import format as fmt
+from pawpado_desktop.present.errors import text_of
 from pawpado_desktop.present.i18n import tr
 from pawpado_desktop.present.progress import detail_text, question_text
 from pawpado_desktop.present.status import status_lines, storage_lines
@@ -226,7 +227,7 @@ def status_json(
     return {
         "signedIn": state.signed_in,
         "reachable": reachable,
-        "problem": state.offline or None,
+        "problem": str(state.offline) or None,  # English, like the rest of the JSON
         "identity": None
         if identity is None
         else {"email": identity.email, "name": identity.name, "userId": identity.huudis_user_id},
@@ -420,7 +421,7 @@ async def stop_command(args: argparse.Namespace) -> int:
         session = state.session
         if state.offline:
             # The state is unknown, so "nothing to stop" would be a guess: send the stop.
-            print(tr("Pawpado could not be reached: {problem}", problem=state.offline))
+            print(tr("Pawpado could not be reached: {problem}", problem=text_of(state.offline)))
             print(tr("Your gaming PC may still be running; sending the stop anyway..."), flush=True)
         elif session is None or not (session.state.is_active or session.state is UNKNOWN):
             current = plain(session.raw_state) if session else tr("stopped")

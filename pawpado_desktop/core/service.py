@@ -181,7 +181,7 @@ class Core:
             on_failure=self._poll_failed,
         )
         # Why each read last failed; the app is offline while any is set.
-        self._trouble: dict[str, str] = {}
+        self._trouble: dict[str, Phrase | str] = {}
         self.pipeline: PlayPipeline | None = None
         self._play_task: asyncio.Task[PlayPhase] | None = None
         self._topup_task: asyncio.Task[TopupResult] | None = None  # while watching
@@ -265,7 +265,7 @@ class Core:
             self._signed_out()
             return
         except _TRANSIENT as error:
-            self._set_trouble("session", error.message)  # nothing after it was read
+            self._set_trouble("session", error.phrase)  # nothing after it was read
             return
         session = self.store.state.session
         if session is not None and session.state.is_active and not self.playing:
@@ -323,15 +323,15 @@ class Core:
             self._signed_out()
             raise
         except PawpadoError as error:
-            self._set_trouble(what, error.message)
+            self._set_trouble(what, error.phrase)
             raise
         except Exception:
-            self._set_trouble(what, UNREADABLE)
+            self._set_trouble(what, Phrase(UNREADABLE))
             raise
         self._set_trouble(what, "")
         return result
 
-    def _set_trouble(self, what: str, why: str) -> None:
+    def _set_trouble(self, what: str, why: Phrase | str) -> None:
         if why:
             self._trouble[what] = why
         else:

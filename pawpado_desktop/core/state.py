@@ -22,7 +22,7 @@ from pawpado_desktop.api.models import (
     StorageBilling,
 )
 from pawpado_desktop.core.facts import Detail
-from pawpado_desktop.errors import PawpadoError
+from pawpado_desktop.errors import PawpadoError, Phrase
 from pawpado_desktop.tailscale.models import ConnectionPath
 
 log = logging.getLogger(__name__)
@@ -90,7 +90,9 @@ class AppState:
     low_balance_alert_minutes: int = 30
     last_error: PawpadoError | None = None
     warning: str = ""  # a lasting caveat of this run (e.g. no keyring: sign-in kept in memory)
-    offline: str = ""  # why the last refresh failed (network, server); cleared by the next success
+    # Why the last refresh failed (network, server), as the error's own words (worded
+    # by the presenter; English in machine output); "" once a refresh succeeds.
+    offline: Phrase | str = ""
     connection: ConnectionPath | None = None  # the path to the cloud PC, only while streaming
     # While offline: a core.health.ServiceHealth value ("" until checked, and online).
     service: str = ""
@@ -139,7 +141,7 @@ class StateChanges(TypedDict, total=False):
     low_balance_alert_minutes: int
     last_error: PawpadoError | None
     warning: str
-    offline: str
+    offline: Phrase | str
     demo: bool
     connection: ConnectionPath | None
     service: str

@@ -14,6 +14,7 @@ from datetime import datetime
 from pawpado_desktop.core.state import AppState, PlayPhase
 from pawpado_desktop.core.types import PathKind, SessionState, region_name
 from pawpado_desktop.present import format as fmt
+from pawpado_desktop.present.errors import text_of
 from pawpado_desktop.present.i18n import tr
 from pawpado_desktop.present.progress import phase_label
 
@@ -172,7 +173,7 @@ def problem_line(state: AppState, *, error_seen: bool = False) -> str | None:
         if state.session is not None and state.session.message:
             return tr("Last attempt failed: {title}", title=state.session.message)
     if offline(state):
-        return tr("Offline: {reason}", reason=state.offline)
+        return tr("Offline: {reason}", reason=text_of(state.offline))
     if state.warning and not state.demo:  # the demo keeps its sign-in in memory on purpose
         return state.warning
     return None

@@ -139,7 +139,7 @@ async def test_5xx_burst_on_reads_mid_play_is_ridden_out(hrig: PlayRig) -> None:
     burst = FaultResponse(503, b"<html><body>Service Unavailable</body></html>")
     offline_seen: list[str] = []
     hrig.core.store.subscribe(
-        lambda old, new: offline_seen.append(new.offline) if new.offline else None
+        lambda old, new: offline_seen.append(str(new.offline)) if new.offline else None
     )
     on_phase(
         hrig,

@@ -217,7 +217,7 @@ async def test_the_poller_survives_every_failure_and_shows_offline(
 
     monkeypatch.setattr(client, "poll_session", broken)
     core.refresh_soon()
-    await wait_until(lambda: "internal problem" in core.store.state.offline)
+    await wait_until(lambda: "internal problem" in str(core.store.state.offline))
     assert core._poller.alive and offline_shown()
     monkeypatch.setattr(client, "poll_session", real_poll)
     core.refresh_soon()
