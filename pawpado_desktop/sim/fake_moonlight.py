@@ -182,8 +182,13 @@ class FakeMoonlight:
         if app is None:
             _dialog(f"Failed to find application {command.app}")
             return 0
+        # A close (SIGTERM) that lands while the stream is being announced waits until
+        # the stream exists and its end can be reported: else the host would count a
+        # stream that no process holds any more.
+        _hold_close_requests(True)
         answer = self.sim.stream(address, self.client_id, app)
         if answer.status != 200:
+            _hold_close_requests(False)
             _dialog(
                 _not_paired_for_streaming(info)
                 if answer.error == "NOT_PAIRED"
@@ -194,6 +199,7 @@ class FakeMoonlight:
             return 0
         stream_id = str(answer.body["streamId"])
         try:
+            _hold_close_requests(False)  # a held close is raised here, inside the try
             self.record({"event": "streaming", "streamId": stream_id, "app": app})
             _log("Info", f"Streaming {app} at {command.width}x{command.height}@{command.fps}")
             self.flood()
@@ -361,6 +367,13 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
 def _close(signum: int, frame: FrameType | None) -> None:
     _ignore_close_requests()
     raise _Closed
+
+
+def _hold_close_requests(hold: bool) -> None:
+    """Block (or release) SIGTERM/SIGINT: a blocked one is delivered on release."""
+    if hasattr(signal, "pthread_sigmask"):  # POSIX; Windows has no such window to close
+        how = signal.SIG_BLOCK if hold else signal.SIG_UNBLOCK
+        signal.pthread_sigmask(how, {signal.SIGTERM, signal.SIGINT})
 
 
 def _ignore_close_requests() -> None:
