@@ -76,7 +76,7 @@ def debug_info(state: AppState, now: datetime, extra: dict[str, str]) -> str:
         "Last error": f"{state.last_error.title}: {state.last_error.message}"
         if state.last_error
         else "-",
-        "Warning": state.warning or "-",
+        "Warning": str(state.warning) or "-",  # English, for support
         "Offline": getattr(state, "offline", "") or "-",
         **extra,
     }

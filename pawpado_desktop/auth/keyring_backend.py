@@ -33,6 +33,7 @@ OPT_IN_FILE = (
     "To keep it in a plain file instead (readable by any program running as you), "
     "set PAWPADO_CREDENTIAL_STORE=file."
 )
+OPT_IN_FILE_PHRASE = Phrase(OPT_IN_FILE)  # added to a keyring problem that does not say it
 
 
 def backend_name(backend: Any) -> str:

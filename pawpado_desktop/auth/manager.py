@@ -46,7 +46,7 @@ from pawpado_desktop.auth.store import CredentialStore, StoreKey, open_default_s
 from pawpado_desktop.auth.tokens import TokenResponseError, TokenSet
 from pawpado_desktop.clock import SYSTEM_CLOCK, Clock
 from pawpado_desktop.config import CLIENT_ID, SCOPE, Endpoints, config_dir
-from pawpado_desktop.errors import NotSignedIn
+from pawpado_desktop.errors import NotSignedIn, Phrase
 from pawpado_desktop.owner import ProcessIdentity
 
 log = logging.getLogger(__name__)
@@ -65,8 +65,9 @@ EventKind = Literal["signed_in", "signed_out", "warning"]
 @dataclass(frozen=True)
 class AuthEvent:
     kind: EventKind
-    message: str | None = None  # user-facing: why we were signed out, or the warning
+    message: str | None = None  # in English, for logs: why we were signed out, or the warning
     error: NotSignedIn | None = None  # why we were signed out, for the presenter
+    warning: Phrase | None = None  # the warning, for the presenter
 
 
 Listener = Callable[[AuthEvent], None]
@@ -99,7 +100,7 @@ class AuthManager:
         self._blocked_until: datetime | None = None
         self._flow: DeviceFlow | None = None
         self._listeners: list[Listener] = []
-        self.store_warning: str | None = None
+        self.store_warning: Phrase | None = None
 
     def __repr__(self) -> str:
         return f"AuthManager(signed_in={self.is_signed_in}, store={self._store!r})"
@@ -381,8 +382,11 @@ class AuthManager:
                     await self._store.clear()
             if not self._unsaved:
                 self._warn(
-                    f"{exc.message} You stay signed in until the app quits; Pawpado keeps "
-                    "trying to save your renewed sign-in."
+                    Phrase(
+                        "{problem} You stay signed in until the app quits; Pawpado keeps "
+                        "trying to save your renewed sign-in.",
+                        problem=exc.phrase,
+                    )
                 )
             self._unsaved = True
             self._schedule_save_retry()
@@ -466,7 +470,7 @@ class AuthManager:
         else:
             await self._note(LedgerEntry("ok", None))
         log.info("signed out: the sign-in can no longer be used")
-        self._emit(AuthEvent("signed_out", error.message, error))
+        self._emit(AuthEvent("signed_out", error.message, error=error))
         return error
 
     async def _complete_sign_in(self, tokens: TokenSet) -> None:
@@ -496,10 +500,10 @@ class AuthManager:
         except (AuthServiceError, OAuthError) as exc:
             log.warning("could not revoke the sign-in at Huudis (%s); forgetting it anyway", exc)
 
-    def _warn(self, message: str) -> None:
-        self.store_warning = message
-        log.warning("%s", message)
-        self._emit(AuthEvent("warning", message))
+    def _warn(self, warning: Phrase) -> None:
+        self.store_warning = warning
+        log.warning("%s", warning)
+        self._emit(AuthEvent("warning", str(warning), warning=warning))
 
     def _emit(self, event: AuthEvent) -> None:
         for listener in list(self._listeners):

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Protocol
 
 from pawpado_desktop.auth.errors import CredentialStoreError
-from pawpado_desktop.auth.keyring_backend import OPT_IN_FILE
+from pawpado_desktop.auth.keyring_backend import OPT_IN_FILE, OPT_IN_FILE_PHRASE
 from pawpado_desktop.auth.keyring_store import KeyringStore
 from pawpado_desktop.auth.storekey import DEFAULT_KEY, StoreKey
 from pawpado_desktop.auth.tokens import TokenSet
@@ -125,10 +125,12 @@ class FileStore:
         return Phrase("the file {path}", path=self.path)
 
     @property
-    def warning(self) -> str:
-        return (
-            f"Your sign-in is kept in a plain file ({self.path}), as you chose with "
-            f"{STORE_ENV}=file. Any program running as you can read it."
+    def warning(self) -> Phrase:
+        return Phrase(
+            "Your sign-in is kept in a plain file ({path}), as you chose with {env}=file. "
+            "Any program running as you can read it.",
+            path=self.path,
+            env=STORE_ENV,
         )
 
     async def load(self) -> TokenSet | None:
@@ -195,7 +197,7 @@ class FileStore:
 @dataclass(frozen=True)
 class OpenedStore:
     store: CredentialStore
-    warning: str | None  # for the UI/CLI to show; None when all is well
+    warning: Phrase | None  # for the UI/CLI to show (worded by present/); None: all is well
 
 
 async def open_default_store(
@@ -220,7 +222,10 @@ async def open_default_store(
     if choice == "memory":
         return OpenedStore(
             MemoryStore(),
-            f"Your sign-in is kept only while the app runs, as you chose with {STORE_ENV}=memory.",
+            Phrase(
+                "Your sign-in is kept only while the app runs, as you chose with {env}=memory.",
+                env=STORE_ENV,
+            ),
         )
     if choice not in ("", "keyring"):
         raise ConfigError(
@@ -238,8 +243,8 @@ async def open_default_store(
     except CredentialStoreError as exc:
         keyring_store.close()
         log.warning("no usable keyring; keeping the sign-in in memory")
-        warning = exc.message
-        if OPT_IN_FILE not in warning:
-            warning = f"{warning} {OPT_IN_FILE}"
+        warning = exc.phrase
+        if OPT_IN_FILE not in exc.message:
+            warning = Phrase("{problem} {opt_in}", problem=exc.phrase, opt_in=OPT_IN_FILE_PHRASE)
         return OpenedStore(MemoryStore(), warning)
     return OpenedStore(keyring_store, None)

@@ -93,11 +93,11 @@ def _refuse_demo(args: argparse.Namespace) -> None:
 def _print_warnings(core: Core) -> None:
     """The sign-in store's caveat now, and any warning the sign-in raises later."""
     if core.store.state.warning:  # true on every run: said once
-        show_once(core.store.state.warning, label=tr("Warning"))
+        show_once(text_of(core.store.state.warning), label=tr("Warning"))
 
     def changed(old: AppState, new: AppState) -> None:
         if new.warning and new.warning != old.warning:
-            print(tr("Warning: {warning}", warning=plain(new.warning)), file=sys.stderr)
+            print(tr("Warning: {warning}", warning=plain(text_of(new.warning))), file=sys.stderr)
 
     core.store.subscribe(changed)
 
@@ -113,7 +113,7 @@ async def login(args: argparse.Namespace) -> int:
             print(tr("To switch accounts, run `pawpado-desktop logout` first."))
             return int(ExitCode.OK)
         if not core.keeps_sign_in and state.warning:  # the reason for the refusal below
-            show_once(state.warning, label=tr("Warning"), again=True)
+            show_once(text_of(state.warning), label=tr("Warning"), again=True)
         flow = await core.start_sign_in(must_keep=True)
         await _show_code(flow, open_browser=not args.no_browser)
         found = await _wait_with_progress(core.complete_sign_in(flow), flow, core.clock, sys.stdout)

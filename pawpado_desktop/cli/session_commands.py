@@ -305,13 +305,13 @@ def print_status(
     if connection is not None:  # read by this command while another process streams
         state = replace(state, connection=connection)
     for line in [*status_lines(state, now, mono), *storage_lines(state)]:
-        if line.name == "problem" and state.warning and line.text == state.warning:
+        if line.name == "problem" and state.warning and line.text == text_of(state.warning):
             continue  # true on every run: said once, below
         print(plain(line.text))
     for hint in status_hints(state):
         print(hint, file=sys.stderr)
     if state.warning:
-        show_once(state.warning)
+        show_once(text_of(state.warning))
 
 
 def status_hints(state: AppState) -> list[str]:

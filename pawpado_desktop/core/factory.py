@@ -102,8 +102,8 @@ async def build_core(wiring: Wiring, *, confirm: Confirm | None = None) -> Core:
     def on_auth(event: AuthEvent) -> None:
         if event.kind == "signed_out":
             core.signed_out_by_server(event.error)
-        elif event.kind == "warning" and event.message:
-            core.store.update(warning=event.message)
+        elif event.kind == "warning" and event.warning is not None:
+            core.store.update(warning=event.warning)
 
     auth.add_listener(on_auth)
     await warming  # before the first request, so its imports never run on the loop

@@ -152,7 +152,7 @@ class Services:
     config_dir: Path  # settings, state files, the history
     demo: bool = False
     role: Role = Role.CLI  # which process this is, named to a second Play it refuses
-    warning: str = ""  # set up with a caveat the user should see (e.g. no keyring)
+    warning: Phrase | str = ""  # set up with a caveat the user should see (e.g. no keyring)
     keeps_sign_in: bool = True  # False: the sign-in lives in memory for this run only
     history: HistoryRecorder | None = None  # the session history, where one is kept
     # Released in reverse order by Core.aclose (the HTTP client, the demo world, ...).

@@ -89,7 +89,8 @@ class AppState:
     runs_out_at: datetime | None = None  # during a session, when the balance hits zero
     low_balance_alert_minutes: int = 30
     last_error: PawpadoError | None = None
-    warning: str = ""  # a lasting caveat of this run (e.g. no keyring: sign-in kept in memory)
+    # A lasting caveat of this run (e.g. no keyring: the sign-in is kept in memory).
+    warning: Phrase | str = ""
     # Why the last refresh failed (network, server), as the error's own words (worded
     # by the presenter; English in machine output); "" once a refresh succeeds.
     offline: Phrase | str = ""
@@ -140,7 +141,7 @@ class StateChanges(TypedDict, total=False):
     runs_out_at: datetime | None
     low_balance_alert_minutes: int
     last_error: PawpadoError | None
-    warning: str
+    warning: Phrase | str
     offline: Phrase | str
     demo: bool
     connection: ConnectionPath | None

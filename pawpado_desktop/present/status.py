@@ -175,7 +175,7 @@ def problem_line(state: AppState, *, error_seen: bool = False) -> str | None:
     if offline(state):
         return tr("Offline: {reason}", reason=text_of(state.offline))
     if state.warning and not state.demo:  # the demo keeps its sign-in in memory on purpose
-        return state.warning
+        return text_of(state.warning)
     return None
 
 

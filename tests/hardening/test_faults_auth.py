@@ -92,7 +92,7 @@ async def test_keyring_stuck_mid_refresh_keeps_the_play_going(
         await sign_in_with(hrig, KeyringStore(keyring, timeout=0.5))
         on_phase(hrig, PlayPhase.BOOTING, keyring.stall)  # stuck from the next refresh on
         assert await hrig.core.play(PlayOptions(grace_minutes=0)) is PlayPhase.DONE
-        warning = hrig.core.store.state.warning
+        warning = str(hrig.core.store.state.warning)
         assert "did not answer" in warning and "until the app quits" in warning
         assert hrig.sim.control.huudis_stats().reuse_detections == 0
         await left_clean(hrig)

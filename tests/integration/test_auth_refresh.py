@@ -223,7 +223,7 @@ async def test_a_keyring_that_breaks_after_a_refresh_keeps_this_run_signed_in(
     token = await manager.access_token()
     assert [e.kind for e in events] == ["warning"]
     assert events[0].message is not None and "until the app quits" in events[0].message
-    assert manager.store_warning == events[0].message
+    assert str(manager.store_warning) == events[0].message
     assert await manager.access_token() == token
     # The stored refresh token is used up: another process that finds it does not
     # replay it (that would revoke the whole sign-in); it waits for the retried save.

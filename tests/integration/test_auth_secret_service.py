@@ -86,7 +86,7 @@ async def test_a_locked_keyring_is_a_clear_keyring_error(
         assert "Unlock it" in caught.value.message
         store.close()
         opened = await open_default_store()
-        assert opened.warning is not None and "locked" in opened.warning
+        assert opened.warning is not None and "locked" in str(opened.warning)
 
 
 async def test_a_configured_secret_service_that_is_not_running(

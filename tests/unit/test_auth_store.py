@@ -287,14 +287,14 @@ async def test_without_a_keyring_the_sign_in_is_kept_in_memory_with_a_warning() 
     opened = await open_default_store()
     assert isinstance(opened.store, MemoryStore)
     assert opened.warning is not None
-    assert "No system keyring" in opened.warning
-    assert "only while the app runs" in opened.warning
+    assert "No system keyring" in str(opened.warning)
+    assert "only while the app runs" in str(opened.warning)
 
 
 async def test_a_hanging_keyring_falls_back_to_memory(hanging_keyring: Any) -> None:
     opened = await open_default_store(keyring_timeout=0.2)
     assert isinstance(opened.store, MemoryStore)
-    assert opened.warning is not None and "did not answer" in opened.warning
+    assert opened.warning is not None and "did not answer" in str(opened.warning)
 
 
 async def test_a_working_keyring_is_used_without_warning(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -309,7 +309,7 @@ async def test_file_store_only_when_opted_in(isolated_config: Path) -> None:
     opened = await open_default_store({"PAWPADO_CREDENTIAL_STORE": "file"})
     assert isinstance(opened.store, FileStore)
     assert opened.store.path.parent == isolated_config
-    assert opened.warning is not None and "plain file" in opened.warning
+    assert opened.warning is not None and "plain file" in str(opened.warning)
 
 
 async def test_memory_by_choice_and_bad_values() -> None:
