@@ -7,7 +7,7 @@ import asyncio
 import json
 import sys
 from dataclasses import replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from pawpado_desktop.cli import checkout as topup_cli
@@ -19,7 +19,7 @@ from pawpado_desktop.cli.prompt import ask_yes_no
 from pawpado_desktop.cli.terminal import plain
 from pawpado_desktop.cli.wiring import open_core
 from pawpado_desktop.config import LocalSettings
-from pawpado_desktop.core.budget import MAXIMUM_TOPUP, MINIMUM_TOPUP
+from pawpado_desktop.core.budget import MAXIMUM_TOPUP, MINIMUM_TOPUP, parse_amount
 from pawpado_desktop.core.facts import Question
 from pawpado_desktop.core.play import PlayOptions, SessionEnded
 from pawpado_desktop.core.state import AppState, Attention
@@ -182,15 +182,15 @@ def _minutes(raw: str) -> float:
 
 
 def _range() -> str:
-    return tr("from {low} to {high}", low=f"{MINIMUM_TOPUP:,}", high=f"{MAXIMUM_TOPUP:,}")
+    low, high = fmt.money(MINIMUM_TOPUP, "IDR"), fmt.money(MAXIMUM_TOPUP, "IDR")
+    return tr("from {low} to {high}", low=low, high=high)
 
 
 def _amount(raw: str) -> Decimal:
-    try:
-        value = Decimal(raw.replace(",", ""))
-    except InvalidOperation:
-        raise argparse.ArgumentTypeError(tr("{text} is not an amount", text=repr(raw))) from None
-    if not value.is_finite() or not MINIMUM_TOPUP <= value <= MAXIMUM_TOPUP:
+    value = parse_amount(raw)
+    if value is None:
+        raise argparse.ArgumentTypeError(tr("{text} is not an amount", text=repr(raw)))
+    if not MINIMUM_TOPUP <= value <= MAXIMUM_TOPUP:
         raise argparse.ArgumentTypeError(
             tr("the amount must be {range} (in your wallet currency, IDR)", range=_range())
         )

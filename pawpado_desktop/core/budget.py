@@ -6,9 +6,10 @@ or a server. Amounts are Decimal throughout.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import ROUND_CEILING, Decimal
+from decimal import ROUND_CEILING, Decimal, InvalidOperation
 
 from pawpado_desktop.api.models import Credits
 from pawpado_desktop.core.notices import Topic
@@ -33,6 +34,28 @@ class BalanceAlert:
         if self.minutes_left <= 0:
             return Topic.BALANCE_EMPTY
         return Topic.BALANCE_LOW_PLAYING if self.during_session else Topic.BALANCE_LOW
+
+
+# An amount as people type it: digits grouped by "." or "," in threes, then at
+# most two decimals after the other mark ("50.000", "50,000", "1.234.567,50",
+# "50000.00"). Anything else is refused rather than guessed.
+_TYPED_AMOUNT = re.compile(r"(\d{1,3}(?:([.,])\d{3})?(?:\2\d{3})*|\d+)(?:([.,])(\d{1,2}))?")
+
+
+def parse_amount(text: str) -> Decimal | None:
+    """A typed amount, or None. A mark followed by three digits groups thousands,
+    one followed by one or two digits at the end is the decimal point, so "50.000"
+    is fifty thousand in every language and "50000.00" never becomes five million."""
+    typed = "".join(text.split())
+    match = _TYPED_AMOUNT.fullmatch(typed)
+    if match is None or (match.group(3) and match.group(3) == match.group(2)):
+        return None
+    whole = match.group(1).replace(".", "").replace(",", "")
+    try:
+        value = Decimal(f"{whole}.{match.group(4)}" if match.group(4) else whole)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
 
 
 def alert_thresholds(account_minutes: int) -> list[int]:

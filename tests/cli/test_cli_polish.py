@@ -81,7 +81,7 @@ def test_topup_outside_the_documented_range_is_refused_with_the_range(
         main(["topup", amount])
     assert done.value.code == ExitCode.USAGE
     err = capsys.readouterr().err
-    assert "10,000 to 10,000,000" in err or "is not an amount" in err
+    assert "Rp 10.000 to Rp 10.000.000" in err or "is not an amount" in err
 
 
 def test_a_malformed_app_is_refused_before_anything_starts(cli: Cli) -> None:

@@ -1,11 +1,14 @@
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import pytest
+
 from pawpado_desktop.api.models import Credits
 from pawpado_desktop.core.budget import (
     BudgetGuard,
     alert_thresholds,
     attention,
+    parse_amount,
     runs_out_at,
     topup_suggestions,
 )
@@ -77,3 +80,25 @@ def test_top_up_amounts_cover_hours_and_respect_the_minimum() -> None:
     ]
     assert topup_suggestions(Decimal("123.45"))[0] == (1, Decimal(10000))
     assert topup_suggestions(Decimal("333.33"))[1] == (3, Decimal(60000))
+
+
+@pytest.mark.parametrize(
+    ("typed", "amount"),
+    [
+        ("50.000", Decimal(50000)),  # Indonesian grouping
+        ("50,000", Decimal(50000)),  # English grouping
+        ("50000", Decimal(50000)),
+        ("50000.00", Decimal(50000)),  # decimals, never five million
+        ("1.234.567,50", Decimal("1234567.50")),
+        ("1,234,567.5", Decimal("1234567.5")),
+        (" 30 000 ", Decimal(30000)),
+        ("50.000.00", None),  # the same mark for both: refused, not guessed
+        ("50000.000", None),
+        ("5,00,000", None),
+        ("-5", None),
+        ("1e5", None),
+        ("", None),
+    ],
+)
+def test_a_typed_amount_is_read_as_people_write_it(typed: str, amount: Decimal | None) -> None:
+    assert parse_amount(typed) == amount

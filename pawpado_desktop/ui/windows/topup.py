@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLineEdit, QVBoxLayout
 
-from pawpado_desktop.core.budget import MAXIMUM_TOPUP, MINIMUM_TOPUP
+from pawpado_desktop.core.budget import MAXIMUM_TOPUP, MINIMUM_TOPUP, parse_amount
 from pawpado_desktop.core.types import Credits
 from pawpado_desktop.present import format as fmt
 from pawpado_desktop.present.i18n import tr
@@ -48,14 +48,7 @@ class TopupDialog(QDialog):
         self._update()
 
     def amount(self) -> Decimal | None:
-        text = self.amount_edit.text().strip().replace(" ", "")
-        # People type thousands separators: "50.000" (id) or "50,000" (en).
-        digits = text.replace(".", "").replace(",", "")
-        try:
-            value = Decimal(digits) if digits else None
-        except InvalidOperation:
-            return None
-        return value if value is not None and value.is_finite() else None
+        return parse_amount(self.amount_edit.text())  # "50.000", "50,000", "50000.00"
 
     def _update(self) -> None:
         amount = self.amount()
