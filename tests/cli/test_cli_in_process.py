@@ -33,7 +33,7 @@ def test_exit_codes_and_output_as_from_a_process(cli: Cli) -> None:
     version = cli.call("--version")  # argparse's SystemExit(0)
     assert (version.returncode, version.stdout) == (0, f"pawpado-desktop {__version__}\n")
     usage = cli.call("topup", "5")  # argparse's SystemExit(2), on stderr
-    assert usage.returncode == ExitCode.USAGE and "10,000 to 10,000,000" in usage.stderr
+    assert usage.returncode == ExitCode.USAGE and "Rp 10.000 to Rp 10.000.000" in usage.stderr
     refused = cli.call("status", PAWPADO_BASE_URL="http://pawpado.example.com")
     assert refused.returncode == ExitCode.USAGE and "unencrypted" in refused.stderr
     status = cli.call("-v", "status", "--json")  # the environment is the rig's again
