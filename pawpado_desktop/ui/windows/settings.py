@@ -45,12 +45,12 @@ def _combo(choices: list[tuple[Any, str]], current: Any) -> QComboBox:
     return widget
 
 
-def _spin(low: int, high: int, value: int, *, suffix: str = "", zero: str = "") -> QSpinBox:
+def _spin(low: int, high: int, value: int, *, unit: str = "", zero: str = "") -> QSpinBox:
     widget = QSpinBox()
     widget.setRange(low, high)
     widget.setValue(value)
-    if suffix:
-        widget.setSuffix(suffix)
+    if unit:
+        widget.setSuffix(f" {unit}")
     if zero:
         widget.setSpecialValueText(zero)
     return widget
@@ -119,17 +119,17 @@ class SettingsDialog(QWidget):
             (
                 "bitrateKbps",
                 tr("Bitrate"),
-                _spin(500, 150000, settings.bitrate_kbps, suffix=" kbps"),
+                _spin(500, 150000, settings.bitrate_kbps, unit="kbps"),
             ),
             (
                 "autoStopIdleMinutes",
                 tr("Stop when idle for"),
-                _spin(0, 240, settings.auto_stop_idle_minutes, suffix=" min", zero=tr("Never")),
+                _spin(0, 240, settings.auto_stop_idle_minutes, unit=tr("min"), zero=tr("Never")),
             ),
             (
                 "lowBalanceAlertMinutes",
                 tr("Warn when the balance lasts under"),
-                _spin(0, 600, settings.low_balance_alert_minutes, suffix=" min", zero=tr("Never")),
+                _spin(0, 600, settings.low_balance_alert_minutes, unit=tr("min"), zero=tr("Never")),
             ),
             (
                 "locale",
@@ -191,7 +191,9 @@ class SettingsDialog(QWidget):
             ],
             local.display_mode,
         )
-        self.grace = _spin(0, 240, local.stop_grace_minutes, suffix=" min", zero=tr("Stop at once"))
+        self.grace = _spin(
+            0, 240, local.stop_grace_minutes, unit=tr("min"), zero=tr("Stop at once")
+        )
         self.launch_at_login = QCheckBox(tr("Start Pawpado when I log in"))
         self.launch_at_login.setChecked(local.launch_at_login)
         self.notification_level = _combo(
