@@ -22,6 +22,7 @@ pytest_plugins = [
     "tests.support.play",
     "tests.support.faults",
     "tests.support.cli",
+    "tests.support.language",
 ]
 
 # Property tests: few examples while developing, many in CI (.ci/run sets ci).

@@ -113,15 +113,6 @@ EXPECTED = {
 }
 
 
-@pytest.fixture(params=["en", "id"])
-def language(request: pytest.FixtureRequest) -> Iterator[str]:
-    i18n.set_language(request.param)
-    try:
-        yield request.param
-    finally:
-        i18n.set_language("en")
-
-
 def as_shown(text: str) -> str:
     """A menu text as the user reads it: `&&` is an `&`, a lone `&` marks a mnemonic."""
     return text.replace("&&", "\0").replace("&", "").replace("\0", "&")

@@ -21,6 +21,7 @@ from pawpado_desktop.cli.helptext import ARGPARSE_WORDS
 from pawpado_desktop.cli.history_command import ENDINGS
 from pawpado_desktop.present import notices, progress
 from pawpado_desktop.present.status import SERVICE_LINES
+from tests.support.source_scan import string_constants
 
 PACKAGE = Path(pawpado_desktop.__file__).resolve().parent
 SKIPPED = ("sim",)
@@ -44,25 +45,11 @@ RUNTIME_KEYS = {
 }
 
 
-def _constants(tree: ast.Module) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for node in tree.body:
-        if (
-            isinstance(node, ast.Assign)
-            and len(node.targets) == 1
-            and isinstance(node.targets[0], ast.Name)
-            and isinstance(node.value, ast.Constant)
-            and isinstance(node.value.value, str)
-        ):
-            found[node.targets[0].id] = node.value.value
-    return found
-
-
 def translated_literals() -> dict[str, str]:
     """Every key the code hands `tr` directly, with where it was found."""
     found: dict[str, str] = {}
     for path, tree in TREES.items():
-        constants = _constants(tree)
+        constants = string_constants(tree)
         for node in ast.walk(tree):
             if not (
                 isinstance(node, ast.Call)

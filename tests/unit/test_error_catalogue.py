@@ -26,6 +26,7 @@ import pytest
 import pawpado_desktop
 from pawpado_desktop.api.errors import ApiError
 from pawpado_desktop.errors import PawpadoError
+from tests.support.source_scan import string_constants
 
 PACKAGE = Path(pawpado_desktop.__file__).resolve().parent
 SKIPPED = ("sim",)  # the simulator speaks to tests, never to a user
@@ -102,21 +103,6 @@ class Site:
         return f"{self.path.relative_to(PACKAGE)}:{self.line} ({self.function}): {self.text}"
 
 
-def _constants(tree: ast.Module) -> dict[str, str]:
-    """Module-level `NAME = "literal"` assignments."""
-    found: dict[str, str] = {}
-    for node in tree.body:
-        if (
-            isinstance(node, ast.Assign)
-            and len(node.targets) == 1
-            and isinstance(node.targets[0], ast.Name)
-            and isinstance(node.value, ast.Constant)
-            and isinstance(node.value.value, str)
-        ):
-            found[node.targets[0].id] = node.value.value
-    return found
-
-
 def _fields(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
 
@@ -158,7 +144,7 @@ class _Scan(ast.NodeVisitor):
 
     def __init__(self, path: Path, tree: ast.Module) -> None:
         self.path = path
-        self.constants = _constants(tree)
+        self.constants = string_constants(tree)
         self.foreign = _foreign_names(tree)
         self.classes: list[str] = []
         self.functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
@@ -174,7 +160,9 @@ class _Scan(ast.NodeVisitor):
             for item in node.body:
                 if (
                     isinstance(item, ast.Assign | ast.AnnAssign)
-                    and ast.unparse(item.targets[0] if isinstance(item, ast.Assign) else item.target)
+                    and ast.unparse(
+                        item.targets[0] if isinstance(item, ast.Assign) else item.target
+                    )
                     == "title"
                     and item.value is not None
                 ):

@@ -4,7 +4,6 @@ it came, money and spans formatted for the language."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -48,15 +47,6 @@ REMARK_SAMPLES: dict[Remark, dict[str, Param]] = {
     Remark.STOP_RETRY_FAILED: {"status": 500, "seconds": 4},
     Remark.STOP_RETRY_UNEXPECTED: {"seconds": 8},
 }
-
-
-@pytest.fixture(params=["en", "id"])
-def language(request: pytest.FixtureRequest) -> Iterator[str]:
-    i18n.set_language(request.param)
-    try:
-        yield request.param
-    finally:
-        i18n.set_language("en")
 
 
 def _filled(text: str) -> bool:

@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
-import pytest
-
 from pawpado_desktop.present import format as fmt
 from pawpado_desktop.present import i18n
-
-
-@pytest.fixture(params=["en", "id"])
-def language(request: pytest.FixtureRequest) -> Iterator[str]:
-    i18n.set_language(request.param)
-    try:
-        yield request.param
-    finally:
-        i18n.set_language("en")
 
 
 def test_money_is_written_as_its_currency_writes_it(language: str) -> None:
