@@ -11,19 +11,18 @@ import asyncio
 import csv
 import json
 import sys
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from pawpado_desktop.cli.terminal import plain
 from pawpado_desktop.config import Endpoints, config_dir
-from pawpado_desktop.core.history import Ending, History, SessionLine, history_path, report
+from pawpado_desktop.core.history import History, SessionLine, history_path, report
 from pawpado_desktop.core.history_db import HistoryDb, PathSummary
 from pawpado_desktop.core.types import region_name
 from pawpado_desktop.errors import ExitCode
 from pawpado_desktop.present import format as fmt
-from pawpado_desktop.present.history import cells, headings
+from pawpado_desktop.present.history import cells, ended, headings
 from pawpado_desktop.present.i18n import tr
 
 MAX_DAYS = 366
@@ -119,7 +118,7 @@ def session_json(line: SessionLine) -> dict[str, Any]:
         "ratePerMinute": _money(record.rate_per_minute),
         "balanceBefore": _money(record.balance_before),
         "balanceAfter": _money(record.balance_after),
-        "endedHow": how_it_ended(line),
+        "endedHow": ended(line, english=True),
         "startedHere": record.started_here,
         "connection": connection_json(record.connection),
     }
@@ -197,23 +196,6 @@ def write_csv(history: History, out: Any) -> None:
         connection = row.pop("connection") or {}
         row.update(path=connection.get("path"), medianRttMs=connection.get("medianRttMs"))
         writer.writerow({k: "" if v is None else v for k, v in row.items()})
-
-
-ENDINGS = {
-    Ending.RUNNING: "running",
-    Ending.STOPPED: "stopped",
-    Ending.BY_PAWPADO: "stopped by Pawpado: {reason}",
-    Ending.FAILED: "failed: {reason}",
-    Ending.UNOBSERVED: "ended while the app was closed",
-}
-
-
-def how_it_ended(line: SessionLine, words: Callable[..., str] = str.format) -> str:
-    """How the session ended: English for --json and --csv (`str.format`), `tr` for text."""
-    reason = line.record.end_message
-    if line.ending is Ending.FAILED and not reason:
-        return words("failed")
-    return words(ENDINGS[line.ending], reason=reason)
 
 
 def print_history(history: History, days: int) -> None:

@@ -57,12 +57,17 @@ def connection(summary: PathSummary | None) -> str:
     return text if rtt is None else tr("{path} · {ms} ms", path=text, ms=round(rtt))
 
 
-def ended(line: SessionLine) -> str:
+ENDINGS = {
+    Ending.RUNNING: "running",
+    Ending.STOPPED: "stopped",
+    Ending.BY_PAWPADO: "stopped by Pawpado: {reason}",
+    Ending.FAILED: "failed: {reason}",
+    Ending.UNOBSERVED: "ended while the app was closed",
+}
+
+
+def ended(line: SessionLine, *, english: bool = False) -> str:
+    """How the session ended, in the current language (`english`: for --json/--csv)."""
     reason = line.record.end_message or ""
-    return {
-        Ending.RUNNING: tr("running"),
-        Ending.STOPPED: tr("stopped"),
-        Ending.BY_PAWPADO: tr("stopped by Pawpado: {reason}", reason=reason),
-        Ending.FAILED: tr("failed: {reason}", reason=reason) if reason else tr("failed"),
-        Ending.UNOBSERVED: tr("ended while the app was closed"),
-    }[line.ending]
+    template = "failed" if line.ending is Ending.FAILED and not reason else ENDINGS[line.ending]
+    return template.format(reason=reason) if english else tr(template, reason=reason)

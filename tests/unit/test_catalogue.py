@@ -18,8 +18,8 @@ from pathlib import Path
 import pawpado_desktop
 from pawpado_desktop.cli.auth_commands import WHY_RUNNING, WHY_UNCHECKED
 from pawpado_desktop.cli.helptext import ARGPARSE_WORDS
-from pawpado_desktop.cli.history_command import ENDINGS
 from pawpado_desktop.present import notices, progress
+from pawpado_desktop.present.history import ENDINGS
 from pawpado_desktop.present.status import SERVICE_LINES
 from tests.support.source_scan import string_constants
 
@@ -40,7 +40,7 @@ RUNTIME_KEYS = {
     "notices' titles and texts (present/notices)": set(notices.templates()),
     "Play phases, remarks and questions (present/progress)": set(progress.templates()),
     "the service's health lines (present/status.SERVICE_LINES)": set(SERVICE_LINES.values()),
-    "how a session ended (cli/history_command.ENDINGS)": {*ENDINGS.values(), "failed"},
+    "how a session ended (present/history.ENDINGS)": {*ENDINGS.values(), "failed"},
     "why logout asks (cli/auth_commands)": {WHY_RUNNING, WHY_UNCHECKED},
 }
 
