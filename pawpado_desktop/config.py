@@ -97,8 +97,12 @@ class Endpoints:
         )
 
 
-def config_dir(env: Mapping[str, str] | None = None) -> Path:
-    """Where settings, state files and locks live (created 0700)."""
+SETTINGS_FILE = "settings.json"  # this computer's settings, in config_dir()
+
+
+def config_dir(env: Mapping[str, str] | None = None, *, create: bool = True) -> Path:
+    """Where settings, state files and locks live (created 0700 unless `create` is
+    False: a look that must leave no trace, such as `--help` choosing its language)."""
     env = os.environ if env is None else env
     override = env.get("PAWPADO_CONFIG_DIR")
     if override:
@@ -107,7 +111,8 @@ def config_dir(env: Mapping[str, str] | None = None) -> Path:
         import platformdirs  # deferred: only needed when no override is set
 
         path = Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if create:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
 
 
@@ -192,7 +197,7 @@ class LocalSettings:
             raise ConfigError("Invalid local setting: {names}.", names=", ".join(bad))
 
     @classmethod
-    def from_mapping(cls, raw: Any, *, source: str = "settings.json") -> LocalSettings:
+    def from_mapping(cls, raw: Any, *, source: str = SETTINGS_FILE) -> LocalSettings:
         """Build from a parsed file. A missing, mistyped or unusable field falls back
         to its default alone, with a warning naming it (never its value: a path may
         say who the user is); the other fields are kept."""
@@ -216,7 +221,7 @@ class LocalSettings:
 
     @classmethod
     def load(cls, directory: Path | None = None) -> LocalSettings:
-        path = (directory or config_dir()) / "settings.json"
+        path = (directory or config_dir()) / SETTINGS_FILE
         raw = read_json(path)
         if raw is None and path.exists():
             log.warning("%s is damaged; using the default settings", path.name)
@@ -226,7 +231,7 @@ class LocalSettings:
         self.validate()
         folder = directory or config_dir()
         try:
-            write_json(folder / "settings.json", asdict(self))
+            write_json(folder / SETTINGS_FILE, asdict(self))
         except OSError as exc:
             raise SaveFailed(
                 "Your settings could not be saved ({reason}); the "

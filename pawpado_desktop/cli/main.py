@@ -219,10 +219,10 @@ def names_a_command(argv: Sequence[str]) -> bool:
 def _language_setting() -> str:
     """The `language` local setting, read on its own and silently (logging is not set
     up yet, and a bad field elsewhere in settings.json is the command's to report)."""
-    from pawpado_desktop.config import LANGUAGES, config_dir, read_json
+    from pawpado_desktop.config import LANGUAGES, SETTINGS_FILE, config_dir, read_json
 
-    try:
-        raw = read_json(config_dir() / "settings.json")
+    try:  # a look only: `--help` on a fresh computer creates no folder
+        raw = read_json(config_dir(create=False) / SETTINGS_FILE)
     except (OSError, PawpadoError):
         return "system"
     value = raw.get("language") if isinstance(raw, dict) else None

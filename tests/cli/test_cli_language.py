@@ -6,6 +6,7 @@ Machine output (`--json`, exit codes) stays the same in every language.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from pawpado_desktop.errors import ExitCode
 from tests.support.cli import Cli
@@ -69,3 +70,12 @@ def test_the_setting_overrides_lang(cli: Cli) -> None:
 def test_lc_all_outranks_lang(cli: Cli) -> None:
     out = cli.run("logout", LANG=ENGLISH, LC_ALL=INDONESIAN)
     assert out.stdout.strip() == "Anda memang belum masuk."
+
+
+def test_choosing_the_language_leaves_no_trace_on_a_fresh_computer(
+    cli: Cli, tmp_path: Path
+) -> None:
+    fresh = tmp_path / "never-used"
+    done = cli.call("--help", PAWPADO_CONFIG_DIR=str(fresh))
+    assert done.returncode == ExitCode.OK and "usage" in done.stdout
+    assert not fresh.exists()  # reading the language setting created no folder
