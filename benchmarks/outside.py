@@ -28,6 +28,7 @@ from pathlib import Path
 from benchmarks.harness import PROJECT
 from benchmarks.procstat import rss_mib
 from tests.e2e.desktop import Desktop, missing_tools, running_desktop
+from tests.support.processes import end
 
 SETTLED_S = 30.0  # after the first state, as the issue measures it
 DOCK_WAIT_S = 30.0
@@ -144,13 +145,7 @@ def one_launch(desktop: Desktop, argv: list[str], env: dict[str, str], ready_tex
         rss = rss_mib(process.pid)
         largest = rss_by_mapping(process.pid)
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        end(process, grace=15)
     _wait(
         "the icon to leave the panel", time.monotonic() + 10, lambda: panel_width(desktop) <= empty
     )

@@ -33,6 +33,8 @@ from jeepney import (
 )
 from jeepney.io.blocking import open_dbus_connection
 
+from tests.support.processes import end
+
 NOTIFICATIONS = "org.freedesktop.Notifications"
 NOTIFICATIONS_PATH = "/org/freedesktop/Notifications"
 
@@ -60,12 +62,7 @@ class PrivateBus:
         assert self.address, "dbus-daemon printed no address"
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        end(self.process)
 
 
 @dataclass
