@@ -121,7 +121,10 @@ class UiRig:
                 lambda: self.state.play.phase is PlayPhase.STREAMING,
                 PLAY_TIMEOUT,
                 what="the Play to stream",
-                detail=lambda: f"{self.state.play}; Moonlight ran {self.moonlight.invocations()}",
+                detail=lambda: (
+                    f"{self.state.play}; last error {self.state.last_error!r}; "
+                    f"Moonlight ran {self.moonlight.invocations()}"
+                ),
             ),
             PLAY_TIMEOUT + 5,
         )
