@@ -16,6 +16,19 @@ import time
 from pathlib import Path
 from typing import Any
 
+# Errors an evaluation meets while the page is between documents (a form post, a redirect):
+# the page is not ready yet, not broken.
+NAVIGATING = ("Inspected target navigated or closed", "Cannot find context with specified id")
+
+
+class DevToolsError(AssertionError):
+    """Chromium refused a command; `message` is its own words."""
+
+    def __init__(self, method: str, error: dict[str, Any]) -> None:
+        self.message = str(error.get("message", ""))
+        super().__init__(f"{method}: {error}")
+
+
 FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -66,7 +79,7 @@ class Chromium:
             answer = self._read(end)
             if answer.get("id") == self._next:
                 if "error" in answer:
-                    raise AssertionError(f"{method}: {answer['error']}")
+                    raise DevToolsError(method, answer["error"])
                 return answer.get("result", {})
 
     def _read(self, end: float) -> dict[str, Any]:
@@ -95,10 +108,18 @@ class Chromium:
 
     def wait_for(self, expression: str, timeout: float = 20) -> None:
         end = time.monotonic() + timeout
-        while not self.evaluate(expression):
+        while not self._holds(expression):
             if time.monotonic() > end:
                 raise AssertionError(f"the page never satisfied {expression!r}")
             time.sleep(0.1)
+
+    def _holds(self, expression: str) -> bool:
+        try:
+            return bool(self.evaluate(expression))
+        except DevToolsError as error:
+            if error.message in NAVIGATING:
+                return False
+            raise
 
     def click(self, element_id: str) -> None:
         """Click an element as a user would: a real mouse press at its centre."""
