@@ -8,18 +8,17 @@ bearer token never travels in clear text. Local files live under platformdirs
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from pawpado_desktop.atomic_file import atomic_write
 from pawpado_desktop.errors import ConfigError, SaveFailed
 
 log = logging.getLogger(__name__)
@@ -126,29 +125,6 @@ def log_dir(env: Mapping[str, str] | None = None) -> Path:
         path = Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
-
-
-def atomic_write(path: Path, data: bytes | str, *, mode: int = 0o600) -> None:
-    """Replace `path` with `data` so a crash or a full disk leaves the old file whole.
-
-    The temporary file is created with `mode` from the start (never world-readable
-    for a moment), flushed and fsynced, then renamed over the target.
-    """
-    payload = data.encode() if isinstance(data, str) else data
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        if hasattr(os, "fchmod"):  # not on Windows, where mkstemp is private anyway
-            os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def read_json(path: Path) -> Any:

@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from pawpado_desktop.atomic_file import atomic_write
 from pawpado_desktop.auth.errors import CredentialStoreError
 from pawpado_desktop.auth.keyring_backend import OPT_IN_FILE, OPT_IN_FILE_PHRASE
 from pawpado_desktop.auth.keyring_store import KeyringStore
 from pawpado_desktop.auth.storekey import DEFAULT_KEY, StoreKey
 from pawpado_desktop.auth.tokens import TokenSet
-from pawpado_desktop.config import atomic_write, config_dir
+from pawpado_desktop.config import config_dir
 from pawpado_desktop.errors import ConfigError, Phrase
 
 __all__ = [

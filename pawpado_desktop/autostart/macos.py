@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from pawpado_desktop.atomic_file import atomic_write
 from pawpado_desktop.autostart.common import APP_ID
-from pawpado_desktop.config import atomic_write
 
 
 class LaunchAgent:

@@ -8,8 +8,8 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from pawpado_desktop.atomic_file import atomic_write
 from pawpado_desktop.autostart.common import APP_ID, APP_NAME
-from pawpado_desktop.config import atomic_write
 
 START_DELAY_SECONDS = 10
 

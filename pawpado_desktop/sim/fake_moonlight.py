@@ -36,7 +36,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 import shlex
 import signal
 import socket
@@ -134,6 +133,8 @@ class FakeMoonlight:
 
     def pair(self, command: Command) -> int:
         if command.pin is None:  # Moonlight makes up a PIN for the user to type on the host
+            import secrets  # only when pairing: a module of many imports
+
             pin = f"{secrets.randbelow(10_000):04d}"
             _dialog(f"Please enter {pin} on {command.host}.")
             _stay_open()

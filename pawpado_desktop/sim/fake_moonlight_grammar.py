@@ -11,7 +11,6 @@ client code it tests.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import NoReturn
 
 Version = tuple[int, int, int]
@@ -66,29 +65,31 @@ class CommandLineExit(Exception):
         self.text = text
 
 
-@dataclass
+# Plain classes, not dataclasses: `dataclasses` (with `inspect`) is a tenth of the
+# fake's start, and the fake starts hundreds of times in a test run.
 class Command:
-    action: str | None  # None: no action, the normal GUI starts
-    host: str = ""
-    app: str = ""
-    pin: str | None = None
-    csv: bool = False
-    verbose: bool = False
-    width: int = 1280  # Moonlight's defaults when nothing is saved
-    height: int = 720
-    fps: int = 60
-    bitrate: int | None = None
-    display_mode: str = "fullscreen"
-    settings: dict[str, str] = field(default_factory=dict)  # other stream options, as given
-    warnings: list[str] = field(default_factory=list)
+    def __init__(self, action: str | None) -> None:
+        self.action = action  # None: no action, the normal GUI starts
+        self.host = ""
+        self.app = ""
+        self.pin: str | None = None
+        self.csv = False
+        self.verbose = False
+        self.width = 1280  # Moonlight's defaults when nothing is saved
+        self.height = 720
+        self.fps = 60
+        self.bitrate: int | None = None
+        self.display_mode = "fullscreen"
+        self.settings: dict[str, str] = {}  # other stream options, as given
+        self.warnings: list[str] = []
 
 
-@dataclass
 class _Tokens:
-    positionals: list[str] = field(default_factory=list)
-    options: list[tuple[str, str | None]] = field(default_factory=list)  # in order
-    unknown: list[str] = field(default_factory=list)
-    error: str | None = None
+    def __init__(self) -> None:
+        self.positionals: list[str] = []
+        self.options: list[tuple[str, str | None]] = []  # in order
+        self.unknown: list[str] = []
+        self.error: str | None = None
 
     def names(self) -> list[str]:
         return [name for name, _ in self.options]

@@ -4,23 +4,24 @@
 hosts it knows, keyed by the host's uniqueId, with the pinned server
 certificate (`srvcert`) only for hosts it paired with. `SimHost` talks to the
 simulator's `/_sim/moonlight/*` endpoints, which stand in for Sunshine.
+
+The fake starts hundreds of times in a test run, so this module imports little:
+plain HTTP/1.1 on a socket instead of urllib.request (whose http.client and email
+parser cost more than all the rest of the fake's start).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import secrets
+import socket
 import sys
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pawpado_desktop.config import atomic_write
+from pawpado_desktop.atomic_file import atomic_write
 
 CONFIG_NAME = "Moonlight.conf"
 LOG_NAME = "invocations.jsonl"
@@ -61,6 +62,8 @@ class FakeMoonlightConfig:
         def ensure(data: dict[str, Any]) -> bool:
             if isinstance(data.get("uniqueid"), str):
                 return False
+            import secrets  # only on a first start: a module of many imports
+
             data["uniqueid"] = secrets.token_hex(8).upper()  # a random 64-bit id
             return True
 
@@ -118,10 +121,10 @@ def holds_server_cert(data: dict[str, Any], unique_id: str) -> bool:
     return any(h.get("uuid") == unique_id and h.get("srvcert") for h in data["hosts"])
 
 
-@dataclass(frozen=True)
 class SimAnswer:
-    status: int
-    body: dict[str, Any]
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        self.status = status
+        self.body = body
 
     @property
     def error(self) -> str:
@@ -132,9 +135,11 @@ class SimHost:
     """The simulator's Moonlight endpoints, over plain loopback HTTP."""
 
     def __init__(self, base_url: str) -> None:
-        self.base_url = base_url.rstrip("/")
-        # Never through a proxy: the simulator is on this machine.
-        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        parts = urllib.parse.urlsplit(base_url)
+        self._host = parts.hostname or "127.0.0.1"
+        self._port = parts.port or 80
+        self._netloc = parts.netloc
+        self._prefix = parts.path.rstrip("/")
 
     def host(self, address: str, client_id: str) -> dict[str, Any] | None:
         """The host's serverinfo at `address`, or None when it is unreachable."""
@@ -154,20 +159,61 @@ class SimHost:
         self._call("POST", "/_sim/moonlight/stream-end", {"streamId": stream_id})
 
     def _call(self, method: str, path: str, body: dict[str, Any] | None) -> SimAnswer:
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(  # noqa: S310 - the URL is the simulator's http base
-            self.base_url + path,
-            data=data,
-            method=method,
-            headers={"Content-Type": "application/json"} if data else {},
-        )
+        data = b"" if body is None else json.dumps(body).encode()
+        head = [
+            f"{method} {self._prefix}{path} HTTP/1.1",
+            f"Host: {self._netloc}",
+            "Connection: close",
+            f"Content-Length: {len(data)}",
+        ]
+        if body is not None:
+            head.append("Content-Type: application/json")
+        request = ("\r\n".join(head) + "\r\n\r\n").encode("ascii") + data
         try:
-            with self._opener.open(request, timeout=_HTTP_TIMEOUT) as response:
-                return SimAnswer(response.status, _json(response.read()))
-        except urllib.error.HTTPError as error:
-            return SimAnswer(error.code, _json(error.read()))
-        except (urllib.error.URLError, OSError):
+            with socket.create_connection((self._host, self._port), _HTTP_TIMEOUT) as conn:
+                conn.sendall(request)
+                return _answer(_read_to_end(conn))
+        except (OSError, ValueError):
             return SimAnswer(0, {"error": "UNREACHABLE"})  # like a host that does not answer
+
+
+def _read_to_end(conn: socket.socket) -> bytes:
+    chunks: list[bytes] = []
+    while chunk := conn.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _answer(raw: bytes) -> SimAnswer:
+    """An HTTP/1.1 response read whole (the server closed it): its status and JSON body.
+    A malformed one raises ValueError."""
+    head, separator, body = raw.partition(b"\r\n\r\n")
+    if not separator:
+        raise ValueError("no end of headers")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    version, status, *_ = status_line.split(" ", 2)
+    if not version.startswith("HTTP/1."):
+        raise ValueError("not an HTTP/1 response")
+    headers = {}
+    for line in header_lines:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        body = _unchunk(body)
+    elif "content-length" in headers:
+        body = body[: int(headers["content-length"])]
+    return SimAnswer(int(status), _json(body))
+
+
+def _unchunk(body: bytes) -> bytes:
+    out: list[bytes] = []
+    while True:
+        size_line, _, body = body.partition(b"\r\n")
+        size = int(size_line.split(b";")[0], 16)
+        if size == 0:
+            return b"".join(out)
+        out.append(body[:size])
+        body = body[size + 2 :]
 
 
 def _json(raw: bytes) -> dict[str, Any]:
