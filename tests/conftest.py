@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests.support.properties import CI_EXAMPLES
+
 pytest_plugins = [
     "tests.support.world",
     "tests.support.sim",
@@ -30,7 +32,7 @@ pytest_plugins = [
 # cores), not on the code under test: that health check is off.
 _ANY_LOAD = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
 settings.register_profile("dev", max_examples=25, **_ANY_LOAD)
-settings.register_profile("ci", max_examples=100, print_blob=True, **_ANY_LOAD)
+settings.register_profile("ci", max_examples=CI_EXAMPLES, print_blob=True, **_ANY_LOAD)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 

@@ -30,6 +30,7 @@ from pawpado_desktop.clock import SYSTEM_CLOCK
 from pawpado_desktop.errors import ExitCode
 from pawpado_desktop.sim.server import SimulatorServer
 from pawpado_desktop.sim.validation import settings_rules
+from tests.support.properties import examples
 from tests.support.sim import sign_in_directly
 
 COMMANDS = ["status", "play", "stop", "topup", "login", "logout", "whoami", "sim"]
@@ -52,7 +53,7 @@ def captured() -> Iterator[io.StringIO]:
         yield out
 
 
-@settings(max_examples=250, deadline=None)
+@settings(max_examples=examples(250), deadline=None)
 @given(argv=argvs)
 @example(argv=["topup", "1e400"])
 @example(argv=["play", "--grace", "nan"])
@@ -146,7 +147,7 @@ async def api(sim: SimulatorServer) -> Any:
 
 
 @settings(
-    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(120), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(patch=patches)
 @example(patch={})

@@ -33,6 +33,7 @@ from pawpado_desktop.present.format import money
 from pawpado_desktop.safe_url import UnsafeUrl
 from pawpado_desktop.tailscale.client import error_text
 from pawpado_desktop.tailscale.join_state import JoinRecord
+from tests.support.properties import examples
 
 NOW = datetime(2026, 5, 12, 10, 42, tzinfo=UTC)
 
@@ -151,7 +152,7 @@ def use(parsed: Any) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(VALID))
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(data=st.data())
 def test_api_models_parse_or_refuse_with_a_protocol_error(name: str, data: st.DataObject) -> None:
     model = getattr(models, name)
@@ -173,7 +174,7 @@ def test_api_models_parse_or_refuse_with_a_protocol_error(name: str, data: st.Da
         use(parsed)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     balance=amounts,
     rate=amounts,
@@ -210,7 +211,7 @@ def test_money_and_times_parse_and_compute_or_are_refused(
         use(parsed)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     status=st.integers(min_value=100, max_value=999),
     body=json_values,
@@ -228,7 +229,7 @@ def test_error_answers_always_become_a_typed_error(
     assert wait is None or 0 <= wait < float("inf")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     body=st.dictionaries(
         st.sampled_from(["access_token", "refresh_token", "expires_in", "token_type", "scope"]),
@@ -260,7 +261,7 @@ def test_stored_sign_ins_read_back_or_read_as_none(text: str) -> None:
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     discovery=st.dictionaries(

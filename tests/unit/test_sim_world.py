@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from pawpado_desktop.sim.config import SimConfig
 from pawpado_desktop.sim.world import World
+from tests.support.properties import examples
 
 T0 = datetime(2026, 5, 12, 10, 42, tzinfo=UTC)
 
@@ -56,7 +57,7 @@ def _run(steps: list[float], balance: str, idle: int, topup_at: float | None) ->
         return world.sessions.current.state, str(world.wallet.balance)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     steps=st.lists(st.floats(min_value=0.0, max_value=900.0), min_size=1, max_size=30),
     balance=st.sampled_from(["7500.00", "7700.00", "12000.00", "100000.00"]),
