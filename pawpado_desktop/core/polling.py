@@ -68,7 +68,7 @@ _WAITING_PHASES = (PlayPhase.STARTING, PlayPhase.BOOTING, PlayPhase.WAITING_READ
 class PollPlan:
     session_every: float | None
     credits_every: float | None
-    # A boot phase that ramps: polled every PHASE_FIRST_S when first seen, then
+    # A boot or stop phase that ramps: polled every PHASE_FIRST_S when first seen, then
     # every PHASE_RAMP of its age so far, up to `session_every`. Named so the
     # poller sees when the phase changes.
     ramp_phase: str | None = None
@@ -93,7 +93,9 @@ def poll_plan(state: AppState, *, watching_topup: bool = False) -> PollPlan:
         session_every = SESSION_STREAMING_S
     elif current is SessionState.RUNNING:
         session_every = SESSION_RUNNING_S
-    elif current in (SessionState.STOPPING, SessionState.UNKNOWN):
+    elif current is SessionState.STOPPING:  # "billing has ended" is said the sooner
+        session_every, ramp = SESSION_STOPPING_S, current.value
+    elif current is SessionState.UNKNOWN:
         session_every = SESSION_STOPPING_S
     else:
         session_every = SESSION_IDLE_S

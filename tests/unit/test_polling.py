@@ -109,6 +109,18 @@ async def test_a_boot_spends_its_polls_where_ready_can_come() -> None:
     assert len(readying) / 30 > 1 / 2
 
 
+async def test_a_stop_is_seen_ending_soon_and_a_long_one_costs_no_more() -> None:
+    """A stop ramps like a boot phase: polled a second after it is seen, then sparser up
+    to every 5 s, so a quick stop's "billing has ended" comes within seconds."""
+    stopping = poll_plan(state(SessionState.STOPPING))
+    assert stopping.session_every == 5 and stopping.ramp_phase is not None
+    polled = await run_poller(lambda _: stopping, 120)
+    assert len([t for t in polled if t < 3]) >= 3  # at 0, 1 and 2 s (not 0 then 5)
+    assert most_in_a_minute(polled) <= SESSION_POLL_BUDGET
+    late = [t for t in polled if t >= 60]
+    assert all(b - a >= 4.5 for a, b in zip(late, late[1:], strict=False))  # settled at 5 s
+
+
 async def test_poke_polls_at_once_and_the_schedule_resumes() -> None:
     clock = ScaledClock(1.0)
     calls: list[str] = []
