@@ -52,7 +52,7 @@ def test_status_json_when_signed_out(cli: Cli) -> None:
 
 
 def test_status_json_when_signed_in(cli: Cli) -> None:
-    cli.login()
+    cli.sign_in()
     done = cli.call("status", "--json")
     assert done.returncode == 0, done.stderr
     status = json.loads(done.stdout)
@@ -64,7 +64,7 @@ def test_status_json_when_signed_in(cli: Cli) -> None:
 
 
 def test_play_with_no_grace_goes_from_stopped_to_stream_and_back(cli: Cli) -> None:
-    cli.login()
+    cli.sign_in()
     done = cli.call("play", "--grace", "0")
     assert done.returncode == 0, done.stderr
     out = done.stdout
@@ -82,7 +82,7 @@ def test_play_without_sign_in_exits_3(cli: Cli) -> None:
 
 
 def test_insufficient_credits_exits_4(cli: Cli) -> None:
-    cli.login()
+    cli.sign_in()
     cli.sim.control.set_balance("1000.00")
     done = cli.call("play")
     assert done.returncode == ExitCode.INSUFFICIENT_CREDITS
@@ -90,7 +90,7 @@ def test_insufficient_credits_exits_4(cli: Cli) -> None:
 
 
 def test_capacity_exits_5(cli: Cli) -> None:
-    cli.login()
+    cli.sign_in()
     cli.sim.control.fail_starts_with_capacity(10, retry_after=1)
     done = cli.call("play")
     assert done.returncode == ExitCode.CAPACITY
@@ -99,7 +99,7 @@ def test_capacity_exits_5(cli: Cli) -> None:
 
 
 def test_tailscale_problem_exits_6(cli: Cli) -> None:
-    cli.login()
+    cli.sign_in()
     done = cli.call("play", PAWPADO_TAILSCALE_SOCKET="/nonexistent/tailscaled.sock")
     assert done.returncode == ExitCode.TAILSCALE, done.stderr
     assert "Tailscale" in done.stderr and "Traceback" not in done.stderr
@@ -107,7 +107,7 @@ def test_tailscale_problem_exits_6(cli: Cli) -> None:
 
 
 def test_moonlight_problem_exits_7(cli: Cli) -> None:
-    cli.login()
+    cli.sign_in()
     done = cli.call("play", PAWPADO_MOONLIGHT="/nonexistent/moonlight")
     assert done.returncode == ExitCode.MOONLIGHT, done.stderr
     assert "Moonlight" in done.stderr and "Traceback" not in done.stderr
@@ -131,7 +131,7 @@ def test_a_bad_base_url_is_refused_clearly(cli: Cli) -> None:
 
 
 def test_stop_when_nothing_runs_and_when_something_does(cli: Cli) -> None:
-    cli.login()
+    cli.sign_in()
     done = cli.call("stop")
     assert done.returncode == 0 and "Nothing to stop" in done.stdout
     token = cli.sim.control.sign_in_directly().access_token
@@ -147,7 +147,7 @@ def test_stop_when_nothing_runs_and_when_something_does(cli: Cli) -> None:
 
 
 def test_topup_waits_for_the_payment(cli: Cli) -> None:
-    cli.login()
+    cli.sign_in()
     proc = cli.begin("topup", "20000", "--no-browser")
     line = proc.stdout.readline()
     assert line.startswith("Pay here: ")
@@ -159,7 +159,7 @@ def test_topup_waits_for_the_payment(cli: Cli) -> None:
 
 
 def test_ctrl_c_during_play_stops_the_instance(cli: Cli) -> None:
-    cli.login()
+    cli.sign_in()
     cli.sim.control.set_phase_durations(provisioning=30)
     proc = cli.start("play")
     deadline = time.monotonic() + 60
@@ -176,7 +176,7 @@ def test_ctrl_c_during_play_stops_the_instance(cli: Cli) -> None:
 async def test_recovery_after_the_app_is_killed_mid_start(
     cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cli.login()
+    cli.sign_in()
     cli.sim.control.set_phase_durations(provisioning=2, starting=60)
     proc = cli.start("play")
     state_file = Path(cli.env["PAWPADO_CONFIG_DIR"]) / JoinStateStore().path.name

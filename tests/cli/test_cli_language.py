@@ -39,7 +39,7 @@ async def test_commands_speak_indonesian_and_json_stays_english(cli: Cli) -> Non
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "Anda memang belum masuk."
 
-    await cli.sign_in()
+    cli.sign_in()
     shown = cli.call("settings", LANG=INDONESIAN)
     assert shown.returncode == 0, shown.stderr
     assert "Komputer ini:" in shown.stdout and "Akun Anda (semua perangkat):" in shown.stdout

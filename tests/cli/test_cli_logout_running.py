@@ -21,7 +21,7 @@ def credentials(cli: Cli) -> Path:
 
 
 def test_logout_with_a_running_session_and_no_terminal_refuses(cli: Cli) -> None:
-    cli.login()
+    cli.sign_in()
     cli.start_elsewhere()
     done = cli.run("logout")  # a real process with no terminal
 
@@ -35,7 +35,7 @@ def test_logout_with_a_running_session_and_no_terminal_refuses(cli: Cli) -> None
 
 
 def test_logout_stop_stops_the_session_then_signs_out(cli: Cli) -> None:
-    cli.login()
+    cli.sign_in()
     cli.start_elsewhere()
     done = cli.call("logout", "--stop")
 
@@ -47,7 +47,7 @@ def test_logout_stop_stops_the_session_then_signs_out(cli: Cli) -> None:
 
 
 def test_logout_keep_running_signs_out_and_says_it_bills(cli: Cli) -> None:
-    cli.login()
+    cli.sign_in()
     cli.start_elsewhere()
     done = cli.call("logout", "--keep-running")
 
@@ -59,7 +59,7 @@ def test_logout_keep_running_signs_out_and_says_it_bills(cli: Cli) -> None:
 
 
 def test_logout_with_nothing_running_just_signs_out(cli: Cli) -> None:
-    cli.login()
+    cli.sign_in()
     done = cli.call("logout")
 
     assert done.returncode == ExitCode.OK, done.stderr
@@ -68,7 +68,7 @@ def test_logout_with_nothing_running_just_signs_out(cli: Cli) -> None:
 
 
 def test_logout_when_pawpado_cannot_be_reached_refuses_unless_told(cli: Cli) -> None:
-    cli.login()
+    cli.sign_in()
     cli.start_elsewhere()
     down = FaultResponse(502, b"<html>Bad gateway</html>", "text/html")
     cli.sim.control.replace_responses("/api/v1/sessions/poll", down, count=1000)
@@ -107,7 +107,7 @@ def on_a_terminal(cli: Cli, *args: str, typed: str) -> subprocess.CompletedProce
 
 
 def test_logout_on_a_terminal_asks_and_stops_when_told(cli: Cli) -> None:
-    cli.login()
+    cli.sign_in()
     cli.start_elsewhere()
     done = on_a_terminal(cli, "logout", typed="s\n")
 
@@ -118,7 +118,7 @@ def test_logout_on_a_terminal_asks_and_stops_when_told(cli: Cli) -> None:
 
 
 def test_logout_on_a_terminal_cancelled_changes_nothing(cli: Cli) -> None:
-    cli.login()
+    cli.sign_in()
     cli.start_elsewhere()
     done = on_a_terminal(cli, "logout", typed="\n")
 
@@ -129,7 +129,7 @@ def test_logout_on_a_terminal_cancelled_changes_nothing(cli: Cli) -> None:
 
 
 def test_play_on_a_terminal_asks_before_stopping_an_attached_session(cli: Cli) -> None:
-    cli.login()
+    cli.sign_in()
     cli.start_elsewhere()
     done = on_a_terminal(cli, "play", "--grace", "0", typed="y\n")
 

@@ -25,7 +25,7 @@ def wait_for(check: Callable[[], bool], process: Popen[str], what: str) -> None:
 async def test_a_second_play_beside_a_streaming_one_is_refused(
     cli: Cli, fake_tailscaled_sim: FakeTailscaled
 ) -> None:
-    await cli.sign_in()
+    cli.sign_in()
     cli.env["PAWPADO_FAKE_STREAM_SECONDS"] = "60"
     first = cli.start("play", "--grace", "0")
     lines: list[str] = []

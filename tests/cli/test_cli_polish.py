@@ -85,7 +85,7 @@ def test_topup_outside_the_documented_range_is_refused_with_the_range(
 
 
 def test_a_malformed_app_is_refused_before_anything_starts(cli: Cli) -> None:
-    cli.login()
+    cli.sign_in()
     for bad in ("", "   ", "--stop", "Desk\x1b[2Jtop"):
         done = cli.call("play", "--app", bad)
         assert done.returncode == ExitCode.USAGE, done.stderr
@@ -106,7 +106,7 @@ def test_the_app_note_is_said_only_for_a_name_that_cannot_be_checked_before(
 
 
 def test_an_unknown_app_fails_once_on_stderr_not_twice(cli: Cli) -> None:
-    cli.login()
+    cli.sign_in()
     done = cli.call("play", "--app", "Nope", "--grace", "0")
     assert done.returncode == ExitCode.MOONLIGHT, done.stderr
     assert done.stdout.startswith("Note: ") and "once it runs" in done.stdout
@@ -117,7 +117,7 @@ def test_an_unknown_app_fails_once_on_stderr_not_twice(cli: Cli) -> None:
 
 
 def test_a_500_with_an_error_body_on_start_reports_the_servers_error(cli: Cli) -> None:
-    cli.login()
+    cli.sign_in()
     body = b'{"error": "INTERNAL", "message": "The provisioning queue is down"}'
     cli.sim.control.replace_responses(
         START, FaultResponse(500, body, content_type="application/json"), method="POST"
@@ -132,7 +132,7 @@ def test_a_500_with_an_error_body_on_start_reports_the_servers_error(cli: Cli) -
 
 
 def test_topup_says_when_no_browser_opened_and_ctrl_c_exits_130(cli: Cli) -> None:
-    cli.login()
+    cli.sign_in()
     proc = cli.start("topup", "20000", BROWSER="false")  # a browser that always fails
     assert proc.stdout is not None
     lines = []
@@ -187,7 +187,7 @@ def test_the_qr_code_only_on_a_terminal(cli: Cli) -> None:
 
 
 def test_status_shows_the_minimum_to_start_and_warns_when_low(cli: Cli) -> None:
-    cli.login()
+    cli.sign_in()
     done = cli.call("status")
     assert "Balance Rp 100.000 · about 3 h 20 min of play" in done.stdout.splitlines()
     assert "Warning" not in done.stdout + done.stderr
@@ -208,7 +208,7 @@ def test_status_shows_the_minimum_to_start_and_warns_when_low(cli: Cli) -> None:
 
 
 def test_whoami_speaks_of_the_sign_in_not_the_gaming_session(cli: Cli) -> None:
-    cli.login()
+    cli.sign_in()
     done = cli.call("whoami")
     assert done.returncode == 0, done.stderr
     assert "Sign-in valid until:" in done.stdout and "Session valid" not in done.stdout
@@ -224,7 +224,7 @@ def test_the_file_store_note_is_said_once_not_on_every_command(cli: Cli) -> None
 
 
 def test_the_grace_countdown_reads_right(cli: Cli) -> None:
-    cli.login()
+    cli.sign_in()
     done = cli.call("play", "--grace", "0.02")  # 1.2 s: one second
     assert done.returncode == 0, done.stderr
     assert "Stopping in 1 second unless you keep it running" in done.stdout

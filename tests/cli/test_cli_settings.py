@@ -23,7 +23,7 @@ def local_file(cli: Cli) -> dict[str, Any]:
 
 
 async def test_get_lists_this_computers_and_the_accounts_settings(cli: Cli) -> None:
-    await cli.sign_in()
+    cli.sign_in()
     done = cli.call("settings")
     assert done.returncode == 0, done.stderr
     assert "display_mode = fullscreen" in done.stdout
@@ -40,7 +40,7 @@ async def test_get_lists_this_computers_and_the_accounts_settings(cli: Cli) -> N
 
 
 async def test_set_changes_both_kinds_of_setting(cli: Cli) -> None:
-    await cli.sign_in()
+    cli.sign_in()
     done = cli.call(
         "settings", "set", "display_mode=windowed", "launch_at_login=false", "streamFps=120"
     )
@@ -53,7 +53,7 @@ async def test_set_changes_both_kinds_of_setting(cli: Cli) -> None:
 
 
 async def test_every_bad_value_is_named_and_nothing_is_saved(cli: Cli) -> None:
-    await cli.sign_in()
+    cli.sign_in()
     before = cli.sim.control.settings()
     done = cli.call(
         "settings",
@@ -79,7 +79,7 @@ async def test_every_bad_value_is_named_and_nothing_is_saved(cli: Cli) -> None:
 
 
 async def test_a_value_the_server_refuses_is_shown_against_its_field(cli: Cli) -> None:
-    await cli.sign_in()
+    cli.sign_in()
     refusal = b'{"error":"VALIDATION_ERROR","message":"bitrateKbps: too high for this gaming PC"}'
     cli.sim.control.replace_responses(
         SETTINGS, FaultResponse(400, refusal, content_type="application/json"), method="PATCH"

@@ -44,7 +44,7 @@ async def test_a_signal_while_the_start_answer_is_awaited_stops_the_session(
 ) -> None:
     with holding_proxy(cli.sim.base_url, b"POST " + START.encode()) as proxy:
         cli.env["PAWPADO_BASE_URL"] = proxy.url
-        await cli.sign_in()  # for the servers the CLI is pointed at: the proxy
+        cli.sign_in()  # for the servers the CLI is pointed at: the proxy
         proc = Running(cli.start("play", "--grace", "0"))
         until(proxy.held.is_set, proc)
         assert session_state(cli) == "provisioning"  # carried out: it bills from here on
@@ -77,7 +77,7 @@ def test_sigterm_and_sighup_run_the_clean_up_like_ctrl_c(
     phase: str,
     there: Callable[[Cli, Running], bool],
 ) -> None:
-    cli.login()
+    cli.sign_in()
     if phase == "booting":
         cli.sim.control.set_phase_durations(provisioning=60)
     cli.env["PAWPADO_FAKE_STREAM_SECONDS"] = "60"
@@ -96,7 +96,7 @@ def test_sigterm_and_sighup_run_the_clean_up_like_ctrl_c(
 def test_a_signal_during_grace_stops_the_session(
     cli: Cli, fake_tailscaled_sim: FakeTailscaled
 ) -> None:
-    cli.login()
+    cli.sign_in()
     proc = Running(cli.start("play", "--grace", "5"))
     until(lambda: proc.said("Stream ended"), proc)
     proc.process.send_signal(signal.SIGTERM)
@@ -111,7 +111,7 @@ def test_a_signal_during_grace_stops_the_session(
 def test_an_attached_session_keeps_running_without_a_terminal(
     cli: Cli, fake_tailscaled_sim: FakeTailscaled
 ) -> None:
-    cli.login()
+    cli.sign_in()
     cli.start_elsewhere()
     done = cli.call("play", "--grace", "0")
 
@@ -124,7 +124,7 @@ def test_an_attached_session_keeps_running_without_a_terminal(
 def test_stop_after_stops_an_attached_session(
     cli: Cli, fake_tailscaled_sim: FakeTailscaled
 ) -> None:
-    cli.login()
+    cli.sign_in()
     cli.start_elsewhere()
     done = cli.call("play", "--grace", "0", "--stop-after")
 
@@ -134,7 +134,7 @@ def test_stop_after_stops_an_attached_session(
 
 
 def test_sigterm_in_a_command_without_a_play_exits_130(cli: Cli) -> None:
-    cli.login()
+    cli.sign_in()
     proc = cli.start("topup", "20000", "--no-browser")
     assert proc.stdout is not None
     assert proc.stdout.readline().startswith("Pay here: ")

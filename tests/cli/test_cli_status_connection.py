@@ -13,7 +13,7 @@ from tests.support.cli import Cli
 
 
 async def test_status_tells_the_path_of_a_streaming_play(cli: Cli) -> None:
-    await cli.sign_in()
+    cli.sign_in()
     idle = cli.call("status", "--json")
     assert idle.returncode == ExitCode.OK, idle.stderr
     assert json.loads(idle.stdout)["connection"] is None  # nothing streams

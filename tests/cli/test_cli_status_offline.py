@@ -23,7 +23,7 @@ def api_answers_502(cli: Cli) -> None:
 
 
 def test_status_with_pawpado_down_says_unknown_not_stopped(cli: Cli) -> None:
-    cli.login()
+    cli.sign_in()
     cli.start_elsewhere()
     api_answers_502(cli)
 
@@ -37,7 +37,7 @@ def test_status_with_pawpado_down_says_unknown_not_stopped(cli: Cli) -> None:
 
 
 def test_status_json_with_pawpado_down(cli: Cli) -> None:
-    cli.login()
+    cli.sign_in()
     cli.start_elsewhere()
     api_answers_502(cli)
 
@@ -53,7 +53,7 @@ def test_status_json_with_pawpado_down(cli: Cli) -> None:
 
 
 def test_status_json_reachable_when_pawpado_answers(cli: Cli) -> None:
-    cli.login()
+    cli.sign_in()
     cli.start_elsewhere()
 
     done = cli.call("status", "--json")

@@ -36,7 +36,7 @@ def marker(cli: Cli) -> Path:
 
 
 def test_a_429_and_a_503_on_stop_are_retried_until_stopped(cli: Cli) -> None:
-    cli.login()
+    cli.sign_in()
     cli.start_elsewhere()
     control = cli.sim.control
     control.replace_responses(STOP, json_fault(429, "RATE_LIMITED", **{"Retry-After": "5"}))
@@ -53,7 +53,7 @@ def test_a_429_and_a_503_on_stop_are_retried_until_stopped(cli: Cli) -> None:
 
 
 def test_a_502_api_during_stop_exits_8_and_says_the_pc_may_bill(cli: Cli) -> None:
-    cli.login()
+    cli.sign_in()
     cli.start_elsewhere()
     cli.sim.control.replace_responses("/api/v1/*", FaultResponse(502), count=100_000)
 
@@ -77,7 +77,7 @@ def test_a_502_api_during_stop_exits_8_and_says_the_pc_may_bill(cli: Cli) -> Non
 
 
 def test_network_loss_during_stop_then_recovery_ends_stopped(cli: Cli) -> None:
-    cli.login()
+    cli.sign_in()
     cli.start_elsewhere()
     cut = FaultResponse(200, b'{"state": "runn', content_type="application/json", disconnect=True)
     cli.sim.control.replace_responses(STOP, cut, count=100_000)
@@ -96,7 +96,7 @@ def test_network_loss_during_stop_then_recovery_ends_stopped(cli: Cli) -> None:
 
 
 def test_a_stop_left_by_a_killed_process_is_carried_out_by_the_next_command(cli: Cli) -> None:
-    cli.login()
+    cli.sign_in()
     cli.start_elsewhere()
     cli.sim.control.replace_responses(STOP, FaultResponse(503), count=100_000)
     proc = cli.start("stop")

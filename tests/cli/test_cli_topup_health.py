@@ -41,7 +41,7 @@ def _press(url: str, button: str) -> httpx.Response:
 
 
 def test_status_shows_the_storage_tier_and_billing_period(cli: Cli) -> None:
-    cli.login()
+    cli.sign_in()
 
     done = cli.call("status")
     assert done.returncode == 0, done.stderr
@@ -58,7 +58,7 @@ def test_status_shows_the_storage_tier_and_billing_period(cli: Cli) -> None:
 
 
 def test_status_with_pawpado_down_says_so(cli: Cli) -> None:
-    cli.login()
+    cli.sign_in()
     cli.sim.control.replace_responses("/api/v1/*", FaultResponse(503, b"down"), count=1000)
 
     done = cli.call("status")
@@ -70,7 +70,7 @@ def test_status_with_pawpado_down_says_so(cli: Cli) -> None:
 
 async def test_status_with_pawpado_unreachable_but_the_network_working(cli: Cli) -> None:
     cli.env["PAWPADO_BASE_URL"] = _closed_port_url()  # refused; Huudis still answers
-    await cli.sign_in()
+    cli.sign_in()
 
     done = cli.call("status")
     assert done.returncode == ExitCode.NETWORK
@@ -82,7 +82,7 @@ async def test_status_with_pawpado_unreachable_but_the_network_working(cli: Cli)
 async def test_status_when_this_computer_is_offline(cli: Cli) -> None:
     cli.env["PAWPADO_BASE_URL"] = _closed_port_url()
     cli.env["PAWPADO_AUTH_URL"] = _closed_port_url()  # nothing answers at all
-    await cli.sign_in()
+    cli.sign_in()
 
     done = cli.call("status")
     assert done.returncode == ExitCode.NETWORK
@@ -95,7 +95,7 @@ async def test_status_when_this_computer_is_offline(cli: Cli) -> None:
 
 
 def test_topup_notices_a_cancelled_checkout(cli: Cli) -> None:
-    cli.login()
+    cli.sign_in()
     process = cli.begin("topup", "30000", "--no-browser")
     page = _press(checkout_link(process), "cancel")
     assert 'data-result="cancelled"' in page.text  # the app's own return page
@@ -107,14 +107,14 @@ def test_topup_notices_a_cancelled_checkout(cli: Cli) -> None:
 
 @pytest.mark.world(checkout_lifetime=6.0)
 def test_topup_notices_an_expired_checkout(cli: Cli) -> None:
-    cli.login()
+    cli.sign_in()
     done = cli.call("topup", "30000", "--no-browser", timeout=60)
     assert done.returncode == ExitCode.ERROR, done.stderr
     assert "The checkout expired before a payment was credited" in done.stdout
 
 
 def test_topup_paid_is_credited(cli: Cli) -> None:
-    cli.login()
+    cli.sign_in()
     process = cli.begin("topup", "30000", "--no-browser")
     _press(checkout_link(process), "pay")
     out, err = process.communicate(timeout=60)
@@ -126,7 +126,7 @@ def test_topup_paid_is_credited(cli: Cli) -> None:
 
 
 def test_play_refused_for_credit_says_how_to_top_up_and_play(cli: Cli) -> None:
-    cli.login()
+    cli.sign_in()
     cli.sim.control.set_balance("2000.00")
 
     done = cli.call("play")
@@ -135,7 +135,7 @@ def test_play_refused_for_credit_says_how_to_top_up_and_play(cli: Cli) -> None:
 
 
 def test_play_topup_pays_then_plays(cli: Cli) -> None:
-    cli.login()
+    cli.sign_in()
     cli.sim.control.set_balance("2000.00")
     # BROWSER: a browser that opens nothing
     process = cli.begin("play", "--topup", "30000", "--grace", "0", BROWSER="true")

@@ -60,7 +60,7 @@ def _result(chromium: Chromium, wanted: str) -> None:
 
 
 def _refused_offer(cli: Cli) -> str:
-    cli.login()
+    cli.sign_in()
     cli.sim.control.set_balance("2000.00")
     refused = cli.call("play")
     assert refused.returncode == ExitCode.INSUFFICIENT_CREDITS

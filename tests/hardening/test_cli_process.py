@@ -134,7 +134,7 @@ async def test_killed_in_each_phase_then_started_again(
     monkeypatch: pytest.MonkeyPatch,
     death: Death,
 ) -> None:
-    await cli.sign_in()
+    cli.sign_in()
     death.hold(cli)
     for name, value in death.env:
         cli.env[name] = value

@@ -107,7 +107,7 @@ def test_topup_opens_nothing_from_a_hostile_checkout(
     no_browser: bool,
 ) -> None:
     script, record = browser
-    cli.login()
+    cli.sign_in()
     cli.sim.control.set_answer_urls(checkout_url=url)
     args = ["topup", "20000", *(["--no-browser"] if no_browser else [])]
     done = cli.call(*args, BROWSER=str(script))
@@ -125,7 +125,7 @@ def test_topup_shows_the_host_then_opens_the_checkout(
     browser: tuple[Path, Path],
 ) -> None:
     script, record = browser
-    cli.login()
+    cli.sign_in()
     cli.env["BROWSER"] = str(script)
     proc = cli.begin("topup", "20000")
     lines = [proc.stdout.readline() for _ in range(2)]
@@ -140,7 +140,7 @@ def test_topup_shows_the_host_then_opens_the_checkout(
 
 
 def test_server_text_reaches_the_terminal_without_control_characters(cli: Cli) -> None:
-    cli.login()
+    cli.sign_in()
     said = "\x1b]0;owned\x07\x1b[2J\x1b[1A<a href='file:///etc/passwd'>Pay</a>\u202eexe.\r\nFAKE"
     cli.sim.control.replace_responses(
         "/api/v1/credits/topup",

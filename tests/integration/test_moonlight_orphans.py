@@ -51,7 +51,7 @@ def streaming_play(cli: Cli) -> tuple[Running, int]:
 async def test_a_stream_orphaned_by_kill_9_is_closed_at_the_next_start(
     cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await cli.sign_in()
+    cli.sign_in()
     proc, moonlight_pid = streaming_play(cli)
     proc.process.kill()  # SIGKILL: no clean-up at all
     proc.process.wait(10)
@@ -72,7 +72,7 @@ async def test_a_stream_orphaned_by_kill_9_is_closed_at_the_next_start(
 
 
 async def test_the_moonlight_of_a_live_pawpado_process_is_not_touched(cli: Cli) -> None:
-    await cli.sign_in()
+    cli.sign_in()
     proc, moonlight_pid = streaming_play(cli)
     try:
         records = ChildRegistry(Path(cli.env["PAWPADO_CONFIG_DIR"]) / FILE_NAME)

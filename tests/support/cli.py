@@ -32,6 +32,7 @@ import threading
 import traceback
 import webbrowser
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -340,9 +341,13 @@ class Cli:
         key = StoreKey.of(self.env["PAWPADO_AUTH_URL"], self.env["PAWPADO_BASE_URL"])
         return credentials_path(key, Path(self.env["PAWPADO_CONFIG_DIR"]))
 
-    async def sign_in(self) -> None:
-        """Signed in as after `login`, without the process it takes."""
-        await FileStore(self.credentials_file).save(token_set(self.sim, SYSTEM_CLOCK))  # type: ignore[arg-type]
+    def sign_in(self) -> None:
+        """Signed in as after `login`, without the command (its device flow polls once a
+        second): for the tests where signing in is not what is tested. The store is
+        async, so it saves on a loop of its own; any test, sync or async, may call this."""
+        save = FileStore(self.credentials_file).save(token_set(self.sim, SYSTEM_CLOCK))  # type: ignore[arg-type]
+        with ThreadPoolExecutor(1) as worker:
+            worker.submit(asyncio.run, save).result()
 
     def start_elsewhere(self) -> None:
         """A session started from another device (the web portal): it bills whatever
@@ -350,6 +355,7 @@ class Cli:
         start_elsewhere(self.sim)
 
     def login(self) -> None:
+        """The real `login` command, device flow and all (about a second)."""
         self.sim.control.set_auto_approve(True)
         done = self.call("login", "--no-browser")
         assert done.returncode == 0, done.stderr

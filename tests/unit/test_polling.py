@@ -1,4 +1,5 @@
 import asyncio
+import itertools
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -118,7 +119,7 @@ async def test_a_stop_is_seen_ending_soon_and_a_long_one_costs_no_more() -> None
     assert len([t for t in polled if t < 3]) >= 3  # at 0, 1 and 2 s (not 0 then 5)
     assert most_in_a_minute(polled) <= SESSION_POLL_BUDGET
     late = [t for t in polled if t >= 60]
-    assert all(b - a >= 4.5 for a, b in zip(late, late[1:], strict=False))  # settled at 5 s
+    assert all(b - a >= 4.5 for a, b in itertools.pairwise(late))  # settled at 5 s
 
 
 async def test_poke_polls_at_once_and_the_schedule_resumes() -> None:
