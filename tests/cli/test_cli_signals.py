@@ -27,12 +27,6 @@ def settles_stopped(cli: Cli, timeout: float = 30) -> None:
     )
 
 
-def ended(proc: Running, timeout: float = 90) -> str:
-    """Wait for the process; its stderr."""
-    _, err = proc.process.communicate(timeout=timeout)
-    return err
-
-
 def left_clean(cli: Cli, tailscaled: FakeTailscaled) -> None:
     assert tailscaled.snapshot()["current"]["Name"] == "alice@example.com"
     assert cli.moonlight is not None and cli.moonlight.running_pids() == []
@@ -49,7 +43,7 @@ async def test_a_signal_while_the_start_answer_is_awaited_stops_the_session(
         until(proxy.held.is_set, proc)
         assert session_state(cli) == "provisioning"  # carried out: it bills from here on
         proc.process.send_signal(signum)
-        err = ended(proc)
+        err = proc.ended()
 
     assert proc.process.returncode == ExitCode.CANCELLED, err
     assert "Traceback" not in err
@@ -84,7 +78,7 @@ def test_sigterm_and_sighup_run_the_clean_up_like_ctrl_c(
     proc = Running(cli.start("play", "--grace", "5"))
     until(lambda: there(cli, proc), proc)
     proc.process.send_signal(signum)
-    err = ended(proc)
+    err = proc.ended()
 
     assert proc.process.returncode == ExitCode.CANCELLED, err
     assert "Traceback" not in err
@@ -100,7 +94,7 @@ def test_a_signal_during_grace_stops_the_session(
     proc = Running(cli.start("play", "--grace", "5"))
     until(lambda: proc.said("Stream ended"), proc)
     proc.process.send_signal(signal.SIGTERM)
-    err = ended(proc)
+    err = proc.ended()
 
     assert proc.process.returncode == ExitCode.CANCELLED, err
     assert "Your gaming PC was stopped; billing has ended." in err

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import stat
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -178,10 +177,6 @@ async def test_killed_in_each_phase_then_started_again(
 def test_a_whole_play_at_debug_level_prints_and_runs_no_secret(cli: Cli) -> None:
     cli.login()  # a real device-flow sign-in: a device code to keep secret
     proc = Running(cli.start("-vv", "play", "--grace", "0"))
-    assert proc.process.stderr is not None
-    errors: list[str] = []
-    reader = threading.Thread(target=lambda: errors.extend(proc.process.stderr or []), daemon=True)
-    reader.start()
     seen: set[str] = set()
     modes: dict[str, int] = {}
     while proc.process.poll() is None:
@@ -189,11 +184,11 @@ def test_a_whole_play_at_debug_level_prints_and_runs_no_secret(cli: Cli) -> None
         for path in config_dir(cli).glob("*.json"):  # the credentials and the join record
             modes[path.name] = stat.S_IMODE(path.stat().st_mode)
         time.sleep(0.02)
-    reader.join(10)
-    assert proc.process.returncode == ExitCode.OK, "".join(errors)
+    errors = proc.ended(10)
+    assert proc.process.returncode == ExitCode.OK, errors
 
     credentials = FileStore(cli.credentials_file)
-    texts = ["".join(proc.lines), "".join(errors), *seen]
+    texts = ["".join(proc.lines), errors, *seen]
     for log in (config_dir(cli) / "logs").glob("*.log*"):
         texts.append(log.read_text(encoding="utf-8", errors="replace"))
     text = cli.credentials_file.read_text()

@@ -409,21 +409,35 @@ PAWPADO_ENV = (
 
 @dataclass
 class Running:
-    """A `pawpado-desktop play` process and what it printed so far."""
+    """A `pawpado-desktop play` process and what it wrote so far: `lines` (stdout) and
+    `errors` (stderr), each drained by a thread of its own so neither pipe fills."""
 
     process: Popen[str]
     lines: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    _readers: list[threading.Thread] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.append(line)
+        for stream, into in ((self.process.stdout, self.lines), (self.process.stderr, self.errors)):
+            if stream is not None:
+                reader = threading.Thread(target=_drain, args=(stream, into), daemon=True)
+                reader.start()
+                self._readers.append(reader)
 
     def said(self, text: str) -> bool:
         return any(text in line for line in list(self.lines))
+
+    def ended(self, timeout: float = 90) -> str:
+        """Wait for the process to end and its output to be read; its stderr."""
+        self.process.wait(timeout)
+        for reader in self._readers:
+            reader.join(timeout)
+        return "".join(self.errors)
+
+
+def _drain(stream: TextIO, into: list[str]) -> None:
+    for line in stream:  # line by line, so a test sees each as it comes
+        into.append(line)
 
 
 def until(check: Callable[[], bool], proc: Running, timeout: float = 60) -> None:
