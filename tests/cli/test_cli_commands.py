@@ -117,10 +117,11 @@ def test_network_problem_exits_8(cli: Cli) -> None:
     # A sign-in belongs to its API, so sign in for the unreachable one first.
     cli.sim.control.set_auto_approve(True)
     assert cli.call("login", "--no-browser", PAWPADO_BASE_URL="http://127.0.0.1:9").returncode == 0
-    done = cli.call("status", PAWPADO_BASE_URL="http://127.0.0.1:9")
+    # Both retry before giving up: on a scaled clock, in a fraction of a second.
+    done = cli.call_scaled("status", PAWPADO_BASE_URL="http://127.0.0.1:9")
     assert done.returncode == ExitCode.NETWORK
     assert "connect" in done.stdout.lower() and "Traceback" not in done.stderr
-    done = cli.call("play", PAWPADO_BASE_URL="http://127.0.0.1:9")
+    done = cli.call_scaled("play", PAWPADO_BASE_URL="http://127.0.0.1:9")
     assert done.returncode == ExitCode.NETWORK
 
 

@@ -1,11 +1,10 @@
 """`pawpado-desktop stop` when Pawpado is busy, failing or unreachable, and a stop left
-pending by a killed process. The command runs on a ScaledClock (SPEED x), so its
-10-minute budget and its backoff cost seconds, not minutes."""
+pending by a killed process. The command runs on a scaled clock (`Cli.call_scaled`),
+so its 10-minute budget and its backoff cost seconds, not minutes."""
 
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from pathlib import Path
 
@@ -13,17 +12,11 @@ from pawpado_desktop.clock import ScaledClock
 from pawpado_desktop.core.stopper import MARKER_FILE
 from pawpado_desktop.errors import ExitCode
 from pawpado_desktop.sim.faults import FaultResponse
-from tests.support.cli import Cli
+from tests.support.cli import SCALED_SPEED, Cli
 from tests.support.waiting import wait_until_blocking
 
-SPEED = 60.0
 STOP = "/api/v1/sessions/stop"
 ACTIVE = ("provisioning", "starting", "running")
-
-
-def run_scaled(cli: Cli, *args: str) -> subprocess.CompletedProcess[str]:
-    """The command in this process, on a ScaledClock."""
-    return cli.call(*args, clock=ScaledClock(SPEED))
 
 
 def json_fault(status: int, code: str, **headers: str) -> FaultResponse:
@@ -42,7 +35,7 @@ def test_a_429_and_a_503_on_stop_are_retried_until_stopped(cli: Cli) -> None:
     control.replace_responses(STOP, json_fault(429, "RATE_LIMITED", **{"Retry-After": "5"}))
     control.replace_responses(STOP, FaultResponse(503, b"<html>Service Unavailable</html>"))
 
-    done = run_scaled(cli, "stop")
+    done = cli.call_scaled("stop")
 
     assert done.returncode == ExitCode.OK, done.stderr
     assert "Pawpado is busy; trying again in 5 s" in done.stderr
@@ -57,7 +50,8 @@ def test_a_502_api_during_stop_exits_8_and_says_the_pc_may_bill(cli: Cli) -> Non
     cli.start_elsewhere()
     cli.sim.control.replace_responses("/api/v1/*", FaultResponse(502), count=100_000)
 
-    done = run_scaled(cli, "stop")
+    # Its whole 10-minute budget runs out: at 600x, in a second.
+    done = cli.call("stop", clock=ScaledClock(600))
 
     assert done.returncode == ExitCode.NETWORK, done.stdout
     assert "Nothing to stop" not in done.stdout
@@ -81,7 +75,7 @@ def test_network_loss_during_stop_then_recovery_ends_stopped(cli: Cli) -> None:
     cli.start_elsewhere()
     cut = FaultResponse(200, b'{"state": "runn', content_type="application/json", disconnect=True)
     cli.sim.control.replace_responses(STOP, cut, count=100_000)
-    proc = cli.begin("stop", clock=ScaledClock(SPEED))
+    proc = cli.begin("stop", clock=ScaledClock(SCALED_SPEED))
     deadline = time.monotonic() + 60
     while sum(1 for r in cli.sim.control.request_log() if r.path == STOP) < 3:
         assert time.monotonic() < deadline and proc.poll() is None

@@ -61,10 +61,10 @@ def test_status_with_pawpado_down_says_so(cli: Cli) -> None:
     cli.sign_in()
     cli.sim.control.replace_responses("/api/v1/*", FaultResponse(503, b"down"), count=1000)
 
-    done = cli.call("status")
+    done = cli.call_scaled("status")  # its retries, scaled
     assert done.returncode == ExitCode.NETWORK
     assert "Pawpado is down · your gaming PC's state is unknown" in done.stdout.splitlines()
-    status = json.loads(cli.call("status", "--json").stdout)
+    status = json.loads(cli.call_scaled("status", "--json").stdout)
     assert status["reachable"] is False and status["service"] == "down"
 
 
@@ -72,10 +72,10 @@ async def test_status_with_pawpado_unreachable_but_the_network_working(cli: Cli)
     cli.env["PAWPADO_BASE_URL"] = _closed_port_url()  # refused; Huudis still answers
     cli.sign_in()
 
-    done = cli.call("status")
+    done = cli.call_scaled("status")
     assert done.returncode == ExitCode.NETWORK
     assert "Pawpado is unreachable or down (your internet works)" in done.stdout
-    status = json.loads(cli.call("status", "--json").stdout)
+    status = json.loads(cli.call_scaled("status", "--json").stdout)
     assert status["reachable"] is False and status["service"] == "unreachable"
 
 
@@ -84,10 +84,10 @@ async def test_status_when_this_computer_is_offline(cli: Cli) -> None:
     cli.env["PAWPADO_AUTH_URL"] = _closed_port_url()  # nothing answers at all
     cli.sign_in()
 
-    done = cli.call("status")
+    done = cli.call_scaled("status")
     assert done.returncode == ExitCode.NETWORK
     assert "You are offline · your gaming PC's state is unknown" in done.stdout.splitlines()
-    status = json.loads(cli.call("status", "--json").stdout)
+    status = json.loads(cli.call_scaled("status", "--json").stdout)
     assert status["service"] == "offline"
 
 

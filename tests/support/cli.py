@@ -45,7 +45,7 @@ from pawpado_desktop.auth.store import FileStore, credentials_path
 from pawpado_desktop.auth.storekey import StoreKey
 from pawpado_desktop.cli import wiring as cli_wiring
 from pawpado_desktop.cli.main import main
-from pawpado_desktop.clock import SYSTEM_CLOCK, Clock
+from pawpado_desktop.clock import SYSTEM_CLOCK, Clock, ScaledClock
 from pawpado_desktop.present import i18n
 from pawpado_desktop.sim.fake_tailscaled import FakeTailscaled
 from pawpado_desktop.sim.server import SimulatorServer
@@ -290,6 +290,9 @@ def _completed(command: InProcess, timeout: float) -> subprocess.CompletedProces
     return subprocess.CompletedProcess(command.args, command.returncode, out, err)
 
 
+SCALED_SPEED = 60.0  # Cli.call_scaled: a minute of retrying in a second
+
+
 @dataclass
 class Cli:
     sim: SimulatorServer
@@ -303,6 +306,12 @@ class Cli:
         """The command in this process, to its end (see `call_cli`): for what it decides
         and prints."""
         return _completed(self.begin(*args, clock=clock, **env), timeout)
+
+    def call_scaled(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        """The command in this process on a clock SCALED_SPEED times fast: for commands
+        that wait only on their own retries, back-offs and deadlines (the simulator keeps
+        real time: not for one that polls it on a schedule, as a Play does)."""
+        return self.call(*args, clock=ScaledClock(SCALED_SPEED), **env)
 
     def begin(self, *args: str, clock: Clock | None = None, **env: str) -> InProcess:
         """The command in this process, running on while the test goes on (see
