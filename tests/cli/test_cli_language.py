@@ -34,7 +34,7 @@ def test_help_and_usage_errors_in_indonesian(cli: Cli) -> None:
     assert "kesalahan: argumen --days: jumlah hari harus antara 1 dan 366" in wrong.stderr
 
 
-async def test_commands_speak_indonesian_and_json_stays_english(cli: Cli) -> None:
+def test_commands_speak_indonesian_and_json_stays_english(cli: Cli) -> None:
     out = cli.call("logout", LANG=INDONESIAN)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "Anda memang belum masuk."

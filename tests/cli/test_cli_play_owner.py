@@ -22,7 +22,7 @@ def wait_for(check: Callable[[], bool], process: Popen[str], what: str) -> None:
     wait_until_blocking(done, 60, what=what)
 
 
-async def test_a_second_play_beside_a_streaming_one_is_refused(
+def test_a_second_play_beside_a_streaming_one_is_refused(
     cli: Cli, fake_tailscaled_sim: FakeTailscaled
 ) -> None:
     cli.sign_in()

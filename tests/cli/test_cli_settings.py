@@ -22,7 +22,7 @@ def local_file(cli: Cli) -> dict[str, Any]:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
-async def test_get_lists_this_computers_and_the_accounts_settings(cli: Cli) -> None:
+def test_get_lists_this_computers_and_the_accounts_settings(cli: Cli) -> None:
     cli.sign_in()
     done = cli.call("settings")
     assert done.returncode == 0, done.stderr
@@ -39,7 +39,7 @@ async def test_get_lists_this_computers_and_the_accounts_settings(cli: Cli) -> N
     assert one.stdout.strip() == str(cli.sim.control.settings()["bitrateKbps"])
 
 
-async def test_set_changes_both_kinds_of_setting(cli: Cli) -> None:
+def test_set_changes_both_kinds_of_setting(cli: Cli) -> None:
     cli.sign_in()
     done = cli.call(
         "settings", "set", "display_mode=windowed", "launch_at_login=false", "streamFps=120"
@@ -52,7 +52,7 @@ async def test_set_changes_both_kinds_of_setting(cli: Cli) -> None:
     assert again["local"]["display_mode"] == "windowed"
 
 
-async def test_every_bad_value_is_named_and_nothing_is_saved(cli: Cli) -> None:
+def test_every_bad_value_is_named_and_nothing_is_saved(cli: Cli) -> None:
     cli.sign_in()
     before = cli.sim.control.settings()
     done = cli.call(
@@ -78,7 +78,7 @@ async def test_every_bad_value_is_named_and_nothing_is_saved(cli: Cli) -> None:
     assert not [r for r in cli.sim.control.request_log() if r.method == "PATCH"]
 
 
-async def test_a_value_the_server_refuses_is_shown_against_its_field(cli: Cli) -> None:
+def test_a_value_the_server_refuses_is_shown_against_its_field(cli: Cli) -> None:
     cli.sign_in()
     refusal = b'{"error":"VALIDATION_ERROR","message":"bitrateKbps: too high for this gaming PC"}'
     cli.sim.control.replace_responses(
@@ -89,7 +89,7 @@ async def test_a_value_the_server_refuses_is_shown_against_its_field(cli: Cli) -
     assert "Invalid setting: bitrateKbps: too high for this gaming PC" in done.stderr
 
 
-async def test_signed_out_the_local_settings_still_work(cli: Cli) -> None:
+def test_signed_out_the_local_settings_still_work(cli: Cli) -> None:
     done = cli.call("settings", "set", "notification_level=important")
     assert done.returncode == 0, done.stderr
     assert local_file(cli)["notification_level"] == "important"

@@ -33,7 +33,7 @@ def left_clean(cli: Cli, tailscaled: FakeTailscaled) -> None:
 
 
 @pytest.mark.parametrize("signum", SIGNALS, ids=lambda s: signal.Signals(s).name)
-async def test_a_signal_while_the_start_answer_is_awaited_stops_the_session(
+def test_a_signal_while_the_start_answer_is_awaited_stops_the_session(
     cli: Cli, fake_tailscaled_sim: FakeTailscaled, signum: int
 ) -> None:
     with holding_proxy(cli.sim.base_url, b"POST " + START.encode()) as proxy:

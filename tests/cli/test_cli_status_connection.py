@@ -12,7 +12,7 @@ from tests.cli.test_cli_play_owner import wait_for
 from tests.support.cli import Cli
 
 
-async def test_status_tells_the_path_of_a_streaming_play(cli: Cli) -> None:
+def test_status_tells_the_path_of_a_streaming_play(cli: Cli) -> None:
     cli.sign_in()
     idle = cli.call("status", "--json")
     assert idle.returncode == ExitCode.OK, idle.stderr

@@ -68,7 +68,7 @@ def test_status_with_pawpado_down_says_so(cli: Cli) -> None:
     assert status["reachable"] is False and status["service"] == "down"
 
 
-async def test_status_with_pawpado_unreachable_but_the_network_working(cli: Cli) -> None:
+def test_status_with_pawpado_unreachable_but_the_network_working(cli: Cli) -> None:
     cli.env["PAWPADO_BASE_URL"] = _closed_port_url()  # refused; Huudis still answers
     cli.sign_in()
 
@@ -79,7 +79,7 @@ async def test_status_with_pawpado_unreachable_but_the_network_working(cli: Cli)
     assert status["reachable"] is False and status["service"] == "unreachable"
 
 
-async def test_status_when_this_computer_is_offline(cli: Cli) -> None:
+def test_status_when_this_computer_is_offline(cli: Cli) -> None:
     cli.env["PAWPADO_BASE_URL"] = _closed_port_url()
     cli.env["PAWPADO_AUTH_URL"] = _closed_port_url()  # nothing answers at all
     cli.sign_in()
