@@ -186,7 +186,8 @@ def _read_to_end(conn: socket.socket) -> bytes:
 
 def _answer(raw: bytes) -> SimAnswer:
     """An HTTP/1.1 response read whole (the server closed it): its status and JSON body.
-    A malformed one raises ValueError."""
+    The simulator sends every answer with a Content-Length; an answer without one, or
+    cut short of it, raises ValueError (the fake then sees the host as unreachable)."""
     head, separator, body = raw.partition(b"\r\n\r\n")
     if not separator:
         raise ValueError("no end of headers")
@@ -194,26 +195,14 @@ def _answer(raw: bytes) -> SimAnswer:
     version, status, *_ = status_line.split(" ", 2)
     if not version.startswith("HTTP/1."):
         raise ValueError("not an HTTP/1 response")
-    headers = {}
-    for line in header_lines:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    if headers.get("transfer-encoding", "").lower() == "chunked":
-        body = _unchunk(body)
-    elif "content-length" in headers:
-        body = body[: int(headers["content-length"])]
-    return SimAnswer(int(status), _json(body))
-
-
-def _unchunk(body: bytes) -> bytes:
-    out: list[bytes] = []
-    while True:
-        size_line, _, body = body.partition(b"\r\n")
-        size = int(size_line.split(b";")[0], 16)
-        if size == 0:
-            return b"".join(out)
-        out.append(body[:size])
-        body = body[size + 2 :]
+    lengths = [
+        value
+        for name, _, value in (line.partition(":") for line in header_lines)
+        if name.strip().lower() == "content-length"
+    ]
+    if len(lengths) != 1 or len(body) < int(lengths[0]):
+        raise ValueError("no Content-Length, or a body cut short of it")
+    return SimAnswer(int(status), _json(body[: int(lengths[0])]))
 
 
 def _json(raw: bytes) -> dict[str, Any]:
