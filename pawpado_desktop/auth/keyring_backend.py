@@ -17,7 +17,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from pawpado_desktop.auth.errors import CredentialStoreError
 from pawpado_desktop.errors import Phrase
@@ -154,7 +154,7 @@ def failure_to_error(exc: BaseException, action: str, timeout: float) -> Credent
             "is not showing. Unlock your keyring and try again. Until then your sign-in is "
             "kept only while the app runs.",
             seconds=timeout,
-            action=_doing(action),
+            action=_wording(action).doing,
         )
     if isinstance(exc, kr_errors.NoKeyringError):
         return no_keyring_error()
@@ -164,7 +164,7 @@ def failure_to_error(exc: BaseException, action: str, timeout: float) -> Credent
             "Unlock it (for example with your desktop's Passwords and Keys app, or by logging "
             "in to the desktop session) and try again. Until then your sign-in is kept only "
             "while the app runs.",
-            failed=_failed(action),
+            failed=_wording(action).failed,
         )
     if isinstance(exc, kr_errors.PasswordSetError):
         return CredentialStoreError(
@@ -178,23 +178,24 @@ def failure_to_error(exc: BaseException, action: str, timeout: float) -> Credent
         "your keyring is running and unlocked, then try again. Until then your sign-in is "
         "kept only while the app runs. To keep it in a plain file instead (readable by any "
         "program running as you), set PAWPADO_CREDENTIAL_STORE=file.",
-        action=_doing(action),
+        action=_wording(action).doing,
         reason=type(exc).__name__,
     )
 
 
-def _doing(action: str) -> Phrase:
-    """What the keyring was asked to do ("read", "save", "delete")."""
-    if action == "save":
-        return Phrase("save your sign-in")
-    if action == "delete":
-        return Phrase("delete your sign-in")
-    return Phrase("read your sign-in")
+class _Wording(NamedTuple):
+    doing: Phrase  # "... while trying to {action}"
+    failed: Phrase  # "... is locked, so {failed}"
 
 
-def _failed(action: str) -> Phrase:
-    if action == "save":
-        return Phrase("your sign-in could not be saved")
-    if action == "delete":
-        return Phrase("your sign-in could not be deleted")
-    return Phrase("your sign-in could not be read")
+# What the keyring was asked to do, both ways the errors above word it.
+_WORDING = {
+    "read": _Wording(Phrase("read your sign-in"), Phrase("your sign-in could not be read")),
+    "save": _Wording(Phrase("save your sign-in"), Phrase("your sign-in could not be saved")),
+    "delete": _Wording(Phrase("delete your sign-in"), Phrase("your sign-in could not be deleted")),
+}
+
+
+def _wording(action: str) -> _Wording:
+    """The wording of "read", "save" or "delete" (anything else reads as a read)."""
+    return _WORDING.get(action, _WORDING["read"])
