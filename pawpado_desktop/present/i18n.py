@@ -67,8 +67,11 @@ def load_catalog(language: str) -> dict[str, str]:
 
 
 def set_language(language: str) -> None:
-    _Current.language = language if language in SUPPORTED else "en"
-    _Current.catalog = load_catalog(_Current.language)
+    chosen = language if language in SUPPORTED else "en"
+    if chosen == _Current.language:
+        return  # the tray sets it at start and again once the core is up: read the file once
+    _Current.language = chosen
+    _Current.catalog = load_catalog(chosen)
 
 
 def language() -> str:
