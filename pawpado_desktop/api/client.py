@@ -54,6 +54,7 @@ from pawpado_desktop.bounded_http import (
 from pawpado_desktop.clock import SYSTEM_CLOCK, Clock
 from pawpado_desktop.config import checked_url
 from pawpado_desktop.errors import PawpadoError
+from pawpado_desktop.tls import tls_context
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,9 @@ class PawpadoClient:
         self.clock = clock or SYSTEM_CLOCK
         self.limiter = limiter or RateLimiter(self.clock)
         self._owns_http = http is None
-        self._http = http or httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+        self._http = http or httpx.AsyncClient(
+            timeout=timeout, follow_redirects=False, verify=tls_context()
+        )
         self._timeout = timeout
         self._deadline_s = deadline_s
         self._jitter = jitter

@@ -20,12 +20,13 @@ from pawpado_desktop.core.play import PlayOptions
 from pawpado_desktop.errors import ExitCode, PawpadoError
 from pawpado_desktop.present import format as fmt
 from pawpado_desktop.present.i18n import tr
+from pawpado_desktop.tls import tls_context
 
 
 async def press(page_url: str, **fields: str) -> None:
     """Submit a simulator page's form as a person clicking its button would."""
     # A browser follows the checkout back to the app's return page.
-    async with httpx.AsyncClient(timeout=10, follow_redirects=True) as http:
+    async with httpx.AsyncClient(timeout=10, follow_redirects=True, verify=tls_context()) as http:
         response = await http.post(page_url, data=fields)
         response.raise_for_status()
 

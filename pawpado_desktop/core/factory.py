@@ -28,6 +28,7 @@ from pawpado_desktop.tailscale.client import LocalClient, connect_default
 from pawpado_desktop.tailscale.endpoint import SOCKET_ENV, find_tailscale
 from pawpado_desktop.tailscale.join_state import JoinStateStore
 from pawpado_desktop.tailscale.joiner import TailnetJoiner
+from pawpado_desktop.tls import tls_context
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ async def build_core(wiring: Wiring, *, confirm: Confirm | None = None) -> Core:
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     clock = wiring.clock
     local = LocalSettings.load(folder)
-    http = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, follow_redirects=False)
+    http = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, follow_redirects=False, verify=tls_context())
     closers.append(http.aclose)
     opened = await _open_store(wiring)
     auth = AuthManager(wiring.endpoints.auth_url, opened.store, http, clock, folder / "auth.lock")

@@ -17,6 +17,8 @@ from typing import Any, Protocol
 
 import httpx
 
+from pawpado_desktop.tls import tls_context
+
 INVALID_KEY = ("INVALID_KEY", "invalid key: unable to validate API key")
 KEY_EXPIRED = ("KEY_EXPIRED", "auth key expired")
 KEY_USED = ("KEY_USED", "auth key already used")
@@ -68,7 +70,7 @@ class HttpKeyVerifier:
         # Created lazily so it belongs to the loop of the fake's server thread.
         if self._http is None:
             self._http = httpx.AsyncClient(
-                base_url=self.sim_url, timeout=self._timeout, trust_env=False
+                base_url=self.sim_url, timeout=self._timeout, trust_env=False, verify=tls_context()
             )
         return self._http
 
