@@ -6,6 +6,7 @@ fakes); Hypothesis runs the profile named by HYPOTHESIS_PROFILE (`dev` by defaul
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,6 +35,15 @@ _ANY_LOAD = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
 settings.register_profile("dev", max_examples=25, **_ANY_LOAD)
 settings.register_profile("ci", max_examples=CI_EXAMPLES, print_blob=True, **_ANY_LOAD)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.hookimpl(trylast=True)  # after tests/support/sim.py loads the validator
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Move what collection built (modules, test items, the validator) out of the
+    garbage collector's sight: it lives for the whole run, and every full collection
+    (the UI tests run one after each test) walked all of it again, about a second
+    each time in a worker of the full suite."""
+    gc.freeze()
 
 
 @pytest.fixture(autouse=True)
