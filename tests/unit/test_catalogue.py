@@ -13,26 +13,17 @@ import ast
 import json
 import re
 from importlib.resources import files
-from pathlib import Path
 
-import pawpado_desktop
 from pawpado_desktop.cli.auth_commands import WHY_RUNNING, WHY_UNCHECKED
 from pawpado_desktop.cli.helptext import ARGPARSE_WORDS
 from pawpado_desktop.present import notices, progress
 from pawpado_desktop.present.history import ENDINGS
 from pawpado_desktop.present.status import SERVICE_LINES
-from tests.support.source_scan import string_constants
+from tests.support.source_scan import PACKAGE, package_trees_except, string_constants
 
-PACKAGE = Path(pawpado_desktop.__file__).resolve().parent
 SKIPPED = ("sim",)
 
-# Parsed at collection, before any test starts a thread (CPython 3.11's ast.parse
-# can fail when another thread converts an AST at the same moment).
-TREES = {
-    path: ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    for path in sorted(PACKAGE.rglob("*.py"))
-    if path.relative_to(PACKAGE).parts[0] not in SKIPPED
-}
+TREES = package_trees_except(*SKIPPED)  # at collection: see package_trees
 
 # Keys passed to `tr` through a variable: (where they come from) -> the keys.
 RUNTIME_KEYS = {

@@ -12,18 +12,13 @@ from __future__ import annotations
 
 import ast
 import re
-from pathlib import Path
 
-import pawpado_desktop
+from tests.support.source_scan import PACKAGE, package_trees
 
-CLI = Path(pawpado_desktop.__file__).resolve().parent / "cli"
+CLI = PACKAGE / "cli"
 
-# Parsed at collection, before any test starts a thread (CPython 3.11's ast.parse
-# can fail when another thread converts an AST at the same moment).
-TREES = {
-    path.name: ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    for path in sorted(CLI.glob("*.py"))
-}
+# At collection: see package_trees.
+TREES = {path.name: tree for path, tree in package_trees().items() if path.parent == CLI}
 
 # Calls whose first argument the user reads, and keywords the user reads.
 SINKS = {"print", "_say", "write", "step", "read_answer", "ask_yes_no", "ArgumentTypeError"}

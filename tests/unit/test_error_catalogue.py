@@ -16,8 +16,8 @@ import inspect
 import json
 import pkgutil
 import string
-from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from importlib.resources import files
 from pathlib import Path
 
@@ -26,9 +26,8 @@ import pytest
 import pawpado_desktop
 from pawpado_desktop.api.errors import ApiError
 from pawpado_desktop.errors import PawpadoError
-from tests.support.source_scan import string_constants
+from tests.support.source_scan import PACKAGE, package_trees_except, string_constants
 
-PACKAGE = Path(pawpado_desktop.__file__).resolve().parent
 SKIPPED = ("sim",)  # the simulator speaks to tests, never to a user
 
 # Passed through on purpose: (file, function, why).
@@ -39,17 +38,7 @@ PASSED_THROUGH = {
 }
 
 
-def _parse(path: Path) -> ast.Module:
-    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-
-
-# Parsed at collection, before any test starts a thread (CPython 3.11's ast.parse
-# can fail when another thread converts an AST at the same moment).
-TREES = {
-    path: _parse(path)
-    for path in sorted(PACKAGE.rglob("*.py"))
-    if path.relative_to(PACKAGE).parts[0] not in SKIPPED
-}
+TREES = package_trees_except(*SKIPPED)  # at collection: see package_trees
 
 
 def _error_classes() -> tuple[set[str], set[str]]:
@@ -258,23 +247,25 @@ class _Scan(ast.NodeVisitor):
         self.generic_visit(node)
 
 
-def _scans() -> Iterator[_Scan]:
+@cache
+def scans() -> list[_Scan]:
+    """Each module's scan, made when a test first asks (only the parse must come
+    before threads start)."""
+    found = []
     for path, tree in TREES.items():
         scan = _Scan(path, tree)
         scan.visit(tree)
-        yield scan
-
-
-SCANS = list(_scans())
+        found.append(scan)
+    return found
 
 
 def error_templates() -> set[str]:
     """Every error template, title and phrase in the package."""
-    return set().union(*(scan.templates for scan in SCANS))
+    return set().union(*(scan.templates for scan in scans()))
 
 
 def test_every_error_is_built_from_a_literal_template() -> None:
-    bad = [str(site) for scan in SCANS for site in scan.bad]
+    bad = [str(site) for scan in scans() for site in scan.bad]
     assert not bad, "pass a literal template and the values as parameters:\n" + "\n".join(bad)
 
 

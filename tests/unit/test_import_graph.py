@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[2] / "pawpado_desktop"
+from tests.support.source_scan import PACKAGE, package_trees
 
 # layer -> the top-level modules it must not import
 FORBIDDEN = {
@@ -36,10 +36,7 @@ def _parse(path: Path) -> ast.Module:
     return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
 
 
-# Parsed while the module is collected, before any test starts a thread: CPython
-# 3.11's ast.parse can fail ("AST constructor recursion depth mismatch") when another
-# thread of the same process is converting an AST at the same moment.
-TREES = {path: _parse(path) for path in PACKAGE.rglob("*.py")}
+TREES = package_trees()  # at collection: see package_trees
 
 
 def imported_modules(path: Path) -> list[tuple[int, str]]:
