@@ -38,6 +38,7 @@ from tests.support.moonlight import (
     alive,
     pair_now,
 )
+from tests.support.processes import spawn_order
 
 Install = Callable[..., FakeMoonlightInstall]
 
@@ -78,13 +79,15 @@ async def test_pairing_right_after_a_not_paired_check_starts_moonlight_once_per_
     await moonlight.check_ready()  # as the Play pipeline has, before it asks
     assert not await moonlight.is_paired(STANDIN_ADDRESS)
     await pair_now(moonlight, sunshine_standin)
-    log = fake.log()
-    [pair] = [e["pid"] for e in log if e.get("argv", [""])[0] == "pair"]
-    lists = [e["pid"] for e in log if e.get("argv", [""])[0] == "list"]
+    log = [e for e in fake.log() if "argv" in e]  # one entry per process started
     # The check the caller just made is not repeated: only that one `list` was started
-    # before `pair` (process IDs follow the order the app spawned them in; the pairing
-    # loop's own `list` runs beside `pair`, so which one logs first says nothing).
-    assert len([pid for pid in lists if pid < pair]) == 1
+    # before `pair`. Process IDs tell the order the app spawned them in (the pairing
+    # loop's own `list` runs beside `pair`, so which one logs first says nothing),
+    # counted from `--version`'s, the first, across a wrap of the ID counter.
+    order = spawn_order(log[0]["pid"])
+    [pair] = [order(e["pid"]) for e in log if e["argv"][0] == "pair"]
+    lists = [order(e["pid"]) for e in log if e["argv"][0] == "list"]
+    assert len([started for started in lists if started < pair]) == 1
     assert await moonlight.is_paired(STANDIN_ADDRESS)
 
 
