@@ -63,6 +63,7 @@ def test_status_json_when_signed_in(cli: Cli) -> None:
     assert status["minutesLeft"] == 200
 
 
+@pytest.mark.world(speed=5)  # the command and the simulator share the clock
 def test_play_with_no_grace_goes_from_stopped_to_stream_and_back(cli: Cli) -> None:
     cli.sign_in()
     done = cli.call("play", "--grace", "0")

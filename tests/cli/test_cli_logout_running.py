@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from pawpado_desktop.errors import ExitCode
 from pawpado_desktop.sim.faults import FaultResponse
 from tests.support.cli import Cli, session_state
@@ -67,6 +69,7 @@ def test_logout_with_nothing_running_just_signs_out(cli: Cli) -> None:
     assert not credentials(cli).exists()
 
 
+@pytest.mark.world(speed=5)  # the command and the simulator share the clock
 def test_logout_when_pawpado_cannot_be_reached_refuses_unless_told(cli: Cli) -> None:
     cli.sign_in()
     cli.start_elsewhere()

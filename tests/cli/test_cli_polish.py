@@ -105,6 +105,7 @@ def test_the_app_note_is_said_only_for_a_name_that_cannot_be_checked_before(
     assert note is not None and "once it runs" in note
 
 
+@pytest.mark.world(speed=5)  # the command and the simulator share the clock
 def test_an_unknown_app_fails_once_on_stderr_not_twice(cli: Cli) -> None:
     cli.sign_in()
     done = cli.call("play", "--app", "Nope", "--grace", "0")
@@ -223,6 +224,7 @@ def test_the_file_store_note_is_said_once_not_on_every_command(cli: Cli) -> None
     assert (Path(cli.env["PAWPADO_CONFIG_DIR"]) / "notes-shown.json").exists()
 
 
+@pytest.mark.world(speed=5)  # the command and the simulator share the clock
 def test_the_grace_countdown_reads_right(cli: Cli) -> None:
     cli.sign_in()
     done = cli.call("play", "--grace", "0.02")  # 1.2 s: one second

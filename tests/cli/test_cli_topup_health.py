@@ -113,6 +113,7 @@ def test_topup_notices_an_expired_checkout(cli: Cli) -> None:
     assert "The checkout expired before a payment was credited" in done.stdout
 
 
+@pytest.mark.world(speed=5)  # the command and the simulator share the clock
 def test_topup_paid_is_credited(cli: Cli) -> None:
     cli.sign_in()
     process = cli.begin("topup", "30000", "--no-browser")
@@ -134,6 +135,7 @@ def test_play_refused_for_credit_says_how_to_top_up_and_play(cli: Cli) -> None:
     assert "pawpado-desktop play --topup 30000" in done.stderr
 
 
+@pytest.mark.world(speed=5)  # the command and the simulator share the clock: polls 5x fast
 def test_play_topup_pays_then_plays(cli: Cli) -> None:
     cli.sign_in()
     cli.sim.control.set_balance("2000.00")

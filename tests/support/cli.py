@@ -315,8 +315,12 @@ class Cli:
 
     def begin(self, *args: str, clock: Clock | None = None, **env: str) -> InProcess:
         """The command in this process, running on while the test goes on (see
-        `InProcess`); the `cli` fixture interrupts it if the test leaves it running."""
-        command = InProcess(args, {**self.env, **env}, clock)
+        `InProcess`); the `cli` fixture interrupts it if the test leaves it running.
+
+        It keeps the simulator's clock unless given another: under
+        `@pytest.mark.world(speed=5)` a Play's phases and polls pass five times fast on
+        both sides (a command started as a process keeps real time)."""
+        command = InProcess(args, {**self.env, **env}, clock or self.sim.clock)
         self.begun.append(command)
         return command
 
