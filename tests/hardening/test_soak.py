@@ -60,6 +60,7 @@ async def sim_wait(rig: PlayRig, seconds: float) -> None:
 
 
 @pytest.mark.slow  # a soak: two simulated hours take about fifteen real seconds
+@pytest.mark.alone  # at 480x, a real millisecond of a busy neighbour is half a simulated second
 async def test_two_hours_streaming_leak_nothing_and_never_hit_a_429(
     hrig: PlayRig, monkeypatch: pytest.MonkeyPatch
 ) -> None:

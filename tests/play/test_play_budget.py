@@ -17,6 +17,7 @@ FAST = 120.0  # half an hour in about fifteen seconds, for both sides
 
 
 @pytest.mark.slow  # half an hour of polling, about fifteen real seconds
+@pytest.mark.alone  # at 120x: a busy neighbour would stretch its simulated half hour
 async def test_play_then_thirty_minutes_running_sees_no_429(rig: PlayRig) -> None:
     assert await rig.core.play(PlayOptions(keep_running=True)) is PlayPhase.DONE
     assert rig.sim.control.session()["state"] == "running"

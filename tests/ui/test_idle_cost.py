@@ -26,6 +26,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 @pytest.mark.slow  # a real tray process starting, then idle for a few real seconds
+@pytest.mark.alone  # measures the tray's CPU: no neighbour should share the cores
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 def test_idle_tray_uses_almost_no_cpu(tmp_path: Path) -> None:
     config = tmp_path / "config"
