@@ -52,6 +52,11 @@ def qloop(qt_app: QApplication) -> Iterator[qasync.QEventLoop]:
     events (a test, pytest-qt between phases) runs asyncio's callbacks too."""
     loop = HeldLoop(qt_app)
     asyncio.set_event_loop(loop)
+    # Qt objects caught in reference cycles must die on the GUI thread: a collection
+    # that happens to run on the simulator's or a fake's thread destroys them there,
+    # and a QObject destroyed off its thread can crash the process. So no automatic
+    # collection while the test runs; one at its end, here.
+    gc.disable()
     try:
         yield loop
     finally:
@@ -59,10 +64,8 @@ def qloop(qt_app: QApplication) -> Iterator[qasync.QEventLoop]:
         loop.close()
         asyncio._set_running_loop(None)  # asyncio's hook for loops of other libraries
         asyncio.set_event_loop(None)
-        # Qt objects of this test caught in reference cycles die here, on the GUI thread,
-        # not whenever a collection happens to run (the simulator's or a fake's thread,
-        # in a later test: a QObject destroyed off its thread can crash the process).
         gc.collect()
+        gc.enable()
 
 
 @pytest.fixture(scope="session")
