@@ -131,6 +131,7 @@ def test_logout_on_a_terminal_cancelled_changes_nothing(cli: Cli) -> None:
     cli.sim.control.stop_session()
 
 
+@pytest.mark.slow  # a real Play process on a terminal (a pty), on real time
 def test_play_on_a_terminal_asks_before_stopping_an_attached_session(cli: Cli) -> None:
     cli.sign_in()
     cli.start_elsewhere()

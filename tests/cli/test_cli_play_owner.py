@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from subprocess import Popen
 
+import pytest
+
 from pawpado_desktop.core.ownership import play_lock
 from pawpado_desktop.errors import ExitCode
 from pawpado_desktop.sim.fake_tailscaled import FakeTailscaled
@@ -24,6 +26,7 @@ def wait_for(check: Callable[[], bool], process: Popen[str], what: str) -> None:
     wait_until_blocking(done, 60, what=what)
 
 
+@pytest.mark.slow  # two real Play processes on real time, one streaming
 def test_a_second_play_beside_a_streaming_one_is_refused(
     cli: Cli, fake_tailscaled_sim: FakeTailscaled
 ) -> None:

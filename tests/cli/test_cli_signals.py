@@ -64,6 +64,7 @@ def _booting(cli: Cli, proc: Running) -> bool:
 @pytest.mark.parametrize(
     ("phase", "there"), [("booting", _booting), ("streaming", _streaming)], ids=["boot", "stream"]
 )
+@pytest.mark.slow  # a real Play process, signalled, cleans up on real time
 def test_sigterm_and_sighup_run_the_clean_up_like_ctrl_c(
     cli: Cli,
     fake_tailscaled_sim: FakeTailscaled,
@@ -87,6 +88,7 @@ def test_sigterm_and_sighup_run_the_clean_up_like_ctrl_c(
     left_clean(cli, fake_tailscaled_sim)
 
 
+@pytest.mark.slow  # a real Play process, signalled in its grace period
 def test_a_signal_during_grace_stops_the_session(
     cli: Cli, fake_tailscaled_sim: FakeTailscaled
 ) -> None:
@@ -115,6 +117,7 @@ def test_an_attached_session_keeps_running_without_a_terminal(
     left_clean(cli, fake_tailscaled_sim)
 
 
+@pytest.mark.slow  # a real Play process to its end on real time
 def test_stop_after_stops_an_attached_session(
     cli: Cli, fake_tailscaled_sim: FakeTailscaled
 ) -> None:

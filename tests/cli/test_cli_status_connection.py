@@ -7,11 +7,14 @@ import json
 import signal
 import threading
 
+import pytest
+
 from pawpado_desktop.errors import ExitCode
 from tests.cli.test_cli_play_owner import wait_for
 from tests.support.cli import Cli
 
 
+@pytest.mark.slow  # a real Play process streams while status runs beside it
 def test_status_tells_the_path_of_a_streaming_play(cli: Cli) -> None:
     cli.sign_in()
     idle = cli.call("status", "--json")

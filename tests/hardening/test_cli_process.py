@@ -126,6 +126,7 @@ DEATHS = [
 ]
 
 
+@pytest.mark.slow  # a real Play process killed with SIGKILL, then the app again
 @pytest.mark.parametrize("death", DEATHS, ids=str)
 async def test_killed_in_each_phase_then_started_again(
     cli: Cli,
@@ -174,6 +175,7 @@ async def test_killed_in_each_phase_then_started_again(
     assert cli.sim.control.tailnet_nodes() == []
 
 
+@pytest.mark.slow  # a real sign-in and Play process, its command lines watched
 def test_a_whole_play_at_debug_level_prints_and_runs_no_secret(cli: Cli) -> None:
     cli.login()  # a real device-flow sign-in: a device code to keep secret
     proc = Running(cli.start("-vv", "play", "--grace", "0"))

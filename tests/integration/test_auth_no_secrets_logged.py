@@ -66,6 +66,7 @@ async def test_sign_in_refresh_sign_out_log_no_secret(
     assert_nowhere(device_codes + token_secrets(signed_in, refreshed), texts)
 
 
+@pytest.mark.slow  # real CLI processes at debug level
 async def test_the_cli_at_debug_level_prints_no_secret(
     sim: SimulatorServer, monkeypatch: pytest.MonkeyPatch, isolated_config: Path
 ) -> None:

@@ -110,6 +110,7 @@ async def cli(env: dict[str, str], *args: str) -> tuple[int, str, str]:
     return process.returncode, out.decode(), err.decode()
 
 
+@pytest.mark.slow  # a real Play process holds the join while status runs
 async def test_status_beside_a_joined_process_never_touches_tailscale(
     sim: SimulatorServer, fake_tailscaled: FakeTailscaled, ts_keys: MemoryKeyVerifier
 ) -> None:
