@@ -21,6 +21,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from pawpado_desktop.clock import ScaledClock
 from pawpado_desktop.sim.config import SimConfig
 from pawpado_desktop.sim.server import SimulatorServer
+from pawpado_desktop.tls import tls_context
 from tests.support.sim import contract_problem
 
 amounts = st.one_of(
@@ -59,7 +60,10 @@ class PawpadoApi(RuleBasedStateMachine):
         self.sim.start()
         token = self.sim.control.sign_in_directly().access_token
         self.http = httpx.Client(
-            base_url=self.sim.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=10
+            base_url=self.sim.base_url,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+            verify=tls_context(),
         )
         self.checked = 0  # answers already checked against the contract
         self.steps = 0  # rules run so far: what a precondition may depend on

@@ -33,6 +33,7 @@ from pawpado_desktop.present.format import money
 from pawpado_desktop.safe_url import UnsafeUrl
 from pawpado_desktop.tailscale.client import error_text
 from pawpado_desktop.tailscale.join_state import JoinRecord
+from pawpado_desktop.tls import tls_context
 from tests.support.properties import examples
 
 NOW = datetime(2026, 5, 12, 10, 42, tzinfo=UTC)
@@ -291,7 +292,7 @@ async def test_huudis_answers_end_in_a_flow_or_a_sign_in_error(
         "/.well-known/openid-configuration", (200, canned_idp.discovery() | discovery)
     )
     canned_idp.script("/device", (200, device))
-    async with httpx.AsyncClient(timeout=5) as http:
+    async with httpx.AsyncClient(timeout=5, verify=tls_context()) as http:
         client = HuudisClient(canned_idp.issuer_url, http)
         try:
             authorization = await client.start_device_authorization()

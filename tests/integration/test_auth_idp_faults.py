@@ -16,6 +16,7 @@ from pawpado_desktop.auth.store import MemoryStore
 from pawpado_desktop.auth.tokens import TokenSet
 from pawpado_desktop.clock import SYSTEM_CLOCK, ScaledClock
 from pawpado_desktop.errors import ExitCode
+from pawpado_desktop.tls import tls_context
 from tests.support.auth import CannedIdP
 
 PENDING = (400, {"error": "authorization_pending"})
@@ -36,7 +37,7 @@ def device_answer(**changes: object) -> tuple[int, dict[str, object]]:
 @pytest.fixture
 async def manager_on(tmp_path: Path) -> object:
     made: list[AuthManager] = []
-    http = httpx.AsyncClient(timeout=5)
+    http = httpx.AsyncClient(timeout=5, verify=tls_context())
 
     async def make(idp: CannedIdP, store: MemoryStore, **kwargs: object) -> AuthManager:
         manager = AuthManager(

@@ -11,6 +11,7 @@ import pytest
 
 from pawpado_desktop.clock import ScaledClock
 from pawpado_desktop.sim.server import SimulatorServer
+from pawpado_desktop.tls import tls_context
 
 pytestmark = pytest.mark.world(speed=1.0, provisioning_seconds=0.5, starting_seconds=0.5, ready_delay_seconds=0.5)
 
@@ -20,7 +21,7 @@ TAILNET = ipaddress.ip_network("100.64.0.0/10")
 @pytest.fixture
 def fake(sim: SimulatorServer) -> Iterator[httpx.Client]:
     """What a fake finds through PAWPADO_SIM_URL: plain HTTP, no token."""
-    with httpx.Client(base_url=sim.base_url, timeout=5) as client:
+    with httpx.Client(base_url=sim.base_url, timeout=5, verify=tls_context()) as client:
         yield client
 
 

@@ -12,13 +12,16 @@ from pawpado_desktop.clock import ScaledClock
 from pawpado_desktop.config import CLIENT_ID
 from pawpado_desktop.sim.faults import FaultResponse
 from pawpado_desktop.sim.server import SimulatorServer
+from pawpado_desktop.tls import tls_context
 
 POLL = "/api/v1/sessions/poll"
 
 
 @pytest.fixture
 def admin(sim: SimulatorServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=sim.base_url + "/_sim", timeout=10) as client:
+    with httpx.Client(
+        base_url=sim.base_url + "/_sim", timeout=10, verify=tls_context()
+    ) as client:
         yield client
 
 

@@ -15,6 +15,7 @@ from pawpado_desktop.clock import ScaledClock
 from pawpado_desktop.config import CLIENT_ID, SCOPE
 from pawpado_desktop.sim.config import SimConfig
 from pawpado_desktop.sim.server import SimulatorServer
+from pawpado_desktop.tls import tls_context
 
 pytestmark = pytest.mark.world(speed=1.0)
 
@@ -24,7 +25,7 @@ USER_CODE = re.compile(r"^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$")
 
 @pytest.fixture
 def http(sim: SimulatorServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=sim.issuer_url, timeout=5) as client:
+    with httpx.Client(base_url=sim.issuer_url, timeout=5, verify=tls_context()) as client:
         yield client
 
 
