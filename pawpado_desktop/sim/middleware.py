@@ -69,26 +69,7 @@ class SimMiddleware:
         )
         logged = path.startswith(LOGGED_PREFIXES)
 
-        async def watching_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                seen["status"] = message["status"]
-                seen["headers"] = message.get("headers", [])
-                if logged:
-                    # Recorded before the client can see the answer, so a test that
-                    # inspects the log right after its request always finds it.
-                    self._log(method, path, seen["status"], faulted=rule is not None)
-            elif message["type"] == "http.response.body" and capture:
-                seen["body"].append(message.get("body", b""))
-            await send(message)
-
-        if rule is None:
-            await self.app(scope, receive, watching_send)
-        else:
-            if rule.after:
-                await self.app(scope, receive, _discard)
-            await send_fault(rule.response, watching_send)
-
-        if capture:
+        def keep_exchange() -> None:
             exchange = CapturedExchange(
                 method=method,
                 path=path,
@@ -102,6 +83,28 @@ class SimMiddleware:
             with world.lock:
                 if world.captured is not None:
                     world.captured.append(exchange)
+
+        async def watching_send(message: Message) -> None:
+            # The log and the captured answer are both recorded before the client can
+            # see the answer (its headers, its last body part), so a test that inspects
+            # them right after its request always finds it.
+            if message["type"] == "http.response.start":
+                seen["status"] = message["status"]
+                seen["headers"] = message.get("headers", [])
+                if logged:
+                    self._log(method, path, seen["status"], faulted=rule is not None)
+            elif message["type"] == "http.response.body" and capture:
+                seen["body"].append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    keep_exchange()
+            await send(message)
+
+        if rule is None:
+            await self.app(scope, receive, watching_send)
+        else:
+            if rule.after:
+                await self.app(scope, receive, _discard)
+            await send_fault(rule.response, watching_send)
 
     def _log(self, method: str, path: str, status: int, *, faulted: bool) -> None:
         world = self.world
