@@ -62,7 +62,9 @@ async def build_core(wiring: Wiring, *, confirm: Confirm | None = None) -> Core:
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     clock = wiring.clock
     local = LocalSettings.load(folder)
-    http = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, follow_redirects=False, verify=tls_context())
+    # Reading the CA bundle takes ~50 ms of CPU: off the loop, so the tray stays live.
+    tls = await asyncio.to_thread(tls_context)
+    http = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, follow_redirects=False, verify=tls)
     closers.append(http.aclose)
     opened = await _open_store(wiring)
     auth = AuthManager(wiring.endpoints.auth_url, opened.store, http, clock, folder / "auth.lock")
