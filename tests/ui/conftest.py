@@ -52,11 +52,6 @@ def qloop(qt_app: QApplication) -> Iterator[qasync.QEventLoop]:
     events (a test, pytest-qt between phases) runs asyncio's callbacks too."""
     loop = HeldLoop(qt_app)
     asyncio.set_event_loop(loop)
-    # Qt objects caught in reference cycles must die on the GUI thread: a collection
-    # that happens to run on the simulator's or a fake's thread destroys them there,
-    # and a QObject destroyed off its thread can crash the process. So no automatic
-    # collection while the test runs; one at its end, here.
-    gc.disable()
     try:
         yield loop
     finally:
@@ -64,6 +59,19 @@ def qloop(qt_app: QApplication) -> Iterator[qasync.QEventLoop]:
         loop.close()
         asyncio._set_running_loop(None)  # asyncio's hook for loops of other libraries
         asyncio.set_event_loop(None)
+
+
+@pytest.fixture(autouse=True)
+def qt_garbage_on_the_gui_thread() -> Iterator[None]:
+    """Qt objects caught in reference cycles must die on the GUI thread: a collection
+    that happens to run on the simulator's or a fake's thread destroys them there, and
+    a QObject destroyed off its thread can crash the process. So no automatic
+    collection while a UI test runs (its own loop, a rig's, a tray's); one at its end,
+    here, after every other fixture of the test has closed (autouse: set up first)."""
+    gc.disable()
+    try:
+        yield
+    finally:
         gc.collect()
         gc.enable()
 
